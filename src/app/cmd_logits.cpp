@@ -1,0 +1,89 @@
+// `tachyon logits --model FILE (--prompt T | --tokens 1,2,3) --top K --json`: the logits after every
+// position of one sequence, evaluated in one batched forward pass.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+#include "kv/contiguous_kv_cache.h"
+
+namespace tachyon::app {
+namespace {
+
+std::vector<int32_t> parse_token_list(const std::string& s) {
+  std::vector<int32_t> ids;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      ids.push_back(std::stoi(item));
+    } catch (const std::exception&) {
+      fail(fmt::format("--tokens: '{}' is not a token id", item));
+    }
+  }
+  return ids;
+}
+
+}  // namespace
+
+void add_logits_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("logits", "Print the top logits and log-sum-exp at every position");
+  struct Opts {
+    std::string model, prompt, tokens, kv_type = "f16";
+    int top = 16, threads = 0;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("-m,--model", o->model, "GGUF model (default: the bundled model)");
+  auto* prompt = cmd->add_option("--prompt", o->prompt, "Text (tokenized with BOS, special tokens parsed)");
+  auto* tokens = cmd->add_option("--tokens", o->tokens, "Comma-separated token ids");
+  prompt->excludes(tokens);
+  cmd->add_option("--top", o->top, "Logits listed per position")->capture_default_str();
+  cmd->add_option("--kv-type", o->kv_type, "KV cache type: f16 | f32")->capture_default_str();
+  cmd->add_option("-t,--threads", o->threads, "Threads (default: all cores)");
+  cmd->add_flag("--json", o->json, "Print one JSON array");
+  cmd->callback([o, prompt, tokens] {
+    if (!*prompt && !*tokens) fail("logits: one of --prompt or --tokens is required");
+    if (o->kv_type != "f16" && o->kv_type != "f32") fail("--kv-type must be f16 or f32");
+    auto bundle = load_or_fail(o->model.empty() ? default_model_path() : o->model);
+    const auto ids = *tokens ? parse_token_list(o->tokens) : bundle->tokenizer->encode(o->prompt, true, true);
+    if (ids.empty()) fail("logits: no tokens");
+    const auto& h = bundle->model->hparams();
+    Batch batch;
+    for (size_t i = 0; i < ids.size(); ++i) batch.add(ids[i], int32_t(i), 0, true);
+    ContiguousKvCache kv(bundle->model->kv_shape(o->kv_type == "f32" ? KvDType::F32 : KvDType::F16), 1,
+                         int32_t(ids.size()));
+    ThreadPool pool(o->threads);
+    std::vector<float> logits;
+    Status s = bundle->model->forward(batch, kv, pool, logits);
+    if (!s) fail(s.error().message);
+
+    const int64_t V = h.n_vocab;
+    const int top = std::clamp<int>(o->top, 0, int(V));
+    nlohmann::json out = nlohmann::json::array();
+    std::vector<int32_t> order(V);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const float* row = &logits[i * V];
+      const float mx = *std::max_element(row, row + V);
+      double sum = 0;
+      for (int64_t j = 0; j < V; ++j) sum += std::exp(double(row[j]) - mx);
+      std::iota(order.begin(), order.end(), 0);
+      std::partial_sort(order.begin(), order.begin() + top, order.end(), [&](int32_t a, int32_t b) {
+        return row[a] > row[b] || (row[a] == row[b] && a < b);
+      });
+      nlohmann::json top_list = nlohmann::json::array();
+      for (int k = 0; k < top; ++k) top_list.push_back({order[k], row[order[k]]});
+      out.push_back({{"position", i}, {"top", top_list}, {"logsumexp", double(mx) + std::log(sum)}});
+    }
+    if (o->json) {
+      fmt::print("{}\n", out.dump());
+    } else {
+      for (const auto& p : out) fmt::print("{}\n", p.dump());
+    }
+  });
+}
+
+}  // namespace tachyon::app

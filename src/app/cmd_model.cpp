@@ -1,0 +1,113 @@
+// `tachyon model info FILE` and `tachyon model make-random ...`.
+#include <fmt/format.h>
+
+#include "app/commands.h"
+#include "gguf/gguf_file.h"
+#include "model/llama_model.h"
+#include "model/random_model.h"
+
+namespace tachyon::app {
+namespace {
+
+std::string format_value(const GgufValue& v) {
+  switch (v.type) {
+    case GgufValueType::STRING:
+      return v.s.size() > 120 ? fmt::format("\"{}...\" ({} bytes)", v.s.substr(0, 117), v.s.size())
+                              : fmt::format("\"{}\"", v.s);
+    case GgufValueType::ARRAY: {
+      std::string out = fmt::format("[{} x {}]", v.array.size(), gguf_value_type_name(v.array_type));
+      if (v.array_type != GgufValueType::ARRAY && !v.array.empty()) {
+        out += " ";
+        for (size_t i = 0; i < std::min<size_t>(4, v.array.size()); ++i)
+          out += (i ? ", " : "") + format_value(v.array[i]);
+        if (v.array.size() > 4) out += ", ...";
+      }
+      return out;
+    }
+    case GgufValueType::BOOL:
+      return v.u ? "true" : "false";
+    case GgufValueType::FLOAT32:
+    case GgufValueType::FLOAT64:
+      return fmt::format("{}", v.f);
+    default:
+      return fmt::format("{}", *v.as_int());
+  }
+}
+
+void model_info(const std::string& path) {
+  auto file = GgufFile::open(path);
+  if (!file) fail(file.error().message);
+  const GgufFile& f = **file;
+  fmt::print("file: {}\nGGUF version: {}\nsize: {} bytes\nalignment: {}\n\nmetadata ({} keys):\n", path,
+             f.version(), f.file_size(), f.alignment(), f.metadata().size());
+  for (const auto& kv : f.metadata())
+    fmt::print("  {:<45} {:<4} {}\n", kv.key, gguf_value_type_name(kv.value.type), format_value(kv.value));
+  std::map<std::string, int> type_counts;
+  size_t total_bytes = 0;
+  int64_t total_params = 0;
+  fmt::print("\ntensors ({}):\n", f.tensors().size());
+  for (const auto& t : f.tensors()) {
+    fmt::print("  {:<32} {:<5} [{}] {} bytes\n", t.name, ggml_type_name(t.type), fmt::join(t.ne, ", "), t.n_bytes);
+    ++type_counts[std::string(ggml_type_name(t.type))];
+    total_bytes += t.n_bytes;
+    total_params += t.n_elements();
+  }
+  fmt::print("\ntensor types:");
+  for (const auto& [name, n] : type_counts) fmt::print(" {}={}", name, n);
+  fmt::print("\nparameters: {} ({:.1f} M), tensor data {:.1f} MiB\n", total_params, total_params / 1e6,
+             total_bytes / 1048576.0);
+  auto model = LlamaModel::load(*file);
+  if (!model) fail(model.error().message);
+  const auto& h = (*model)->hparams();
+  fmt::print("architecture: {} | layers {} | dim {} | heads {} (kv {}) | ffn {} | vocab {} | ctx {} | rope base {}{}\n",
+             h.architecture, h.n_layer, h.n_embd, h.n_head, h.n_head_kv, h.n_ff, h.n_vocab, h.n_ctx_train,
+             h.rope_freq_base, (*model)->weights().tied_embeddings ? " | tied embeddings" : "");
+}
+
+}  // namespace
+
+void add_model_command(CLI::App& app) {
+  auto* model = app.add_subcommand("model", "Inspect or create GGUF model files");
+  model->require_subcommand(1);
+
+  auto* info = model->add_subcommand("info", "Print a GGUF file's metadata, tensors and hyper-parameters");
+  auto path = std::make_shared<std::string>();
+  info->add_option("file", *path, "GGUF file")->required();
+  info->callback([path] { model_info(*path); });
+
+  auto* make = model->add_subcommand("make-random", "Write a random-weight llama model (for benchmarks and tests)");
+  struct Opts {
+    std::string shape = "tiny", dims, type = "f32", out, vocab, name;
+    uint64_t seed = 42;
+    bool tied = false;
+  };
+  auto o = std::make_shared<Opts>();
+  make->add_option("--shape", o->shape, "Named shape: tinyllama-1.1b | tiny")->capture_default_str();
+  make->add_option("--dims", o->dims, "Overrides: n_embd=..,n_layer=..,n_head=..,n_head_kv=..,n_ff=..,n_vocab=..,n_ctx=..");
+  make->add_option("--type", o->type, "Weight type: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_K q5_K q6_K")->capture_default_str();
+  make->add_option("--vocab", o->vocab, "Copy the tokenizer from this GGUF (vocab size follows it)");
+  make->add_option("--seed", o->seed, "Random seed")->capture_default_str();
+  make->add_option("--name", o->name, "general.name");
+  make->add_flag("--tied", o->tied, "Tie output and embedding weights");
+  make->add_option("-o,--output", o->out, "Output file")->required();
+  make->callback([o] {
+    auto spec = random_model_shape(o->shape);
+    if (!spec) fail(fmt::format("unknown shape '{}' (tinyllama-1.1b, tiny)", o->shape));
+    if (!o->dims.empty()) {
+      Status s = apply_dims(*spec, o->dims);
+      if (!s) fail(s.error().message);
+    }
+    const auto type = ggml_type_from_name(o->type);
+    if (!type) fail(fmt::format("unknown type '{}'", o->type));
+    spec->type = *type;
+    spec->seed = o->seed;
+    spec->tied_embeddings = o->tied;
+    if (!o->name.empty()) spec->name = o->name;
+    if (!o->vocab.empty()) spec->vocab_path = o->vocab;
+    Status s = write_random_model(*spec, o->out);
+    if (!s) fail(s.error().message);
+    fmt::print("wrote {}\n", o->out);
+  });
+}
+
+}  // namespace tachyon::app

@@ -1,0 +1,48 @@
+// tachyon: one binary, one subcommand per job.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "app/commands.h"
+
+namespace tachyon::app {
+
+void fail(const std::string& message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  std::exit(1);
+}
+
+std::string default_model_path() {
+  if (const char* env = std::getenv("TACHYON_MODEL"); env && *env) return env;
+  const std::filesystem::path name = "models/tachyon-mini-q8_0.gguf";
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+      if (std::filesystem::exists(dir / name)) return (dir / name).string();
+      if (std::filesystem::exists(dir / "share/tachyon" / name)) return (dir / "share/tachyon" / name).string();
+    }
+  }
+  return (std::filesystem::path(TACHYON_SOURCE_DIR) / name).string();
+}
+
+std::unique_ptr<ModelBundle> load_or_fail(const std::string& path) {
+  auto bundle = load_model_bundle(path);
+  if (!bundle) fail(bundle.error().message);
+  return std::move(*bundle);
+}
+
+}  // namespace tachyon::app
+
+int main(int argc, char** argv) {
+  CLI::App app{"tachyon: a fast OpenAI-compatible LLM inference server for GGUF models"};
+  app.require_subcommand(1);
+  tachyon::app::add_run_command(app);
+  tachyon::app::add_tokenize_command(app);
+  tachyon::app::add_logits_command(app);
+  tachyon::app::add_perplexity_command(app);
+  tachyon::app::add_model_command(app);
+  tachyon::app::add_quantize_command(app);
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

@@ -1,0 +1,55 @@
+#include "kernels/matmul.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "kernels/vec_dot.h"
+
+namespace tachyon {
+
+namespace {
+
+// Output rows per tile: a tile of weight rows is reused for every token while it is hot in
+// cache. Tiling changes only the loop order, never the arithmetic of one dot product.
+constexpr int64_t kRowsPerTile = 16;
+
+}  // namespace
+
+void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, ThreadPool& pool) {
+  if (n_tokens <= 0 || w.n_rows <= 0) return;
+  const VecDotFn dot = resolve_vec_dot(active_isa(), w.type);
+  const int64_t n_cols = w.n_cols;
+
+  // F32 weights take the activations as they are; other types get one converted copy.
+  const void* activations = x;
+  size_t act_row_bytes = static_cast<size_t>(n_cols) * sizeof(float);
+  thread_local std::vector<uint8_t> converted;
+  if (vec_dot_type(w.type) != GgmlType::F32) {
+    act_row_bytes = activation_row_bytes(w.type, n_cols);
+    converted.resize(act_row_bytes * static_cast<size_t>(n_tokens));
+    uint8_t* dst = converted.data();
+    pool.parallel_for(n_tokens, [&](int64_t begin, int64_t end, int) {
+      for (int64_t t = begin; t < end; ++t) {
+        convert_activation_row(w.type, x + t * n_cols, dst + static_cast<size_t>(t) * act_row_bytes, n_cols);
+      }
+    });
+    activations = dst;
+  }
+
+  const uint8_t* weight_bytes = static_cast<const uint8_t*>(w.data);
+  const uint8_t* act_bytes = static_cast<const uint8_t*>(activations);
+  pool.parallel_for(w.n_rows, [&](int64_t begin, int64_t end, int) {
+    for (int64_t tile = begin; tile < end; tile += kRowsPerTile) {
+      const int64_t tile_end = std::min(end, tile + kRowsPerTile);
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        const void* act_row = act_bytes + static_cast<size_t>(t) * act_row_bytes;
+        float* y_row = y + t * w.n_rows;
+        for (int64_t r = tile; r < tile_end; ++r) {
+          y_row[r] = dot(n_cols, weight_bytes + static_cast<size_t>(r) * w.row_bytes, act_row);
+        }
+      }
+    }
+  });
+}
+
+}  // namespace tachyon

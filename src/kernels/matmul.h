@@ -1,0 +1,28 @@
+#pragma once
+// Weight-matrix times activations for the linear layers of a forward pass.
+#include <cstddef>
+#include <cstdint>
+
+#include "gguf/ggml_type.h"
+#include "util/thread_pool.h"
+
+namespace tachyon {
+
+// A row-major weight matrix as stored in a GGUF file (rows are output features); a view
+// that does not own its data.
+struct WeightMatrix {
+  GgmlType type;
+  const void* data;
+  int64_t n_rows;    // output features
+  int64_t n_cols;    // input features; a multiple of the type's block size
+  size_t row_bytes;  // ggml_row_size(type, n_cols)
+};
+
+// y[t][r] = dot(W row r, x[t]) for t in [0, n_tokens), r in [0, n_rows), with the kernels of
+// active_isa(). x: (n_tokens, n_cols) f32 row-major; y: (n_tokens, n_rows).
+// Each activation row is converted once; output rows (not tokens) are split across the
+// pool's threads. Batch invariant: y[t][r] is bit-identical whatever n_tokens is and
+// whichever thread computes it. Called from one thread at a time (it drives `pool`).
+void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, ThreadPool& pool);
+
+}  // namespace tachyon

@@ -1,0 +1,65 @@
+#include "model/attention.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "util/fp16.h"
+
+namespace tachyon {
+namespace {
+
+// dot(q, row[0..n)) with the row stored in the cache's element type.
+float dot_kv(const float* q, const uint8_t* row, int64_t n, KvDType dtype) {
+  float sum = 0.0f;
+  if (dtype == KvDType::F32) {
+    const float* r = reinterpret_cast<const float*>(row);
+    for (int64_t i = 0; i < n; ++i) sum += q[i] * r[i];
+  } else {
+    const uint16_t* r = reinterpret_cast<const uint16_t*>(row);
+    for (int64_t i = 0; i < n; ++i) sum += q[i] * fp16_to_f32(r[i]);
+  }
+  return sum;
+}
+
+void axpy_kv(float a, const uint8_t* row, float* out, int64_t n, KvDType dtype) {
+  if (dtype == KvDType::F32) {
+    const float* r = reinterpret_cast<const float*>(row);
+    for (int64_t i = 0; i < n; ++i) out[i] += a * r[i];
+  } else {
+    const uint16_t* r = reinterpret_cast<const uint16_t*>(row);
+    for (int64_t i = 0; i < n; ++i) out[i] += a * fp16_to_f32(r[i]);
+  }
+}
+
+}  // namespace
+
+void attend_one_head(const AttentionParams& p, KvCache& kv, int64_t layer, int32_t seq_id, int32_t pos,
+                     int64_t head, const float* q, float* out, std::vector<float>& scratch) {
+  const KvDType dtype = kv.shape().dtype;
+  const int64_t kv_head = head / (p.n_head / p.n_head_kv);
+  const size_t head_offset = size_t(kv_head * p.head_dim) * kv_dtype_size(dtype);
+  const int32_t first = p.sliding_window > 0 ? std::max<int32_t>(0, pos - int32_t(p.sliding_window) + 1) : 0;
+  const int32_t n = pos - first + 1;
+  scratch.resize(n);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(p.head_dim));
+
+  float max_score = -INFINITY;
+  for (int32_t i = 0; i < n; ++i) {
+    const uint8_t* k = kv.k_row(layer, seq_id, first + i) + head_offset;
+    scratch[i] = dot_kv(q, k, p.head_dim, dtype) * scale;
+    max_score = std::max(max_score, scratch[i]);
+  }
+  double sum = 0.0;
+  for (int32_t i = 0; i < n; ++i) {
+    scratch[i] = std::exp(scratch[i] - max_score);
+    sum += scratch[i];
+  }
+  const float inv_sum = static_cast<float>(1.0 / sum);
+  for (int64_t d = 0; d < p.head_dim; ++d) out[d] = 0.0f;
+  for (int32_t i = 0; i < n; ++i) {
+    const uint8_t* v = kv.v_row(layer, seq_id, first + i) + head_offset;
+    axpy_kv(scratch[i] * inv_sum, v, out, p.head_dim, dtype);
+  }
+}
+
+}  // namespace tachyon

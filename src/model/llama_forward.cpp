@@ -1,0 +1,116 @@
+// The llama forward pass, top to bottom. Shapes: T = tokens in the batch, D = n_embd,
+// H = n_head, Hkv = n_head_kv, d = head_dim, F = n_ff, V = n_vocab.
+#include <cstring>
+
+#include "gguf/quantize.h"
+#include "kernels/vector_ops.h"
+#include "model/attention.h"
+#include "model/llama_model.h"
+#include "model/rope.h"
+#include "util/fp16.h"
+
+namespace tachyon {
+namespace {
+
+void store_kv_row(const float* src, uint8_t* dst, int64_t n, KvDType dtype) {
+  if (dtype == KvDType::F32) {
+    std::memcpy(dst, src, size_t(n) * sizeof(float));
+  } else {
+    uint16_t* d = reinterpret_cast<uint16_t*>(dst);
+    for (int64_t i = 0; i < n; ++i) d[i] = f32_to_fp16(src[i]);
+  }
+}
+
+}  // namespace
+
+Status LlamaModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const {
+  const LlamaHParams& h = hparams_;
+  const LlamaWeights& w = weights_;
+  const int64_t T = static_cast<int64_t>(batch.size());
+  const int64_t D = h.n_embd, d = h.head_dim, F = h.n_ff, V = h.n_vocab;
+  const int64_t q_dim = h.n_head * d, kv_dim = h.n_head_kv * d;
+  logits.clear();
+  if (T == 0) return Status::success();
+
+  // Validate the batch and make room in the cache for every (sequence, position).
+  for (int64_t t = 0; t < T; ++t) {
+    if (batch.tokens[t] < 0 || batch.tokens[t] >= V)
+      return make_error("token id {} out of range (vocabulary has {} tokens)", batch.tokens[t], V);
+    if (batch.positions[t] < 0) return make_error("negative position {}", batch.positions[t]);
+    Status s = kv.reserve(batch.seq_ids[t], batch.positions[t] + 1);
+    if (!s) return s;
+  }
+
+  std::vector<float> x(T * D);        // (T, D) residual stream
+  std::vector<float> xn(T * D);       // (T, D) normalised input of a sub-layer
+  std::vector<float> q(T * q_dim);    // (T, H, d)
+  std::vector<float> k(T * kv_dim);   // (T, Hkv, d)
+  std::vector<float> v(T * kv_dim);   // (T, Hkv, d)
+  std::vector<float> attn(T * q_dim); // (T, H, d)
+  std::vector<float> proj(T * D);     // (T, D) output of a sub-layer before the residual add
+  std::vector<float> gate(T * F);     // (T, F)
+  std::vector<float> up(T * F);       // (T, F)
+
+  // Token embeddings: dequantized rows of token_embd.
+  for (int64_t t = 0; t < T; ++t)
+    dequantize_row(w.token_embd.type,
+                   static_cast<const uint8_t*>(w.token_embd.data) + size_t(batch.tokens[t]) * w.token_embd.row_bytes,
+                   &x[t * D], D);
+
+  // Rotation tables, one per token.
+  const RopeParams rope{h.n_rot, d, h.rope_freq_base, h.rope_freq_scale, w.rope_freq_factors};
+  std::vector<std::vector<float>> cos_t(T), sin_t(T);
+  for (int64_t t = 0; t < T; ++t) rope_angles(rope, batch.positions[t], cos_t[t], sin_t[t]);
+
+  const AttentionParams ap{h.n_head, h.n_head_kv, d, h.sliding_window};
+  const KvDType kv_dtype = kv.shape().dtype;
+  std::vector<std::vector<float>> scratch(pool.size());
+
+  for (int64_t l = 0; l < h.n_layer; ++l) {
+    const LlamaLayerWeights& L = w.layers[l];
+
+    // Attention block: xn = rmsnorm(x) * attn_norm; q, k, v = projections; rotate q and k.
+    for (int64_t t = 0; t < T; ++t) rms_norm(&x[t * D], L.attn_norm.data(), &xn[t * D], D, h.rms_eps);
+    matmul(L.wq, xn.data(), q.data(), T, pool);
+    matmul(L.wk, xn.data(), k.data(), T, pool);
+    matmul(L.wv, xn.data(), v.data(), T, pool);
+    for (int64_t t = 0; t < T; ++t) {
+      rope_apply(rope, &q[t * q_dim], h.n_head, cos_t[t].data(), sin_t[t].data());
+      rope_apply(rope, &k[t * kv_dim], h.n_head_kv, cos_t[t].data(), sin_t[t].data());
+      store_kv_row(&k[t * kv_dim], kv.k_row(l, batch.seq_ids[t], batch.positions[t]), kv_dim, kv_dtype);
+      store_kv_row(&v[t * kv_dim], kv.v_row(l, batch.seq_ids[t], batch.positions[t]), kv_dim, kv_dtype);
+    }
+    // attn (T, H, d): every (token, head) pair attends over its own sequence's cached rows.
+    pool.parallel_for(T * h.n_head, [&](int64_t begin, int64_t end, int thread) {
+      for (int64_t i = begin; i < end; ++i) {
+        const int64_t t = i / h.n_head, head = i % h.n_head;
+        attend_one_head(ap, kv, l, batch.seq_ids[t], batch.positions[t], head, &q[t * q_dim + head * d],
+                        &attn[t * q_dim + head * d], scratch[thread]);
+      }
+    });
+    matmul(L.wo, attn.data(), proj.data(), T, pool);
+    for (int64_t i = 0; i < T * D; ++i) x[i] += proj[i];
+
+    // Feed-forward block (SwiGLU): x += W_down (silu(W_gate xn) * W_up xn).
+    for (int64_t t = 0; t < T; ++t) rms_norm(&x[t * D], L.ffn_norm.data(), &xn[t * D], D, h.rms_eps);
+    matmul(L.w_gate, xn.data(), gate.data(), T, pool);
+    matmul(L.w_up, xn.data(), up.data(), T, pool);
+    silu_mul(gate.data(), up.data(), gate.data(), T * F);
+    matmul(L.w_down, gate.data(), proj.data(), T, pool);
+    for (int64_t i = 0; i < T * D; ++i) x[i] += proj[i];
+  }
+
+  // Final norm and output projection, only for the rows that want logits.
+  std::vector<float> rows;  // (n_out, D)
+  for (int64_t t = 0; t < T; ++t) {
+    if (!batch.want_logits[t]) continue;
+    rows.resize(rows.size() + D);
+    rms_norm(&x[t * D], w.output_norm.data(), &rows[rows.size() - D], D, h.rms_eps);
+  }
+  const int64_t n_out = static_cast<int64_t>(rows.size()) / D;
+  logits.resize(n_out * V);
+  matmul(w.output, rows.data(), logits.data(), n_out, pool);
+  return Status::success();
+}
+
+}  // namespace tachyon
