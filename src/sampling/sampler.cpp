@@ -11,8 +11,10 @@ namespace {
 
 constexpr float kNegativeInfinity = -std::numeric_limits<float>::infinity();
 
-// Buckets for the top_p selection; the boundary bucket then holds about n / kTopPBuckets tokens.
-constexpr size_t kTopPBuckets = 4096;
+// Logit buckets for the top_p selection: about this many candidates per bucket, so the sort of
+// the boundary bucket stays short, with at most kMaxTopPBuckets to walk per step.
+constexpr size_t kTokensPerTopPBucket = 16;
+constexpr size_t kMaxTopPBuckets = 4096;
 
 uint64_t random_seed() {
   std::random_device device;
@@ -146,23 +148,25 @@ void Sampler::keep_top_p() {
     min_logit = std::min(min_logit, c.logit);
     max_logit = std::max(max_logit, c.logit);
   }
+  const size_t n_buckets =
+      std::clamp<size_t>(candidates_.size() / kTokensPerTopPBucket, 1, kMaxTopPBuckets);
   const float range = max_logit - min_logit;
   const float scale =
-      range > 0.0f ? static_cast<float>(kTopPBuckets - 1) / range : 0.0f;  // bucket 0 = best
+      range > 0.0f ? static_cast<float>(n_buckets - 1) / range : 0.0f;  // bucket 0 = best
   auto bucket_of = [&](const Candidate& c) {
-    return std::min(static_cast<size_t>((max_logit - c.logit) * scale), kTopPBuckets - 1);
+    return std::min(static_cast<size_t>((max_logit - c.logit) * scale), n_buckets - 1);
   };
 
-  bucket_mass_.assign(kTopPBuckets, 0.0);
+  bucket_mass_.assign(n_buckets, 0.0);
   for (const Candidate& c : candidates_) bucket_mass_[bucket_of(c)] += c.weight;
   double mass_above = 0.0;
   size_t boundary_bucket = 0;
-  while (boundary_bucket < kTopPBuckets &&
+  while (boundary_bucket < n_buckets &&
          mass_above + bucket_mass_[boundary_bucket] < target) {
     mass_above += bucket_mass_[boundary_bucket++];
   }
   // Rounding kept the total short of target: everything stays.
-  if (boundary_bucket == kTopPBuckets) return;
+  if (boundary_bucket == n_buckets) return;
 
   ranked_.clear();
   for (const Candidate& c : candidates_) {

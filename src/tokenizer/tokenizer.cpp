@@ -43,11 +43,13 @@ std::vector<Fragment> partition_special(const Vocab& vocab, std::string_view tex
       size_t begin = f.begin;
       size_t end = f.begin + f.length;
       while (begin < end) {
-        const size_t match = text.find(token.text, begin);
-        if (match == std::string_view::npos || match + token.text.size() > end) {
+        // Searching only this fragment keeps the cost linear in the text per special token.
+        const size_t hit = text.substr(begin, end - begin).find(token.text);
+        if (hit == std::string_view::npos) {
           next.push_back({-1, begin, end - begin});
           break;
         }
+        const size_t match = begin + hit;
         size_t left_end = match;
         if (lstrip)
           while (left_end > begin && is_ascii_space(text[left_end - 1])) --left_end;

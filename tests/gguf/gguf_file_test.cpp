@@ -110,7 +110,7 @@ TEST(GgufFile, Truncated) {
   // Cut inside the header, a metadata key, a metadata value, the tensor table and the data.
   for (size_t cut : {size_t{12}, size_t{30}, size_t{60}, size_t{85}, size_t{140}}) {
     const std::vector<uint8_t> part(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(cut));
-    expect_open_error(write_bytes(dir, "c" + std::to_string(cut) + ".gguf", part), "truncated");
+    expect_open_error(write_bytes(dir, fmt::format("c{}.gguf", cut), part), "truncated");
   }
 }
 

@@ -103,7 +103,7 @@ TEST(GgufWriter, RoundTripsTensorsWithAlignment) {
     ASSERT_TRUE(w.add_tensor("a", GgmlType::F32, {7, 3}, a.data(), a.size() * 4));
     ASSERT_TRUE(w.add_tensor("b", GgmlType::F16, {5}, b.data(), b.size() * 2));
     ASSERT_TRUE(w.add_tensor("c.weight", GgmlType::Q8_0, {64, 2}, c.data(), c.size() * sizeof(BlockQ8_0)));
-    const std::string path = dir.file("t" + std::to_string(alignment) + ".gguf");
+    const std::string path = dir.file(fmt::format("t{}.gguf", alignment));
     ASSERT_TRUE(w.write(path));
     EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 

@@ -79,17 +79,21 @@ double relative_rms_error(const GgufTensorInfo& t, const std::vector<float>& ref
   return std::sqrt(err / norm);
 }
 
+// About 10-15 % above what ggml's reference algorithms give on Gaussian data.
 double error_bound(GgmlType type) {
   switch (type) {
     case GgmlType::F32: return 0.0;
-    case GgmlType::F16: return 5e-4;
-    case GgmlType::BF16: return 4e-3;
-    case GgmlType::Q8_0: return 0.01;
+    case GgmlType::F16: return 3e-4;
+    case GgmlType::BF16: return 2.5e-3;
+    case GgmlType::Q8_0: return 0.007;
     case GgmlType::Q6_K: return 0.02;
-    case GgmlType::Q5_0: case GgmlType::Q5_1: return 0.06;
-    case GgmlType::Q5_K: return 0.035;
-    case GgmlType::Q4_K: return 0.06;
-    default: return 0.12;
+    case GgmlType::Q5_0: return 0.048;
+    case GgmlType::Q5_1: return 0.043;
+    case GgmlType::Q5_K: return 0.04;
+    case GgmlType::Q4_0: return 0.095;
+    case GgmlType::Q4_1: return 0.088;
+    case GgmlType::Q4_K: return 0.08;
+    default: return 0.0;
   }
 }
 
@@ -191,11 +195,12 @@ TEST(ModelQuantizer, MatchesLlamaQuantizeGoldens) {
     EXPECT_EQ((*ours)->get_int("general.file_type"), (*golden)->get_int("general.file_type"));
     EXPECT_EQ((*ours)->get_int("general.quantization_version"),
               (*golden)->get_int("general.quantization_version"));
+    // llama-quantize writes tensors in its own order; match them by name.
     ASSERT_EQ((*ours)->tensors().size(), (*golden)->tensors().size());
-    for (size_t i = 0; i < (*ours)->tensors().size(); ++i) {
-      const auto& a = (*ours)->tensors()[i];
-      const auto& b = (*golden)->tensors()[i];
-      EXPECT_EQ(a.name, b.name);
+    for (const auto& a : (*ours)->tensors()) {
+      const GgufTensorInfo* golden_tensor = (*golden)->tensor(a.name);
+      ASSERT_NE(golden_tensor, nullptr) << a.name;
+      const auto& b = *golden_tensor;
       EXPECT_EQ(a.type, b.type) << a.name;
       EXPECT_EQ(a.ne, b.ne) << a.name;
       if (a.type != b.type || a.n_bytes != b.n_bytes) continue;

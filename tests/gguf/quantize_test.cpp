@@ -6,10 +6,12 @@
 
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <random>
 #include <vector>
 
 #include "util/fp16.h"
+#include "util/result.h"
 
 namespace tachyon {
 namespace {
@@ -233,18 +235,27 @@ struct Bound {
 };
 
 TEST(QuantizeRoundTrip, GaussianErrorBounds) {
+  // About 10-15 % above what ggml's reference algorithms give on this data (K-quants are
+  // byte-identical with llama-quantize, see dequant_golden_test.cpp), so regressions show.
   const Bound bounds[] = {
-      {GgmlType::F32, 0.0},      {GgmlType::F16, 5e-4},     {GgmlType::BF16, 4e-3},
-      {GgmlType::Q8_0, 0.01},    {GgmlType::Q8_K, 0.01},    {GgmlType::Q6_K, 0.02},
-      {GgmlType::Q5_0, 0.06},    {GgmlType::Q5_1, 0.06},    {GgmlType::Q5_K, 0.035},
-      {GgmlType::Q4_0, 0.12},    {GgmlType::Q4_1, 0.12},    {GgmlType::Q4_K, 0.06},
+      {GgmlType::F32, 0.0},      {GgmlType::F16, 3e-4},     {GgmlType::BF16, 2.5e-3},
+      {GgmlType::Q8_0, 0.007},   {GgmlType::Q8_K, 0.008},   {GgmlType::Q6_K, 0.02},
+      {GgmlType::Q5_0, 0.048},   {GgmlType::Q5_1, 0.043},   {GgmlType::Q5_K, 0.04},
+      {GgmlType::Q4_0, 0.095},   {GgmlType::Q4_1, 0.088},   {GgmlType::Q4_K, 0.08},
   };
   const auto x = gaussian(QK_K * 64, 42);
+  std::map<GgmlType, double> errors;
   for (const auto& b : bounds) {
     const double e = relative_rms_error(x, round_trip(b.type, x));
+    errors[b.type] = e;
     EXPECT_LE(e, b.max_relative_rms) << ggml_type_name(b.type);
-    RecordProperty(std::string(ggml_type_name(b.type)), std::to_string(e));
+    RecordProperty(std::string(ggml_type_name(b.type)), fmt::format("{:.6f}", e));
   }
+  // Scales with a minimum beat symmetric ones, and super-block search beats both.
+  EXPECT_LT(errors[GgmlType::Q4_K], errors[GgmlType::Q4_1]);
+  EXPECT_LT(errors[GgmlType::Q4_1], errors[GgmlType::Q4_0]);
+  EXPECT_LT(errors[GgmlType::Q5_K], errors[GgmlType::Q5_1]);
+  EXPECT_LT(errors[GgmlType::Q5_1], errors[GgmlType::Q5_0]);
 }
 
 TEST(QuantizeRoundTrip, ZerosStayZero) {
@@ -300,7 +311,8 @@ TEST(QuantizeRoundTrip, Q8_1StoresScaledSum) {
     int sum = 0;
     for (int j = 0; j < QK8_1; ++j) {
       sum += q[b].qs[j];
-      EXPECT_NEAR(q[b].qs[j] * d, x[b * QK8_1 + j], d * 0.5f + 1e-6f);
+      // Half a step of rounding, plus the fp16 rounding of d applied to up to 127 steps.
+      EXPECT_NEAR(q[b].qs[j] * d, x[b * QK8_1 + j], d * 0.6f);
     }
     EXPECT_EQ(q[b].s, f32_to_fp16(static_cast<float>(sum) * d));
   }

@@ -292,6 +292,7 @@ class Evaluator {
     return args;
   }
 
+  // A {% filter %} block's chain: the innermost filter has a null input, the body text.
   Value apply_filter_chain(const Expr& filter, Value input, const ScopePtr& scope) {
     if (filter.args[0] != nullptr) input = apply_filter_chain(*filter.args[0], std::move(input), scope);
     return apply_filter(filter.name, input, eval_args(filter, scope));
@@ -363,7 +364,10 @@ class Evaluator {
         return slice(eval(*expr.args[0], scope), optional(expr.args[1]), optional(expr.args[2]), optional(expr.args[3]));
       }
       case Expr::Kind::Call: return eval_call(expr, scope);
-      case Expr::Kind::Filter: return apply_filter_chain(expr, Value(), scope);
+      case Expr::Kind::Filter: {
+        Value input = eval(*expr.args[0], scope);
+        return apply_filter(expr.name, input, eval_args(expr, scope));
+      }
       case Expr::Kind::Test: {
         Value input = eval(*expr.args[0], scope);
         bool result = apply_test(expr.name, input, eval_args(expr, scope));

@@ -3,6 +3,8 @@
 // accumulated in 8 float lanes and reduced once at the end.
 #include <immintrin.h>
 
+#include <cstring>
+
 #include "kernels/vec_dot_kernels.h"
 
 namespace tachyon {
@@ -120,6 +122,48 @@ float dot_q4_0(int64_t n, const void* w, const void* a) {
   return hsum(acc);
 }
 
+// The 32 fifth bits of a Q5 block as bytes: 0xFF where bit i of qh is set, else 0.
+__m256i bytes_from_bits(const uint8_t* qh) {
+  uint32_t bits;
+  std::memcpy(&bits, qh, sizeof bits);
+  const __m256i byte_of_bit = _mm256_setr_epi64x(0x0000000000000000, 0x0101010101010101,
+                                                 0x0202020202020202, 0x0303030303030303);
+  const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(bits)), byte_of_bit);
+  const __m256i bit_of_byte = _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201));
+  return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit_of_byte), bit_of_byte);
+}
+
+// Q4_1 and Q5_1 against Q8_1: unsigned values, plus the min times the stored activation sum.
+template <typename Block, bool FifthBit>
+float dot_with_min(int64_t n, const void* w, const void* a) {
+  const Block* x = static_cast<const Block*>(w);
+  const BlockQ8_1* y = static_cast<const BlockQ8_1*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  float min_sum = 0.0f;
+  for (int64_t b = 0; b < n / QK8_1; ++b) {
+    __m256i q = unpack_nibbles(x[b].qs);
+    if constexpr (FifthBit) q = _mm256_or_si256(q, _mm256_and_si256(bytes_from_bits(x[b].qh), _mm256_set1_epi8(0x10)));
+    const __m256i s = dot_u8_i8(q, load(y[b].qs));
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(half(x[b].d) * half(y[b].d)), acc);
+    min_sum += half(x[b].m) * half(y[b].s);
+  }
+  return hsum(acc) + min_sum;
+}
+
+float dot_q5_0(int64_t n, const void* w, const void* a) {
+  const BlockQ5_0* x = static_cast<const BlockQ5_0*>(w);
+  const BlockQ8_0* y = static_cast<const BlockQ8_0*>(a);
+  const __m256i sixteen = _mm256_set1_epi8(16);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n / QK5_0; ++b) {
+    const __m256i high = _mm256_and_si256(bytes_from_bits(x[b].qh), sixteen);
+    const __m256i q = _mm256_sub_epi8(_mm256_or_si256(unpack_nibbles(x[b].qs), high), sixteen);
+    const __m256i s = dot_i8(q, load(y[b].qs));
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(half(x[b].d) * half(y[b].d)), acc);
+  }
+  return hsum(acc);
+}
+
 // sum over the eight 32-element sub-blocks of mins[j] * (sum of their Q8_K values).
 int k4_min_sum(const uint8_t* mins, const int16_t* bsums) {
   int sum = 0;
@@ -207,6 +251,9 @@ VecDotFn vec_dot_kernel_avx2(GgmlType weight_type) {
     case GgmlType::F16: return dot_half_rows<load_f16, half>;
     case GgmlType::BF16: return dot_half_rows<load_bf16, bf16_scalar>;
     case GgmlType::Q4_0: return dot_q4_0;
+    case GgmlType::Q4_1: return dot_with_min<BlockQ4_1, false>;
+    case GgmlType::Q5_0: return dot_q5_0;
+    case GgmlType::Q5_1: return dot_with_min<BlockQ5_1, true>;
     case GgmlType::Q8_0: return dot_q8_0;
     case GgmlType::Q4_K: return dot_k4<BlockQ4_K, false>;
     case GgmlType::Q5_K: return dot_k4<BlockQ5_K, true>;

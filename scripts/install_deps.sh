@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages tachyon builds and tests with. Run as root (or with sudo).
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends \
+  build-essential cmake ninja-build pkg-config git ca-certificates \
+  libfmt-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libssl-dev \
+  libgtest-dev libgmock-dev >/dev/null
