@@ -8,4 +8,5 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config git ca-certificates \
   libfmt-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libssl-dev \
-  libgtest-dev libgmock-dev >/dev/null
+  libboost1.81-dev prometheus-cpp-dev \
+  libgtest-dev libgmock-dev curl >/dev/null

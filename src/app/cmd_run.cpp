@@ -5,25 +5,17 @@
 
 #include "app/commands.h"
 #include "engine/generator.h"
-#include "frontend/chat_template.h"
 #include "kv/contiguous_kv_cache.h"
 
 namespace tachyon::app {
 namespace {
 
-// Renders the prompt as a one-turn chat with the model's template (or a built-in fallback).
+// Renders the prompt as a one-turn chat with the model's template.
 std::string chat_prompt(const ModelBundle& bundle, const std::string& user_text, const std::string& system) {
-  const auto source = bundle.file->get_string("tokenizer.chat_template");
-  auto tmpl = source ? ChatTemplate::parse(*source) : builtin_chat_template("chatml");
-  if (!tmpl) fail(fmt::format("chat template: {}", tmpl.error().message));
   std::vector<ChatMessage> messages;
   if (!system.empty()) messages.push_back({"system", system});
   messages.push_back({"user", user_text});
-  ChatTemplateOptions opts;
-  const Tokenizer& tok = *bundle.tokenizer;
-  if (tok.bos_id() >= 0) opts.bos_token = std::string(tok.token_text(tok.bos_id()));
-  if (tok.eos_id() >= 0) opts.eos_token = std::string(tok.token_text(tok.eos_id()));
-  auto rendered = tmpl->render(messages, opts);
+  auto rendered = bundle.render_chat(messages);
   if (!rendered) fail(fmt::format("chat template: {}", rendered.error().message));
   return *rendered;
 }

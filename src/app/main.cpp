@@ -37,6 +37,7 @@ std::unique_ptr<ModelBundle> load_or_fail(const std::string& path) {
 int main(int argc, char** argv) {
   CLI::App app{"tachyon: a fast OpenAI-compatible LLM inference server for GGUF models"};
   app.require_subcommand(1);
+  tachyon::app::add_serve_command(app);
   tachyon::app::add_run_command(app);
   tachyon::app::add_tokenize_command(app);
   tachyon::app::add_logits_command(app);

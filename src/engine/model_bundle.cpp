@@ -17,7 +17,23 @@ Result<std::unique_ptr<ModelBundle>> load_model_bundle(const std::string& path) 
   bundle->file = std::move(*file);
   bundle->model = std::move(*model);
   bundle->tokenizer = std::move(*tokenizer);
+  const auto source = bundle->file->get_string("tokenizer.chat_template");
+  auto tmpl = source ? ChatTemplate::parse(*source) : builtin_chat_template("chatml");
+  if (!tmpl) {
+    // A template we cannot parse must not make the model unusable for plain completions.
+    bundle->chat_template_error = tmpl.error().message;
+    tmpl = builtin_chat_template("chatml");
+    if (!tmpl) return make_error("{}: chat template: {}", path, tmpl.error().message);
+  }
+  bundle->chat_template = std::move(*tmpl);
   return bundle;
+}
+
+Result<std::string> ModelBundle::render_chat(std::span<const ChatMessage> messages) const {
+  ChatTemplateOptions opts;
+  if (tokenizer->bos_id() >= 0) opts.bos_token = std::string(tokenizer->token_text(tokenizer->bos_id()));
+  if (tokenizer->eos_id() >= 0) opts.eos_token = std::string(tokenizer->token_text(tokenizer->eos_id()));
+  return chat_template->render(messages, opts);
 }
 
 }  // namespace tachyon

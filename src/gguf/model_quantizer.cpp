@@ -104,7 +104,8 @@ Status quantize_model(const std::string& in_path, const std::string& out_path, G
   GgufWriter writer;
   for (const auto& kv : in->metadata()) writer.set_value(kv.key, kv.value);
   writer.set_u32("general.file_type", *file_type);
-  if (ggml_traits(type).quantized) writer.set_u32("general.quantization_version", kQuantizationVersion);
+  // llama-quantize records it for every output type, plain float ones included.
+  writer.set_u32("general.quantization_version", kQuantizationVersion);
 
   const std::string arch = in->get_string("general.architecture").value_or("llama");
   const int n_layers = static_cast<int>(in->get_int(arch + ".block_count").value_or(0));

@@ -1,7 +1,7 @@
 #pragma once
 // Scalar reference converters between float32 and every storage type the engine reads.
-// Dequantization is bit-exact with ggml's row converters (verified against llama.cpp's output);
-// quantization follows ggml's reference ("_ref") algorithms and writes the same block formats.
+// Dequantization is bit-exact with ggml's row converters, and quantization reproduces ggml's
+// reference ("_ref") quantizers byte for byte (both verified against llama.cpp's files).
 // All functions are pure: safe from any thread on disjoint outputs.
 #include <cstddef>
 #include <cstdint>

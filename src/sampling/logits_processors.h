@@ -37,7 +37,7 @@ class PenaltyProcessor {
   float frequency_penalty_;
   float presence_penalty_;
   int32_t last_n_;
-  std::vector<int32_t> counts_;         // (n_vocab) occurrences in the window; all zero between calls
+  std::vector<int32_t> counts_;  // (n_vocab) occurrences in the window; all zero between calls
   std::vector<int32_t> distinct_seen_;  // tokens with counts_ > 0 during apply()
 };
 

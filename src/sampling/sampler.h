@@ -12,7 +12,8 @@
 //   7. softmax
 //   8. min_p               keep tokens with p >= min_p * p_max
 //   9. top_p               keep the smallest most-likely prefix whose mass reaches top_p
-//  10. draw                one uniform number from the sampler's own mt19937_64 per step
+//  10. draw                one uniform number from the sampler's own mt19937_64 per
+//                          non-greedy step, walked over the survivors in a canonical order
 // The draw depends only on the seed, the number of earlier non-greedy steps and the logits, so
 // results are reproducible whatever else runs in the process.
 #include <cstdint>

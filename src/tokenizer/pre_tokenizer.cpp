@@ -131,7 +131,10 @@ std::vector<std::string> PreTokenizer::split(std::string_view raw_text) const {
       const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data() + begin);
       size_t pos = 0;
       while (pos < length) {
-        const int rc = pcre2_match(regex->code, subject, length, pos, 0, match, nullptr);
+        int rc = pcre2_match(regex->code, subject, length, pos, 0, match, nullptr);
+        // The JIT's fixed stack can run out on very long runs; the interpreter's heap does not.
+        if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+          rc = pcre2_match(regex->code, subject, length, pos, PCRE2_NO_JIT, match, nullptr);
         if (rc < 0) break;
         const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(match);
         const size_t match_begin = ovector[0];

@@ -1,6 +1,7 @@
 #include "tokenizer/tokenizer.h"
 
 #include <algorithm>
+#include <array>
 
 #include "tokenizer/bpe_tokenizer.h"
 #include "tokenizer/spm_tokenizer.h"
@@ -25,11 +26,16 @@ bool is_ascii_space(char c) {
 std::vector<Fragment> partition_special(const Vocab& vocab, std::string_view text,
                                         bool parse_special) {
   std::vector<Fragment> fragments = {{-1, 0, text.size()}};
+  // Vocabularies can have thousands of special tokens; most never occur, and two cheap checks
+  // on the whole text rule them out before the per-fragment search.
+  std::array<bool, 256> byte_present{};
+  for (char c : text) byte_present[static_cast<uint8_t>(c)] = true;
   for (int32_t id : vocab.special_tokens) {
     const TokenData& token = vocab.tokens[id];
     // Without parse_special only user-defined tokens are cut out (as Hugging Face does).
     if (!parse_special && has_attr(token.attr, TokenAttr::control | TokenAttr::unknown)) continue;
-    if (token.text.empty()) continue;
+    if (token.text.empty() || !byte_present[static_cast<uint8_t>(token.text[0])]) continue;
+    if (text.find(token.text) == std::string_view::npos) continue;
     const bool lstrip = has_attr(token.attr, TokenAttr::lstrip);
     const bool rstrip = has_attr(token.attr, TokenAttr::rstrip);
 

@@ -9,14 +9,40 @@
 
 namespace tachyon {
 
+// What kind of failure an Error is; the HTTP edge maps it to a status code.
+enum class ErrorKind {
+  InvalidArgument,    // the caller's input is wrong (400)
+  NotFound,           // a named thing does not exist (404)
+  ResourceExhausted,  // queue full, out of capacity: retry later (429)
+  Unavailable,        // shutting down or not ready (503)
+  Internal,           // a bug or an environment failure (500)
+};
+
 struct Error {
+  Error() = default;
+  Error(std::string message_, ErrorKind kind_ = ErrorKind::InvalidArgument, std::string param_ = {})
+      : message(std::move(message_)), kind(kind_), param(std::move(param_)) {}
+
   std::string message;
+  ErrorKind kind = ErrorKind::InvalidArgument;
+  std::string param;  // the request field at fault, when there is one
 };
 
 // Builds an Error with fmt formatting: make_error("tensor {} out of bounds", name).
 template <typename... Args>
 Error make_error(fmt::format_string<Args...> f, Args&&... args) {
-  return Error{fmt::format(f, std::forward<Args>(args)...)};
+  return Error{fmt::format(f, std::forward<Args>(args)...), ErrorKind::InvalidArgument};
+}
+
+template <typename... Args>
+Error make_error(ErrorKind kind, fmt::format_string<Args...> f, Args&&... args) {
+  return Error{fmt::format(f, std::forward<Args>(args)...), kind};
+}
+
+// An InvalidArgument error about one request field: invalid_param("top_p", "must be in (0, 1]").
+template <typename... Args>
+Error invalid_param(std::string param, fmt::format_string<Args...> f, Args&&... args) {
+  return Error{fmt::format(f, std::forward<Args>(args)...), ErrorKind::InvalidArgument, std::move(param)};
 }
 
 template <typename T>

@@ -142,7 +142,7 @@ TEST(Jinja, ErrorsAreValues) {
   EXPECT_EQ(render("{% if x %}"), "ERROR: line 1, column 11: unexpected end of template, expected 'elif'");
   EXPECT_EQ(render("{{ 'a' }\n"), "ERROR: line 1, column 1: unterminated tag");
   EXPECT_EQ(render("{% frobnicate %}"), "ERROR: line 1, column 4: unknown statement 'frobnicate'");
-  EXPECT_EQ(render("ok\n{{ 1 | nosuchfilter }}"), "ERROR: line 2, column 4: unknown filter 'nosuchfilter'");
+  EXPECT_EQ(render("ok\n{{ 1 | nosuchfilter }}"), "ERROR: line 2, column 8: unknown filter 'nosuchfilter'");
   EXPECT_EQ(render("{{ 1 / 0 }}"), "ERROR: line 1, column 4: division by zero");
   EXPECT_EQ(render("{{ 'a' + 1 }}"), "ERROR: line 1, column 4: unsupported operand types for +: string and int");
   EXPECT_EQ(render("{{ nothing() }}"), "ERROR: line 1, column 4: function 'nothing' is undefined");

@@ -123,8 +123,9 @@ TEST(LlamaModelLoadTest, NamesAMissingTensor) {
   const fs::path path = fs::temp_directory_path() / "tachyon_missing_tensor_test.gguf";
   GgufWriter w;
   for (const char* k : {"llama.context_length", "llama.embedding_length", "llama.block_count",
-                        "llama.feed_forward_length", "llama.attention.head_count"})
+                        "llama.feed_forward_length"})
     w.set_u32(k, 32);
+  w.set_u32("llama.attention.head_count", 4);
   w.set_string("general.architecture", "llama");
   std::vector<float> embd(32 * 10, 0.0f);
   ASSERT_TRUE(w.add_tensor("token_embd.weight", GgmlType::F32, {32, 10}, embd.data(), embd.size() * 4).ok());

@@ -35,6 +35,12 @@ ScopePtr child_scope(const ScopePtr& parent) {
 
 enum class Flow { Normal, Break, Continue };
 
+// A JinjaError that already names its location. Enclosing nodes let it pass unchanged, so the
+// reported position is that of the innermost failing node.
+struct LocatedError {
+  std::string message;
+};
+
 int64_t floor_div(int64_t a, int64_t b) {
   int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
@@ -158,16 +164,29 @@ class Evaluator {
     return Flow::Normal;
   }
 
-  std::string location() const { return "line " + std::to_string(line_) + ", column " + std::to_string(column_); }
-
- private:
-  void mark(int line, int column) {
-    line_ = line;
-    column_ = column;
+  // The innermost expression or statement that failed names the location.
+  Flow exec(const Stmt& stmt, const ScopePtr& scope, std::string& out) {
+    try {
+      return exec_unlocated(stmt, scope, out);
+    } catch (const JinjaError& error) {
+      throw LocatedError{locate(stmt.line, stmt.column, error)};
+    }
   }
 
-  Flow exec(const Stmt& stmt, const ScopePtr& scope, std::string& out) {
-    mark(stmt.line, stmt.column);
+  Value eval(const Expr& expr, const ScopePtr& scope) {
+    try {
+      return eval_unlocated(expr, scope);
+    } catch (const JinjaError& error) {
+      throw LocatedError{locate(expr.line, expr.column, error)};
+    }
+  }
+
+ private:
+  static std::string locate(int line, int column, const JinjaError& error) {
+    return "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + error.message;
+  }
+
+  Flow exec_unlocated(const Stmt& stmt, const ScopePtr& scope, std::string& out) {
     switch (stmt.kind) {
       case Stmt::Kind::Text: out += stmt.text; return Flow::Normal;
       case Stmt::Kind::Output: out += eval(*stmt.expr, scope).str(); return Flow::Normal;
@@ -268,9 +287,14 @@ class Evaluator {
   }
 
   // A macro (or a call block's `caller`) as a callable value closing over its defining scope.
-  Value make_macro(const Stmt& stmt, const ScopePtr& closure) {
+  // The scope is held weakly: the macro is stored in that scope, and a strong reference would
+  // make a cycle that is never freed.
+  Value make_macro(const Stmt& stmt, const ScopePtr& defining_scope) {
+    std::weak_ptr<Scope> closure = defining_scope;
     return Value(Function([this, &stmt, closure](const CallArgs& args) {
-      ScopePtr scope = child_scope(closure);
+      ScopePtr parent = closure.lock();
+      if (parent == nullptr) throw JinjaError{"macro '" + stmt.name + "' called after its scope ended"};
+      ScopePtr scope = child_scope(parent);
       for (size_t i = 0; i < stmt.params.size(); ++i) {
         const auto& [param, default_value] = stmt.params[i];
         const Value* given = args.get(i, param);
@@ -336,8 +360,7 @@ class Evaluator {
     return arithmetic(op, left, right);
   }
 
-  Value eval(const Expr& expr, const ScopePtr& scope) {
-    mark(expr.line, expr.column);
+  Value eval_unlocated(const Expr& expr, const ScopePtr& scope) {
     switch (expr.kind) {
       case Expr::Kind::Literal: return expr.literal;
       case Expr::Kind::Name: {
@@ -387,9 +410,6 @@ class Evaluator {
     }
     return Value();
   }
-
-  int line_ = 0;
-  int column_ = 0;
 };
 
 Value range_function(const CallArgs& args) {
@@ -432,8 +452,8 @@ std::string render_program(const Body& program, const Object& globals) {
   std::string out;
   try {
     evaluator.exec(program, child_scope(root), out);
-  } catch (const JinjaError& error) {
-    throw JinjaError{evaluator.location() + ": " + error.message};
+  } catch (const LocatedError& error) {
+    throw JinjaError{error.message};
   }
   return out;
 }

@@ -282,8 +282,11 @@ class Parser {
     return value;
   }
 
+  // Binary nodes are located at their left operand, where the whole expression starts.
   ExprPtr binary(const Token& at, std::string op, ExprPtr left, ExprPtr right) {
     auto node = make<Expr>(Expr::Kind::Binary, at);
+    node->line = left->line;
+    node->column = left->column;
     node->name = std::move(op);
     node->args.push_back(std::move(left));
     node->args.push_back(std::move(right));
@@ -489,6 +492,8 @@ class Parser {
         node = parse_subscript(std::move(node));
       } else if (is_punct("(")) {
         auto call = make<Expr>(Expr::Kind::Call, at);
+        call->line = node->line;
+        call->column = node->column;
         call->args.push_back(std::move(node));
         parse_call_args(*call);
         node = std::move(call);

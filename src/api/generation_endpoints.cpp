@@ -1,0 +1,65 @@
+// POST /v1/chat/completions (also /chat/completions) and POST /v1/completions.
+#include <fmt/format.h>
+
+#include "api/api_error.h"
+#include "api/chat_request.h"
+#include "api/completion_request.h"
+#include "api/endpoints.h"
+#include "api/generation_session.h"
+
+namespace tachyon::endpoints {
+namespace {
+
+// The model a request names, or a 404 listing what is served.
+Result<ServedModel*> resolve_model(ServerContext& ctx, const std::string& name) {
+  if (ServedModel* m = ctx.models.find(name)) return m;
+  Error e = model_not_found(name);
+  e.message += fmt::format(" (available: {})", fmt::join(ctx.models.names(), ", "));
+  return e;
+}
+
+}  // namespace
+
+asio::awaitable<void> chat_completions(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
+  auto parsed = parse_chat_completion_request(req.body);
+  if (!parsed) co_return co_await send_error(writer, parsed.error());
+  auto model = resolve_model(ctx, parsed->params.model);
+  if (!model) co_return co_await send_error(writer, model.error());
+  std::vector<ChatMessage> messages;
+  for (const auto& m : parsed->messages) messages.push_back({m.role, m.content});
+  const ModelBundle& bundle = *(*model)->bundle;
+  auto prompt = bundle.render_chat(messages);
+  if (!prompt) co_return co_await send_error(writer, invalid_param("messages", "{}", prompt.error().message));
+  GenerationJob job;
+  job.format = ResponseFormat::Chat;
+  job.prompt = bundle.tokenizer->encode(*prompt, true, true);
+  job.params = std::move(parsed->params);
+  job.prompt_param = "messages";
+  co_await run_generation(ctx, **model, std::move(job), writer);
+}
+
+asio::awaitable<void> completions(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
+  auto parsed = parse_completion_request(req.body);
+  if (!parsed) co_return co_await send_error(writer, parsed.error());
+  auto model = resolve_model(ctx, parsed->params.model);
+  if (!model) co_return co_await send_error(writer, model.error());
+  const Tokenizer& tokenizer = *(*model)->bundle->tokenizer;
+  GenerationJob job;
+  job.format = ResponseFormat::Text;
+  if (const auto* text = std::get_if<std::string>(&parsed->prompt)) {
+    job.prompt = tokenizer.encode(*text, true, false);
+    if (parsed->echo) job.echo_text = *text;
+  } else {
+    job.prompt = std::get<std::vector<int32_t>>(parsed->prompt);
+    for (int32_t id : job.prompt)
+      if (id < 0 || id >= tokenizer.n_vocab())
+        co_return co_await send_error(writer, invalid_param("prompt", "token id {} is not in the vocabulary", id));
+    if (parsed->echo) job.echo_text = tokenizer.decode(job.prompt);
+  }
+  if (job.prompt.empty()) co_return co_await send_error(writer, invalid_param("prompt", "the prompt is empty"));
+  job.params = std::move(parsed->params);
+  job.prompt_param = "prompt";
+  co_await run_generation(ctx, **model, std::move(job), writer);
+}
+
+}  // namespace tachyon::endpoints

@@ -1,0 +1,38 @@
+#pragma once
+// The request fields /v1/chat/completions and /v1/completions share (model, sampling knobs, stop,
+// n, streaming), parsed and range-checked into a plain value.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sampling/sampling_params.h"
+#include "util/result.h"
+
+namespace tachyon {
+
+// What a generation request asks for, besides its prompt. The logprobs fields of `sampling` are
+// filled by the endpoint's parser, since the two endpoints spell them differently.
+struct GenerationParams {
+  std::string model;
+  SamplingParams sampling;
+  std::optional<int32_t> max_tokens;  // none: until EOS or the context is full
+  std::vector<std::string> stop;      // at most kMaxStopSequences, none empty
+  int32_t n = 1;                      // choices to generate for the one prompt
+  bool stream = false;
+  bool include_usage = false;  // stream_options.include_usage: end the stream with a usage chunk
+  bool ignore_eos = false;
+  std::string user;
+};
+
+inline constexpr int32_t kMaxStopSequences = 4;
+inline constexpr int32_t kMaxChoices = 16;
+
+// Parses and checks the shared fields of a request body object. Unknown fields are ignored;
+// a wrong JSON type or an out-of-range value is a 400 naming the field; response_format other
+// than {"type":"text"} is a 400 (structured output is not supported yet). Pure.
+Result<GenerationParams> parse_generation_params(const nlohmann::json& body);
+
+}  // namespace tachyon

@@ -1,0 +1,206 @@
+#include "api/generation_session.h"
+
+#include <chrono>
+
+#include "api/api_error.h"
+#include "api/responses.h"
+#include "http/async_queue.h"
+
+namespace tachyon {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ChoiceEvent {
+  int32_t index;
+  EngineEvent event;
+};
+
+std::string finish_reason_name(FinishReason r) { return r == FinishReason::Stop ? "stop" : "length"; }
+
+std::vector<TokenLogprobInfo> to_logprobs(const Tokenizer& tokenizer, const std::vector<SampledToken>& tokens) {
+  std::vector<TokenLogprobInfo> out;
+  for (const auto& t : tokens) {
+    TokenLogprobInfo info{tokenizer.token_to_piece(t.token), t.logprob, {}};
+    for (const auto& alt : t.top) info.top.push_back({tokenizer.token_to_piece(alt.token), alt.logprob});
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+// Per-choice bookkeeping while the request runs.
+struct ChoiceState {
+  std::string text;
+  std::vector<TokenLogprobInfo> logprobs;
+  bool first_chunk_sent = false;
+  bool finished = false;
+  FinishReason finish = FinishReason::Length;
+  int32_t completion_tokens = 0;
+  int32_t text_offset = 0;
+  Clock::time_point last_token{};
+};
+
+}  // namespace
+
+asio::awaitable<void> send_error(ResponseWriter& writer, const Error& error) {
+  HttpResponse response = HttpResponse::json(http_status(error), error_body(error));
+  if (error.kind == ErrorKind::ResourceExhausted) response.headers.set("Retry-After", "1");
+  co_await writer.send(std::move(response));
+}
+
+asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, GenerationJob job, ResponseWriter& writer) {
+  const Clock::time_point arrival = Clock::now();
+  Engine& engine = *model.engine;
+  const Tokenizer& tokenizer = *model.bundle->tokenizer;
+  const GenerationParams& params = job.params;
+  const int64_t n_prompt = int64_t(job.prompt.size());
+  const int64_t n_ctx = engine.n_ctx();
+  if (ctx.draining) {
+    co_await send_error(writer, make_error(ErrorKind::Unavailable, "the server is shutting down"));
+    co_return;
+  }
+  if (n_prompt >= n_ctx || (params.max_tokens && n_prompt + *params.max_tokens > n_ctx)) {
+    const ApiError e = context_length_exceeded(job.prompt_param, n_prompt, params.max_tokens.value_or(1), n_ctx);
+    co_await writer.send(HttpResponse::json(e.status, error_body(e)));
+    co_return;
+  }
+
+  auto queue = std::make_shared<AsyncQueue<ChoiceEvent>>(co_await asio::this_coro::executor);
+  std::vector<uint64_t> ids;
+  auto cancel_all = [&] {
+    for (uint64_t id : ids) engine.cancel(id);
+  };
+  for (int32_t i = 0; i < params.n; ++i) {
+    EngineRequest req;
+    req.prompt = job.prompt;
+    req.sampling = params.sampling;
+    // Choices of one request differ; with a seed they stay reproducible.
+    if (req.sampling.seed) req.sampling.seed = *req.sampling.seed + uint64_t(i);
+    req.max_tokens = params.max_tokens.value_or(int32_t(n_ctx - n_prompt));
+    req.stop = params.stop;
+    req.ignore_eos = params.ignore_eos;
+    auto id = engine.submit(std::move(req), [queue, i](EngineEvent&& e) { queue->push({i, std::move(e)}); });
+    if (!id) {
+      cancel_all();
+      queue->close();
+      co_await send_error(writer, id.error());
+      co_return;
+    }
+    ids.push_back(*id);
+  }
+
+  const bool chat = job.format == ResponseFormat::Chat;
+  const ResponseMeta meta{new_response_id(chat ? "chatcmpl-" : "cmpl-"),
+                          std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count(),
+                          model.name, ctx.system_fingerprint};
+  const bool want_logprobs = params.sampling.logprobs;
+  std::vector<ChoiceState> choices(params.n);
+  int32_t n_finished = 0;
+  int32_t cached_tokens = 0;
+  bool ttft_recorded = false;
+  std::optional<Error> failure;
+
+  if (params.stream && !co_await writer.start_sse()) {
+    cancel_all();
+    queue->close();
+    co_return;
+  }
+  auto chunk_json = [&](const ChoiceDelta& d) {
+    return chat ? chat_completion_chunk_json(meta, d, params.include_usage)
+                : text_completion_chunk_json(meta, d, params.include_usage);
+  };
+  if (params.stream && !job.echo_text.empty()) {
+    for (int32_t i = 0; i < params.n; ++i) {
+      ChoiceDelta d{i, false, job.echo_text, std::nullopt, std::nullopt, 0};
+      co_await writer.send_event(chunk_json(d));
+      choices[i].text_offset = code_point_count(job.echo_text);
+    }
+  }
+
+  while (n_finished < params.n) {
+    std::optional<ChoiceEvent> item = co_await queue->pop();
+    if (!item) break;
+    ChoiceState& c = choices[item->index];
+    EngineEvent& e = item->event;
+    const Clock::time_point now = Clock::now();
+    if (!e.tokens.empty()) {
+      if (!ttft_recorded) {
+        ttft_recorded = true;
+        ctx.metrics.observe_ttft(model.name, std::chrono::duration<double>(now - arrival).count());
+        ctx.metrics.observe_queue_time(model.name, e.queue_seconds);
+      } else if (c.last_token != Clock::time_point{}) {
+        ctx.metrics.observe_inter_token(model.name, std::chrono::duration<double>(now - c.last_token).count());
+      }
+      c.last_token = now;
+    }
+    if (e.error) {
+      failure = e.error;
+      cancel_all();
+      break;
+    }
+    std::vector<TokenLogprobInfo> lp = want_logprobs ? to_logprobs(tokenizer, e.tokens) : std::vector<TokenLogprobInfo>{};
+    if (e.finished) {
+      c.finished = true;
+      c.finish = e.finish_reason;
+      c.completion_tokens = e.completion_tokens;
+      cached_tokens = e.cached_tokens;
+      ++n_finished;
+    }
+    if (params.stream) {
+      const bool first = chat && !c.first_chunk_sent;
+      if (first || !e.text.empty() || !lp.empty() || e.finished) {
+        ChoiceDelta d{item->index, first, e.text,
+                      want_logprobs ? std::optional(lp) : std::nullopt,
+                      e.finished ? std::optional(finish_reason_name(c.finish)) : std::nullopt, c.text_offset};
+        c.first_chunk_sent = true;
+        c.text_offset += code_point_count(e.text);
+        if (!co_await writer.send_event(chunk_json(d))) {
+          cancel_all();
+          break;
+        }
+      }
+    } else {
+      c.text += e.text;
+      for (auto& x : lp) c.logprobs.push_back(std::move(x));
+      if (writer.client_gone()) {
+        cancel_all();
+        break;
+      }
+    }
+  }
+  queue->close();
+
+  UsageCounts usage{int32_t(n_prompt), 0, cached_tokens};
+  for (const auto& c : choices) usage.completion_tokens += c.completion_tokens;
+  ctx.metrics.add_tokens(model.name, n_prompt, usage.completion_tokens);
+  ctx.metrics.observe_e2e(model.name, std::chrono::duration<double>(Clock::now() - arrival).count());
+
+  if (params.stream) {
+    if (writer.client_gone()) co_return;
+    if (failure) {
+      co_await writer.send_event(error_body(*failure));
+    } else if (params.include_usage) {
+      co_await writer.send_event(chat ? chat_usage_chunk_json(meta, usage) : text_completion_usage_chunk_json(meta, usage));
+    }
+    if (!failure) co_await writer.send_event("[DONE]");
+    co_await writer.end_sse();
+    co_return;
+  }
+  if (failure) {
+    co_await send_error(writer, *failure);
+    co_return;
+  }
+  if (n_finished < params.n) co_return;  // client gone
+  std::vector<ChoiceResult> results;
+  for (int32_t i = 0; i < params.n; ++i) {
+    ChoiceState& c = choices[i];
+    results.push_back({i, job.echo_text + c.text, finish_reason_name(c.finish),
+                       want_logprobs ? std::optional(std::move(c.logprobs)) : std::nullopt,
+                       job.echo_text.empty() ? 0 : code_point_count(job.echo_text)});
+  }
+  const std::string body = chat ? chat_completion_json(meta, results, usage) : text_completion_json(meta, results, usage);
+  co_await writer.send(HttpResponse::json(200, body));
+}
+
+}  // namespace tachyon

@@ -1,0 +1,29 @@
+#pragma once
+// Runs one generation request end to end on an engine: submits its n choices, forwards engine
+// events to the client (as SSE chunks, or as one JSON body at the end), records metrics, and
+// cancels the engine work the moment the client goes away.
+#include <string>
+#include <vector>
+
+#include "api/generation_params.h"
+#include "api/server_context.h"
+#include "http/response_writer.h"
+
+namespace tachyon {
+
+enum class ResponseFormat { Chat, Text };
+
+struct GenerationJob {
+  ResponseFormat format = ResponseFormat::Chat;
+  std::vector<int32_t> prompt;
+  GenerationParams params;
+  std::string prompt_param;  // the request field holding the prompt, for errors: "messages" / "prompt"
+  std::string echo_text;     // text completions with echo: the prompt text, sent before the output
+};
+
+asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, GenerationJob job, ResponseWriter& writer);
+
+// Sends an Error in OpenAI's shape with its status (429 also gets Retry-After).
+asio::awaitable<void> send_error(ResponseWriter& writer, const Error& error);
+
+}  // namespace tachyon

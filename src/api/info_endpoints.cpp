@@ -1,0 +1,71 @@
+// GET /v1/models, /v1/models/{id}, /health, /ready, /metrics; POST /tokenize, /detokenize.
+#include "api/api_error.h"
+#include "api/endpoints.h"
+#include "api/generation_session.h"
+#include "api/responses.h"
+#include "api/tokenize_api.h"
+
+namespace tachyon::endpoints {
+namespace {
+
+ModelCard card(const ServedModel& m) { return ModelCard{m.name, m.created, "tachyon"}; }
+
+// Tokenize endpoints take an optional "model"; without one they use the first served model.
+ServedModel* model_for(ServerContext& ctx, const HttpRequest& req) {
+  const auto name = req.query_param("model");
+  if (name) return ctx.models.find(*name);
+  return ctx.models.all().empty() ? nullptr : ctx.models.all().front().get();
+}
+
+}  // namespace
+
+asio::awaitable<void> list_models(ServerContext& ctx, const HttpRequest&, ResponseWriter& writer) {
+  std::vector<ModelCard> cards;
+  for (const auto& m : ctx.models.all()) cards.push_back(card(*m));
+  co_await writer.send(HttpResponse::json(200, model_list_json(cards)));
+}
+
+asio::awaitable<void> get_model(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
+  const std::string id(req.path_param("id"));
+  const ServedModel* m = ctx.models.find(id);
+  if (!m) co_return co_await send_error(writer, model_not_found(id));
+  co_await writer.send(HttpResponse::json(200, model_json(card(*m))));
+}
+
+asio::awaitable<void> tokenize(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
+  auto parsed = parse_tokenize_request(req.body);
+  if (!parsed) co_return co_await send_error(writer, parsed.error());
+  ServedModel* m = model_for(ctx, req);
+  if (!m) co_return co_await send_error(writer, model_not_found(req.query_param("model").value_or("")));
+  const auto ids = m->bundle->tokenizer->encode(parsed->content, parsed->add_special, parsed->add_special);
+  co_await writer.send(HttpResponse::json(200, tokenize_response_json(ids)));
+}
+
+asio::awaitable<void> detokenize(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
+  auto parsed = parse_detokenize_request(req.body);
+  if (!parsed) co_return co_await send_error(writer, parsed.error());
+  ServedModel* m = model_for(ctx, req);
+  if (!m) co_return co_await send_error(writer, model_not_found(req.query_param("model").value_or("")));
+  const Tokenizer& tok = *m->bundle->tokenizer;
+  for (int32_t id : parsed->tokens)
+    if (id >= tok.n_vocab())
+      co_return co_await send_error(writer, invalid_param("tokens", "token id {} is not in the vocabulary", id));
+  co_await writer.send(HttpResponse::json(200, detokenize_response_json(tok.decode(parsed->tokens))));
+}
+
+asio::awaitable<void> health(ServerContext&, const HttpRequest&, ResponseWriter& writer) {
+  co_await writer.send(HttpResponse::json(200, R"({"status":"ok"})"));
+}
+
+asio::awaitable<void> ready(ServerContext& ctx, const HttpRequest&, ResponseWriter& writer) {
+  if (ctx.ready && !ctx.draining) co_return co_await writer.send(HttpResponse::json(200, R"({"status":"ready"})"));
+  co_await send_error(writer, make_error(ErrorKind::Unavailable, "models are not loaded yet or the server is stopping"));
+}
+
+asio::awaitable<void> metrics(ServerContext& ctx, const HttpRequest&, ResponseWriter& writer) {
+  HttpResponse response = HttpResponse::text(200, ctx.metrics.scrape(ctx.models.stats()));
+  response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  co_await writer.send(std::move(response));
+}
+
+}  // namespace tachyon::endpoints

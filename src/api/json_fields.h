@@ -1,0 +1,41 @@
+#pragma once
+// Typed reads of request-body fields. Every reader treats an absent field and an explicit JSON
+// null alike (OpenAI clients send null for "not given") and reports a wrong JSON type as a 400
+// whose param is the field's name. Pure functions, callable from any thread.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "util/result.h"
+
+namespace tachyon {
+
+// Parses a request body that must be a single JSON object; malformed JSON is a 400 whose
+// message says so and whose param is empty.
+Result<nlohmann::json> parse_json_object(std::string_view body);
+
+// The field's value, or nullptr when it is absent or null.
+const nlohmann::json* find_field(const nlohmann::json& object, std::string_view key);
+
+// "string", "integer", "number", "boolean", "array", "object" or "null", for error messages.
+std::string_view json_type_name(const nlohmann::json& value);
+
+// The 400 for a value of the wrong JSON type: "Invalid type for 'param': expected ..., got ...".
+Error type_error(std::string param, std::string_view expected, const nlohmann::json& got);
+
+// A JSON integer, or a float with an integral value (1.0), that fits int64; others give nullopt.
+std::optional<int64_t> as_integer(const nlohmann::json& value);
+
+// Field readers: `out` is left unchanged when the field is absent or null.
+Status read_bool(const nlohmann::json& object, std::string_view key, bool& out);
+Status read_string(const nlohmann::json& object, std::string_view key, std::string& out);
+Status read_number(const nlohmann::json& object, std::string_view key, std::optional<double>& out);
+
+// Reads an integer and checks lo <= value <= hi.
+Status read_integer(const nlohmann::json& object, std::string_view key, int64_t lo, int64_t hi,
+                    std::optional<int64_t>& out);
+
+}  // namespace tachyon

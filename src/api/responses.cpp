@@ -1,0 +1,230 @@
+#include "api/responses.h"
+
+#include <cmath>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+namespace tachyon {
+namespace {
+
+// Insertion-ordered, so fields come out in the order OpenAI documents them.
+using json = nlohmann::ordered_json;
+
+// JSON has no -inf; OpenAI reports a token too unlikely to represent as -9999.
+constexpr float kMinReportedLogprob = -9999.0f;
+
+double reported_logprob(float logprob) {
+  if (std::isnan(logprob) || logprob < kMinReportedLogprob) return kMinReportedLogprob;
+  return logprob;
+}
+
+std::string dump(const json& value) {
+  // Token texts can be partial UTF-8 sequences; replace them rather than throw.
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+json string_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+json token_bytes(const std::string& token) {
+  json bytes = json::array();
+  for (char c : token) bytes.push_back(static_cast<unsigned char>(c));
+  return bytes;
+}
+
+json usage_json(const UsageCounts& usage) {
+  return {
+      {"prompt_tokens", usage.prompt_tokens},
+      {"completion_tokens", usage.completion_tokens},
+      {"total_tokens", usage.prompt_tokens + usage.completion_tokens},
+      {"prompt_tokens_details", {{"cached_tokens", usage.cached_tokens}}},
+  };
+}
+
+// The fields every response object starts with.
+json envelope(const ResponseMeta& meta, std::string_view object) {
+  return {
+      {"id", meta.id},
+      {"object", object},
+      {"created", meta.created},
+      {"model", meta.model},
+      {"system_fingerprint", string_or_null(meta.system_fingerprint)},
+  };
+}
+
+// Chat logprobs: {"content":[{token, logprob, bytes, top_logprobs:[{token, logprob, bytes}]}],
+// "refusal": null}, or null when not requested.
+json chat_logprobs_json(const std::optional<std::vector<TokenLogprobInfo>>& logprobs) {
+  if (!logprobs) return nullptr;
+  json content = json::array();
+  for (const TokenLogprobInfo& info : *logprobs) {
+    json top = json::array();
+    for (const TopLogprob& alternative : info.top) {
+      top.push_back({
+          {"token", alternative.token},
+          {"logprob", reported_logprob(alternative.logprob)},
+          {"bytes", token_bytes(alternative.token)},
+      });
+    }
+    content.push_back({
+        {"token", info.token},
+        {"logprob", reported_logprob(info.logprob)},
+        {"bytes", token_bytes(info.token)},
+        {"top_logprobs", std::move(top)},
+    });
+  }
+  return {{"content", std::move(content)}, {"refusal", nullptr}};
+}
+
+// Legacy logprobs: parallel arrays, top_logprobs as one {token: logprob} object per position.
+json completion_logprobs_json(const std::optional<std::vector<TokenLogprobInfo>>& logprobs,
+                              int32_t text_offset) {
+  if (!logprobs) return nullptr;
+  json tokens = json::array();
+  json token_logprobs = json::array();
+  json top_logprobs = json::array();
+  json text_offsets = json::array();
+  for (const TokenLogprobInfo& info : *logprobs) {
+    tokens.push_back(info.token);
+    token_logprobs.push_back(reported_logprob(info.logprob));
+    json top = json::object();
+    // Two ids can decode to the same text; the first listed is the more likely one.
+    for (const TopLogprob& alternative : info.top) {
+      top.emplace(alternative.token, reported_logprob(alternative.logprob));
+    }
+    top_logprobs.push_back(std::move(top));
+    text_offsets.push_back(text_offset);
+    text_offset += code_point_count(info.token);
+  }
+  return {
+      {"tokens", std::move(tokens)},
+      {"token_logprobs", std::move(token_logprobs)},
+      {"top_logprobs", std::move(top_logprobs)},
+      {"text_offset", std::move(text_offsets)},
+  };
+}
+
+json finish_reason_json(const std::optional<std::string>& finish_reason) {
+  return finish_reason ? json(*finish_reason) : json(nullptr);
+}
+
+json model_card_json(const ModelCard& model) {
+  return {
+      {"id", model.id},
+      {"object", "model"},
+      {"created", model.created},
+      {"owned_by", model.owned_by},
+  };
+}
+
+}  // namespace
+
+std::string new_response_id(std::string_view prefix) {
+  static constexpr std::string_view kAlphabet =
+      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<size_t> pick(0, kAlphabet.size() - 1);
+  std::string id(prefix);
+  for (int i = 0; i < 24; ++i) id.push_back(kAlphabet[pick(rng)]);
+  return id;
+}
+
+int32_t code_point_count(std::string_view text) {
+  int32_t count = 0;
+  for (char c : text) {
+    // Every byte but a continuation byte (10xxxxxx) starts a code point.
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
+  }
+  return count;
+}
+
+std::string chat_completion_json(const ResponseMeta& meta, std::span<const ChoiceResult> choices,
+                                 const UsageCounts& usage) {
+  json body = envelope(meta, "chat.completion");
+  json out_choices = json::array();
+  for (const ChoiceResult& choice : choices) {
+    out_choices.push_back({
+        {"index", choice.index},
+        {"message", {{"role", "assistant"}, {"content", choice.text}, {"refusal", nullptr}}},
+        {"logprobs", chat_logprobs_json(choice.logprobs)},
+        {"finish_reason", choice.finish_reason},
+    });
+  }
+  body["choices"] = std::move(out_choices);
+  body["usage"] = usage_json(usage);
+  return dump(body);
+}
+
+std::string chat_completion_chunk_json(const ResponseMeta& meta, const ChoiceDelta& delta,
+                                       bool include_usage) {
+  json body = envelope(meta, "chat.completion.chunk");
+  json delta_json = json::object();
+  if (delta.first) {
+    delta_json["role"] = "assistant";
+    delta_json["content"] = delta.text;
+  } else if (!delta.text.empty()) {
+    delta_json["content"] = delta.text;
+  }
+  body["choices"] = json::array({{
+      {"index", delta.index},
+      {"delta", std::move(delta_json)},
+      {"logprobs", chat_logprobs_json(delta.logprobs)},
+      {"finish_reason", finish_reason_json(delta.finish_reason)},
+  }});
+  if (include_usage) body["usage"] = nullptr;
+  return dump(body);
+}
+
+std::string chat_usage_chunk_json(const ResponseMeta& meta, const UsageCounts& usage) {
+  json body = envelope(meta, "chat.completion.chunk");
+  body["choices"] = json::array();
+  body["usage"] = usage_json(usage);
+  return dump(body);
+}
+
+std::string text_completion_json(const ResponseMeta& meta, std::span<const ChoiceResult> choices,
+                                 const UsageCounts& usage) {
+  json body = envelope(meta, "text_completion");
+  json out_choices = json::array();
+  for (const ChoiceResult& choice : choices) {
+    out_choices.push_back({
+        {"index", choice.index},
+        {"text", choice.text},
+        {"logprobs", completion_logprobs_json(choice.logprobs, choice.text_offset)},
+        {"finish_reason", choice.finish_reason},
+    });
+  }
+  body["choices"] = std::move(out_choices);
+  body["usage"] = usage_json(usage);
+  return dump(body);
+}
+
+std::string text_completion_chunk_json(const ResponseMeta& meta, const ChoiceDelta& delta,
+                                       bool include_usage) {
+  json body = envelope(meta, "text_completion");
+  body["choices"] = json::array({{
+      {"index", delta.index},
+      {"text", delta.text},
+      {"logprobs", completion_logprobs_json(delta.logprobs, delta.text_offset)},
+      {"finish_reason", finish_reason_json(delta.finish_reason)},
+  }});
+  if (include_usage) body["usage"] = nullptr;
+  return dump(body);
+}
+
+std::string text_completion_usage_chunk_json(const ResponseMeta& meta, const UsageCounts& usage) {
+  json body = envelope(meta, "text_completion");
+  body["choices"] = json::array();
+  body["usage"] = usage_json(usage);
+  return dump(body);
+}
+
+std::string model_list_json(std::span<const ModelCard> models) {
+  json data = json::array();
+  for (const ModelCard& model : models) data.push_back(model_card_json(model));
+  return dump({{"object", "list"}, {"data", std::move(data)}});
+}
+
+std::string model_json(const ModelCard& model) { return dump(model_card_json(model)); }
+
+}  // namespace tachyon

@@ -1,0 +1,50 @@
+#pragma once
+// The server's Prometheus metrics (prometheus-cpp registry, text exposition at GET /metrics).
+// Counters and histograms are updated from connection coroutines (any I/O thread); the gauges
+// that mirror engine state are refreshed from EngineStats at scrape time. Thread-safe.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "engine/engine.h"
+
+namespace tachyon {
+
+class ServerMetrics {
+ public:
+  ServerMetrics();
+
+  void count_request(const std::string& endpoint, int status);
+  void observe_queue_time(const std::string& model, double seconds);
+  void observe_ttft(const std::string& model, double seconds);
+  void observe_inter_token(const std::string& model, double seconds);
+  void observe_e2e(const std::string& model, double seconds);
+  void add_tokens(const std::string& model, int64_t prompt_tokens, int64_t generated_tokens);
+
+  // Text exposition; `engines` are (model name, stats) read just before.
+  std::string scrape(const std::vector<std::pair<std::string, EngineStats>>& engines);
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& queue_time_;
+  prometheus::Family<prometheus::Histogram>& ttft_;
+  prometheus::Family<prometheus::Histogram>& inter_token_;
+  prometheus::Family<prometheus::Histogram>& e2e_;
+  prometheus::Family<prometheus::Counter>& prompt_tokens_;
+  prometheus::Family<prometheus::Counter>& generated_tokens_;
+  prometheus::Family<prometheus::Gauge>& running_;
+  prometheus::Family<prometheus::Gauge>& waiting_;
+  prometheus::Family<prometheus::Gauge>& kv_usage_;
+  prometheus::Family<prometheus::Gauge>& kv_blocks_free_;
+  prometheus::Family<prometheus::Gauge>& prefix_hit_rate_;
+  prometheus::Family<prometheus::Gauge>& preemptions_;
+};
+
+}  // namespace tachyon

@@ -1,0 +1,137 @@
+// `tachyon serve`: loads the models, starts one engine per model and the HTTP server, and runs
+// until SIGINT/SIGTERM, then drains gracefully.
+#include <csignal>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "api/routes.h"
+#include "app/commands.h"
+#include "http/http_server.h"
+
+namespace tachyon::app {
+namespace {
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::vector<std::string> models;
+  std::string models_dir;
+  int threads = 0, http_threads = 2;
+  int32_t ctx = 0, kv_block_size = 16, max_batch_tokens = 512, max_running = 16, max_waiting = 256;
+  int64_t kv_memory_mib = 512;
+  std::string kv_type = "f16";
+  double request_timeout = 600, shutdown_grace = 30, idle_timeout = 60;
+  size_t max_body_mib = 8;
+  bool no_prefix_cache = false, quiet = false;
+};
+
+// "NAME=PATH" or "PATH" (named after the file).
+std::pair<std::string, std::string> model_spec(const std::string& spec) {
+  const size_t eq = spec.find('=');
+  if (eq != std::string::npos && eq > 0) return {spec.substr(0, eq), spec.substr(eq + 1)};
+  return {std::filesystem::path(spec).stem().string(), spec};
+}
+
+void serve(const ServeOptions& o) {
+  std::vector<std::pair<std::string, std::string>> specs;
+  for (const auto& m : o.models) specs.push_back(model_spec(m));
+  if (!o.models_dir.empty()) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(o.models_dir, ec))
+      if (e.path().extension() == ".gguf") specs.emplace_back(e.path().stem().string(), e.path().string());
+    if (ec) fail(fmt::format("--models-dir {}: {}", o.models_dir, ec.message()));
+  }
+  if (specs.empty()) specs.emplace_back("tachyon-mini", default_model_path());
+  if (o.kv_type != "f16" && o.kv_type != "f32") fail("--kv-type must be f16 or f32");
+
+  // Signals are taken by sigwait below; every thread started from here on inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ServerContext ctx;
+  ctx.system_fingerprint = fmt::format("tachyon-{}", TACHYON_VERSION);
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  for (const auto& [name, path] : specs) {
+    if (ctx.models.find(name)) fail(fmt::format("two models are named '{}'", name));
+    std::shared_ptr<const ModelBundle> bundle = load_or_fail(path);
+    if (!bundle->chat_template_error.empty())
+      fmt::print(stderr, "warning: {}: chat template not usable ({}); using ChatML\n", path, bundle->chat_template_error);
+    EngineConfig cfg;
+    cfg.n_threads = o.threads;
+    cfg.n_ctx = o.ctx;
+    cfg.kv_block_size = o.kv_block_size;
+    cfg.kv_memory_mib = o.kv_memory_mib;
+    cfg.kv_dtype = o.kv_type == "f32" ? KvDType::F32 : KvDType::F16;
+    cfg.prefix_caching = !o.no_prefix_cache;
+    cfg.max_batch_tokens = o.max_batch_tokens;
+    cfg.max_running = o.max_running;
+    cfg.max_waiting = o.max_waiting;
+    cfg.request_timeout_s = o.request_timeout;
+    auto engine = Engine::create(bundle, cfg);
+    if (!engine) fail(fmt::format("{}: {}", path, engine.error().message));
+    ctx.models.add(ServedModel{name, now, bundle, std::move(*engine)});
+    if (!o.quiet) fmt::print(stderr, "loaded model '{}' from {}\n", name, path);
+  }
+
+  HttpServerOptions http;
+  http.host = o.host;
+  http.port = uint16_t(o.port);
+  http.n_threads = o.http_threads;
+  http.max_body_bytes = o.max_body_mib << 20;
+  http.idle_timeout = std::chrono::milliseconds(int64_t(o.idle_timeout * 1000));
+  const bool quiet = o.quiet;
+  HttpServer server(http, make_router(ctx), [&ctx, quiet](const RequestLogEntry& e) {
+    ctx.metrics.count_request(e.path.rfind("/v1/models/", 0) == 0 ? "/v1/models/{id}" : e.path, e.status);
+    if (!quiet)
+      fmt::print(stderr, "{} {} {} {:.1f} ms id={}\n", e.method, e.path, e.status, e.duration.count() / 1000.0,
+                 e.request_id);
+  });
+  if (Status s = server.start(); !s) fail(s.error().message);
+  ctx.ready = true;
+  fmt::print(stderr, "tachyon serving {} on http://{}:{}\n", fmt::join(ctx.models.names(), ", "), o.host, server.port());
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  fmt::print(stderr, "received {}, draining (grace {} s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM", o.shutdown_grace);
+  ctx.draining = true;
+  const auto grace = std::chrono::milliseconds(int64_t(o.shutdown_grace * 1000));
+  // Engines finish or cancel their requests first, so handlers see their last events; then the
+  // server closes what is left.
+  ctx.models.shutdown(std::chrono::steady_clock::now() + grace);
+  server.stop(std::chrono::milliseconds(2000));
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("serve", "Serve models over an OpenAI-compatible HTTP API");
+  auto o = std::make_shared<ServeOptions>();
+  cmd->set_config("--config", "", "TOML/INI file with any of these options (command-line flags win)");
+  cmd->add_option("--host", o->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", o->port, "Port (0: any free port)")->capture_default_str();
+  cmd->add_option("-m,--model", o->models, "Model to serve, NAME=PATH or PATH (repeatable; default: the bundled model)");
+  cmd->add_option("--models-dir", o->models_dir, "Serve every .gguf file in this folder, named after the file");
+  cmd->add_option("-t,--threads", o->threads, "Compute threads per model (0: all cores)")->capture_default_str();
+  cmd->add_option("--http-threads", o->http_threads, "I/O threads of the HTTP server")->capture_default_str();
+  cmd->add_option("-c,--ctx", o->ctx, "Longest sequence, prompt + output (0: the model's context length)")->capture_default_str();
+  cmd->add_option("--kv-memory-mib", o->kv_memory_mib, "KV cache pool per model, MiB")->capture_default_str();
+  cmd->add_option("--kv-block-size", o->kv_block_size, "Tokens per KV block")->capture_default_str();
+  cmd->add_option("--kv-type", o->kv_type, "KV cache element type: f16 | f32")->capture_default_str();
+  cmd->add_flag("--no-prefix-cache", o->no_prefix_cache, "Do not share KV blocks of common prompt prefixes");
+  cmd->add_option("--max-batch-tokens", o->max_batch_tokens, "Tokens per engine step (decode first, then prefill chunks)")->capture_default_str();
+  cmd->add_option("--max-running", o->max_running, "Requests decoded together")->capture_default_str();
+  cmd->add_option("--max-waiting", o->max_waiting, "Waiting queue length; beyond it requests get 429")->capture_default_str();
+  cmd->add_option("--request-timeout", o->request_timeout, "Seconds a request may take, queueing included")->capture_default_str();
+  cmd->add_option("--idle-timeout", o->idle_timeout, "Seconds an idle keep-alive connection stays open")->capture_default_str();
+  cmd->add_option("--max-body-mib", o->max_body_mib, "Largest request body, MiB (larger: 413)")->capture_default_str();
+  cmd->add_option("--shutdown-grace", o->shutdown_grace, "Seconds in-flight requests get to finish on SIGTERM/SIGINT")->capture_default_str();
+  cmd->add_flag("-q,--quiet", o->quiet, "Do not log each request");
+  cmd->callback([o] { serve(*o); });
+}
+
+}  // namespace tachyon::app

@@ -1,0 +1,269 @@
+#include "engine/engine.h"
+
+#include "frontend/stop_matcher.h"
+#include "tokenizer/incremental_decoder.h"
+
+namespace tachyon {
+
+using Clock = std::chrono::steady_clock;
+
+struct Engine::Live {
+  EngineRequest request;
+  EngineCallback callback;
+  Sampler sampler;
+  IncrementalDecoder decoder;
+  StopMatcher stops;
+  std::vector<int32_t> history;  // prompt + generated
+  int32_t n_generated = 0;
+  int32_t cached_tokens = -1;    // known once admitted
+  Clock::time_point submitted;
+  Clock::time_point deadline;
+  bool started = false;
+
+  Live(EngineRequest r, EngineCallback cb, int32_t n_vocab, const Tokenizer& tokenizer, double timeout_s)
+      : request(std::move(r)), callback(std::move(cb)), sampler(request.sampling, n_vocab), decoder(tokenizer),
+        stops(request.stop), history(request.prompt), submitted(Clock::now()),
+        deadline(submitted + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s))) {}
+};
+
+Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const ModelBundle> bundle, EngineConfig config) {
+  const LlamaModel& model = *bundle->model;
+  const int32_t n_ctx = config.n_ctx > 0 ? config.n_ctx : int32_t(model.hparams().n_ctx_train);
+  if (config.kv_block_size <= 0) return make_error("kv block size must be positive");
+  const KvShape shape = model.kv_shape(config.kv_dtype);
+  const int64_t block_bytes = 2 * shape.n_layer * config.kv_block_size * shape.row_bytes();
+  const int64_t n_blocks = config.kv_memory_mib * 1024 * 1024 / block_bytes;
+  const int64_t blocks_per_seq = (n_ctx + config.kv_block_size - 1) / config.kv_block_size;
+  if (n_blocks < blocks_per_seq)
+    return make_error("KV memory of {} MiB holds {} blocks of {} tokens; one {}-token sequence needs {}",
+                      config.kv_memory_mib, n_blocks, config.kv_block_size, n_ctx, blocks_per_seq);
+  return std::unique_ptr<Engine>(new Engine(std::move(bundle), config, n_ctx, int32_t(n_blocks)));
+}
+
+Engine::Engine(std::shared_ptr<const ModelBundle> bundle, EngineConfig config, int32_t n_ctx, int32_t n_blocks)
+    : bundle_(std::move(bundle)),
+      config_(config),
+      n_ctx_(n_ctx),
+      blocks_(n_blocks, config.kv_block_size, config.prefix_caching),
+      kv_(bundle_->model->kv_shape(config.kv_dtype), blocks_),
+      scheduler_(SchedulerConfig{config.max_batch_tokens, config.max_running, config.max_waiting, n_ctx}, blocks_),
+      pool_(config.n_threads) {
+  stats_.kv_blocks_total = n_blocks;
+  stats_.kv_blocks_free = n_blocks;
+  thread_ = std::thread([this] { loop(); });
+}
+
+Engine::~Engine() { shutdown(Clock::now()); }
+
+Result<uint64_t> Engine::submit(EngineRequest request, EngineCallback callback) {
+  if (request.prompt.empty()) return make_error("the prompt is empty");
+  const int32_t n_prompt = int32_t(request.prompt.size());
+  if (n_prompt >= n_ctx_)
+    return make_error("the prompt has {} tokens but the context holds {} (including at least one generated token)",
+                      n_prompt, n_ctx_);
+  request.max_tokens = std::min(request.max_tokens, n_ctx_ - n_prompt);
+  const int32_t n_vocab = int32_t(bundle_->model->hparams().n_vocab);
+  for (const auto& [token, bias] : request.sampling.logit_bias)
+    if (token < 0 || token >= n_vocab) return make_error("logit_bias: token id {} is not in the vocabulary", token);
+  for (int32_t token : request.prompt)
+    if (token < 0 || token >= n_vocab) return make_error("prompt token id {} is not in the vocabulary", token);
+  auto live = std::make_unique<Live>(std::move(request), std::move(callback), n_vocab, *bundle_->tokenizer,
+                                     config_.request_timeout_s);
+  const uint64_t id = next_id_++;
+  {
+    std::lock_guard lock(mutex_);
+    if (!accepting_) return make_error(ErrorKind::Unavailable, "the server is shutting down");
+    if (inbox_.size() + stats_.waiting >= size_t(config_.max_waiting))
+      return make_error(ErrorKind::ResourceExhausted, "the waiting queue is full ({} requests); retry later",
+                        config_.max_waiting);
+    inbox_.emplace_back(id, std::move(live));
+    ++pending_;
+  }
+  wake_.notify_one();
+  return id;
+}
+
+void Engine::cancel(uint64_t id) {
+  {
+    std::lock_guard lock(mutex_);
+    cancels_.push_back(id);
+  }
+  wake_.notify_one();
+}
+
+EngineStats Engine::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void Engine::shutdown(Clock::time_point deadline) {
+  {
+    std::lock_guard lock(mutex_);
+    accepting_ = false;
+    if (!stop_) {
+      stop_ = true;
+      deadline_ = deadline;
+    }
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Engine::admit_inbox() {
+  std::deque<std::pair<uint64_t, std::unique_ptr<Live>>> inbox;
+  std::vector<uint64_t> cancels;
+  {
+    std::lock_guard lock(mutex_);
+    inbox.swap(inbox_);
+    cancels.swap(cancels_);
+  }
+  for (auto& [id, live] : inbox) {
+    Status s = scheduler_.add(id, live->request.prompt, live->request.max_tokens);
+    if (!s) {
+      EngineEvent event;
+      event.finished = true;
+      event.error = s.error();
+      live->callback(std::move(event));
+      std::lock_guard lock(mutex_);
+      --pending_;
+      continue;
+    }
+    live_.emplace(id, std::move(live));
+  }
+  for (uint64_t id : cancels) {
+    auto it = live_.find(id);
+    if (it == live_.end()) continue;
+    scheduler_.finish(id);
+    live_.erase(it);
+    std::lock_guard lock(mutex_);
+    --pending_;
+  }
+}
+
+void Engine::finish(uint64_t id, Live& live, FinishReason reason, std::optional<Error> error) {
+  EngineEvent event;
+  event.finished = true;
+  event.finish_reason = reason;
+  event.error = std::move(error);
+  if (!event.error) {
+    const StopMatcher::Output tail = live.stops.push(live.decoder.flush());
+    event.text = tail.text;
+    if (tail.stopped) event.finish_reason = FinishReason::Stop;
+    else event.text += live.stops.flush();
+  }
+  event.prompt_tokens = int32_t(live.request.prompt.size());
+  event.completion_tokens = live.n_generated;
+  event.cached_tokens = std::max(0, live.cached_tokens);
+  live.callback(std::move(event));
+  scheduler_.finish(id);
+  live_.erase(id);
+  std::lock_guard lock(mutex_);
+  --pending_;
+}
+
+bool Engine::step() {
+  const SchedulerOutput plan = scheduler_.schedule();
+  if (plan.chunks.empty()) return false;
+  Batch batch;
+  for (const auto& chunk : plan.chunks)
+    for (size_t i = 0; i < chunk.tokens.size(); ++i)
+      batch.add(chunk.tokens[i], chunk.start_pos + int32_t(i), chunk.seq_id, chunk.sample && i + 1 == chunk.tokens.size());
+  std::vector<float> logits;
+  Status s = bundle_->model->forward(batch, kv_, pool_, logits);
+  if (!s) {
+    for (const auto& chunk : plan.chunks)
+      if (auto it = live_.find(chunk.id); it != live_.end())
+        finish(chunk.id, *it->second, FinishReason::Stop, make_error(ErrorKind::Internal, "{}", s.error().message));
+    return true;
+  }
+
+  const int64_t V = bundle_->model->hparams().n_vocab;
+  const Tokenizer& tokenizer = *bundle_->tokenizer;
+  std::vector<std::pair<uint64_t, int32_t>> sampled;
+  std::vector<std::pair<uint64_t, SampledToken>> results;
+  size_t row = 0;
+  const auto now = Clock::now();
+  for (const auto& chunk : plan.chunks) {
+    Live& live = *live_.at(chunk.id);
+    if (live.cached_tokens < 0) live.cached_tokens = scheduler_.cached_tokens(chunk.id);
+    if (!chunk.sample) continue;
+    SampledToken token = live.sampler.sample(std::span<float>(&logits[row * V], V), live.history);
+    ++row;
+    sampled.emplace_back(chunk.id, token.token);
+    results.emplace_back(chunk.id, std::move(token));
+  }
+  scheduler_.update(plan, sampled);
+
+  for (auto& [id, token] : results) {
+    Live& live = *live_.at(id);
+    EngineEvent event;
+    if (!live.started) {
+      live.started = true;
+      event.queue_seconds = std::chrono::duration<double>(now - live.submitted).count();
+    }
+    if (!live.request.ignore_eos && tokenizer.is_eog(token.token)) {
+      finish(id, live, FinishReason::Stop, std::nullopt);
+      continue;
+    }
+    const int32_t token_id = token.token;
+    live.history.push_back(token_id);
+    ++live.n_generated;
+    const StopMatcher::Output out = live.stops.push(live.decoder.push(token_id));
+    event.tokens.push_back(std::move(token));
+    event.text = out.text;
+    const bool stopped = out.stopped;
+    const bool full = live.n_generated >= live.request.max_tokens || int32_t(live.history.size()) >= n_ctx_;
+    live.callback(std::move(event));
+    if (stopped) finish(id, live, FinishReason::Stop, std::nullopt);
+    else if (full) finish(id, live, FinishReason::Length, std::nullopt);
+  }
+  std::lock_guard lock(mutex_);
+  stats_.preemptions += plan.preempted.size();
+  ++stats_.steps;
+  return true;
+}
+
+void Engine::loop() {
+  bool progressed = false;
+  for (;;) {
+    {
+      // Sleep when idle, or briefly when requests wait for KV blocks that no step can free.
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, std::chrono::milliseconds(live_.empty() ? 100 : progressed ? 0 : 1),
+                     [&] { return stop_ || !inbox_.empty() || !cancels_.empty() || (progressed && !live_.empty()); });
+      if (stop_ && Clock::now() >= deadline_ && inbox_.empty() && live_.empty()) break;
+    }
+    admit_inbox();
+    const auto now = Clock::now();
+    bool past_deadline;
+    {
+      std::lock_guard lock(mutex_);
+      past_deadline = stop_ && now >= deadline_;
+    }
+    std::vector<uint64_t> expired;
+    for (auto& [id, live] : live_)
+      if (past_deadline || now >= live->deadline) expired.push_back(id);
+    for (uint64_t id : expired) {
+      Live& live = *live_.at(id);
+      finish(id, live, FinishReason::Length,
+             past_deadline ? make_error(ErrorKind::Unavailable, "the server shut down before the request finished")
+                           : make_error(ErrorKind::Unavailable, "the request timed out after {} s",
+                                        config_.request_timeout_s));
+    }
+    {
+      std::lock_guard lock(mutex_);
+      if (stop_ && live_.empty() && inbox_.empty()) break;
+    }
+    progressed = !live_.empty() && step();
+    const KvBlockStats kv = blocks_.stats();
+    std::lock_guard lock(mutex_);
+    stats_.running = scheduler_.n_running();
+    stats_.waiting = scheduler_.n_waiting();
+    stats_.kv_usage = blocks_.usage();
+    stats_.kv_blocks_free = kv.n_free;
+    stats_.prefix_queries = kv.prefix_queries;
+    stats_.prefix_hits = kv.prefix_hits;
+  }
+}
+
+}  // namespace tachyon

@@ -1,0 +1,129 @@
+#pragma once
+// The serving engine of one model: a thread that runs iteration-level continuous batching.
+// Each step is schedule() -> forward over the planned batch -> sample -> update, so running
+// streams keep decoding while new prompts are prefilled in chunks. Requests come in through
+// submit() from any thread; their tokens go out through the request's callback, which runs on
+// the engine thread and must not block.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/generator.h"
+#include "engine/model_bundle.h"
+#include "kv/kv_block_manager.h"
+#include "kv/paged_kv_cache.h"
+#include "sched/scheduler.h"
+
+namespace tachyon {
+
+struct EngineConfig {
+  int n_threads = 0;               // compute threads (0: all cores)
+  int32_t n_ctx = 0;               // longest sequence (0: the model's training context)
+  int32_t kv_block_size = 16;      // tokens per KV block
+  int64_t kv_memory_mib = 512;     // KV pool size
+  KvDType kv_dtype = KvDType::F16;
+  bool prefix_caching = true;
+  int32_t max_batch_tokens = 512;  // tokens per step (decode tokens first, then prefill chunks)
+  int32_t max_running = 16;
+  int32_t max_waiting = 256;
+  double request_timeout_s = 600;  // wall-clock limit per request, queueing included
+};
+
+struct EngineRequest {
+  std::vector<int32_t> prompt;
+  SamplingParams sampling;
+  int32_t max_tokens = 256;
+  std::vector<std::string> stop;
+  bool ignore_eos = false;
+};
+
+// One batch of news about a request, delivered in order. The last event has finished = true.
+struct EngineEvent {
+  std::string text;                    // new text that is final (stop strings resolved)
+  std::vector<SampledToken> tokens;    // tokens sampled since the previous event
+  bool finished = false;
+  FinishReason finish_reason = FinishReason::Length;
+  std::optional<Error> error;          // set on a failed or timed-out request (finished = true)
+  int32_t prompt_tokens = 0;
+  int32_t completion_tokens = 0;
+  int32_t cached_tokens = 0;           // prompt tokens served from the prefix cache
+  double queue_seconds = 0;            // filled on the first event
+};
+
+using EngineCallback = std::function<void(EngineEvent&&)>;
+
+struct EngineStats {
+  size_t running = 0;
+  size_t waiting = 0;
+  double kv_usage = 0;        // fraction of KV blocks held by live requests
+  int32_t kv_blocks_total = 0;
+  int32_t kv_blocks_free = 0;
+  uint64_t prefix_queries = 0;  // prompt tokens looked up in the prefix cache
+  uint64_t prefix_hits = 0;     // of which found
+  uint64_t steps = 0;
+  uint64_t preemptions = 0;
+};
+
+class Engine {
+ public:
+  static Result<std::unique_ptr<Engine>> create(std::shared_ptr<const ModelBundle> bundle, EngineConfig config);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  const ModelBundle& bundle() const { return *bundle_; }
+  int32_t n_ctx() const { return n_ctx_; }
+
+  // Queues a request; errors: invalid (prompt too long for the context: InvalidArgument),
+  // waiting queue full (ResourceExhausted), engine stopping (Unavailable). Thread-safe.
+  Result<uint64_t> submit(EngineRequest request, EngineCallback callback);
+  // Cancels a request (client gone): its KV blocks are freed at the start of the next step and
+  // it gets no further events. Thread-safe; unknown ids are ignored.
+  void cancel(uint64_t id);
+  EngineStats stats() const;
+  // Stops accepting, finishes in-flight requests until the deadline, then cancels the rest
+  // (they get an Unavailable error event) and joins the thread.
+  void shutdown(std::chrono::steady_clock::time_point deadline);
+
+ private:
+  struct Live;  // a request's engine-side state
+
+  Engine(std::shared_ptr<const ModelBundle> bundle, EngineConfig config, int32_t n_ctx, int32_t n_blocks);
+  void loop();
+  void admit_inbox();
+  bool step();  // false when nothing could be scheduled
+  void finish(uint64_t id, Live& live, FinishReason reason, std::optional<Error> error);
+
+  std::shared_ptr<const ModelBundle> bundle_;
+  EngineConfig config_;
+  int32_t n_ctx_;
+  KvBlockManager blocks_;
+  PagedKvCache kv_;
+  Scheduler scheduler_;
+  ThreadPool pool_;
+
+  mutable std::mutex mutex_;  // guards inbox_, cancels_, stats_, accepting_
+  std::condition_variable wake_;
+  std::deque<std::pair<uint64_t, std::unique_ptr<Live>>> inbox_;
+  std::vector<uint64_t> cancels_;
+  EngineStats stats_;
+  bool accepting_ = true;
+  bool stop_ = false;
+  std::chrono::steady_clock::time_point deadline_{};
+  size_t pending_ = 0;  // submitted and not yet finished
+  std::atomic<uint64_t> next_id_{1};
+
+  std::unordered_map<uint64_t, std::unique_ptr<Live>> live_;  // engine thread only
+  std::thread thread_;
+};
+
+}  // namespace tachyon

@@ -1,0 +1,80 @@
+#pragma once
+// AsyncQueue<T>: how events from a plain thread (the inference engine) reach a coroutine
+// (a streaming HTTP response) without blocking either side.
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "http/wake_signal.h"
+
+namespace tachyon {
+
+// Unbounded multi-producer, single-consumer queue. push() and close() from any thread;
+// pop() from one coroutine at a time. Create it with the consumer's executor
+// (co_await asio::this_coro::executor); it must be destroyed before that executor's
+// io_context, i.e. producers must drop their references before the server is destroyed.
+template <typename T>
+class AsyncQueue {
+ public:
+  explicit AsyncQueue(const asio::any_io_executor& executor) : wake_(executor) {}
+
+  // Appends `value` and wakes the consumer. Returns false (dropping it) after close().
+  bool push(T value) {
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_) return false;
+      items_.push_back(std::move(value));
+    }
+    wake_.notify();
+    return true;
+  }
+
+  // Ends the stream: pop() drains what is queued, then returns nullopt. Idempotent.
+  void close() {
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+    }
+    wake_.notify();
+  }
+
+  // Next item, waiting without blocking the thread; nullopt once closed and drained.
+  // Throws boost::system::system_error when the server force-closes the connection.
+  asio::awaitable<std::optional<T>> pop() {
+    while (true) {
+      {
+        std::lock_guard lock(mutex_);
+        if (!items_.empty()) {
+          T value = std::move(items_.front());
+          items_.pop_front();
+          co_return std::optional<T>(std::move(value));
+        }
+        if (closed_) co_return std::nullopt;
+      }
+      co_await wake_.wait();
+    }
+  }
+
+  // Non-waiting pop for draining; nullopt when nothing is queued right now.
+  std::optional<T> try_pop() {
+    std::lock_guard lock(mutex_);
+    if (items_.empty()) return std::nullopt;
+    T value = std::move(items_.front());
+    items_.pop_front();
+    return value;
+  }
+
+  bool closed() const {
+    std::lock_guard lock(mutex_);
+    return closed_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::deque<T> items_;
+  bool closed_ = false;
+  WakeSignal wake_;
+};
+
+}  // namespace tachyon
