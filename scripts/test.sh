@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh -DTACHYON_BUILD_TESTS=ON
+# The end-to-end tests' clients (npm openai, @perplexity-ai/perplexity_ai), pinned by package-lock.json.
+(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 ctest --test-dir build --output-on-failure -j2 "$@"

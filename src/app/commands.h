@@ -16,6 +16,7 @@ void add_logits_command(CLI::App& app);
 void add_perplexity_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 // Ends the process with the message on stderr and exit status 1 (the CLI's error path).
 [[noreturn]] void fail(const std::string& message);

@@ -9,7 +9,8 @@
 namespace tachyon {
 namespace {
 
-using nlohmann::json;
+// Insertion-ordered, so key order can be checked against the documented one.
+using json = nlohmann::ordered_json;
 
 ResponseMeta chat_meta() {
   return ResponseMeta{.id = "chatcmpl-abc",

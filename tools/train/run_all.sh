@@ -19,5 +19,4 @@ nice -n 10 $py train.py --minutes "$minutes"
 nice -n 10 $py export_gguf.py
 nice -n 10 $py eval_ppl.py
 nice -n 10 $py sample.py | tee work/samples.txt
-cp work/tachyon-mini-f32.gguf "$repo/models/tachyon-mini-f32.gguf"
-echo "model: $repo/models/tachyon-mini-f32.gguf"
+echo "model: $here/work/tachyon-mini-f32.gguf (quantize it to $repo/models/tachyon-mini-q8_0.gguf)"

@@ -1,0 +1,51 @@
+// Starts a real `tachyon serve` on 127.0.0.1 with an ephemeral port and stops it after the tests.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repo = path.resolve(here, '../..');
+export const tachyonBin = process.env.TACHYON_BIN ?? path.join(repo, 'build/src/app/tachyon');
+// A 10k-vocab random-weight llama model from the reference data, with a Zephyr chat template.
+export const testModel = process.env.TACHYON_E2E_MODEL ?? path.join(repo, 'tests/data/models/golden-llama-256-Q4_0.gguf');
+export const modelName = 'golden-q4';
+
+export async function startServer(extraArgs = []) {
+  const args = ['serve', '--port', '0', '--model', `${modelName}=${testModel}`, '--quiet', ...extraArgs];
+  const proc = spawn(tachyonBin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 60000);
+    proc.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      const m = /serving .* on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${stderr}`)));
+  });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    port,
+    baseURL: `http://127.0.0.1:${port}`,
+    stderr: () => stderr,
+    async stop() {
+      proc.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+// Reads one Prometheus gauge/counter value (first sample whose name and labels match).
+export function metricValue(text, name) {
+  for (const line of text.split('\n')) {
+    if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) {
+      return Number(line.trim().split(/\s+/).pop());
+    }
+  }
+  return undefined;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
