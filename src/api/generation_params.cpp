@@ -30,6 +30,20 @@ Status read_float_in_range(const nlohmann::json& body, std::string_view key, dou
   return Status::success();
 }
 
+// Unbounded above, unlike the OpenAI knobs, but it divides logits: it must be positive and fit a
+// float.
+Status read_repetition_penalty(const nlohmann::json& body, float& out) {
+  std::optional<double> value;
+  if (Status s = read_number(body, "repetition_penalty", value); !s) return s;
+  if (!value) return Status::success();
+  if (!(*value > 0.0 && *value <= std::numeric_limits<float>::max())) {
+    return invalid_param("repetition_penalty",
+                         "Invalid 'repetition_penalty': expected a number > 0, got {}", *value);
+  }
+  out = static_cast<float>(*value);
+  return Status::success();
+}
+
 Status read_model(const nlohmann::json& body, std::string& out) {
   const nlohmann::json* value = find_field(body, "model");
   if (value == nullptr) return invalid_param("model", "You must provide a model parameter");
@@ -182,12 +196,7 @@ Result<GenerationParams> parse_generation_params(const nlohmann::json& body) {
       !s) {
     return s.error();
   }
-  if (Status s = read_float_in_range(body, "repetition_penalty", 0.0,
-                                     std::numeric_limits<float>::max(), true,
-                                     sampling.repetition_penalty);
-      !s) {
-    return s.error();
-  }
+  if (Status s = read_repetition_penalty(body, sampling.repetition_penalty); !s) return s.error();
 
   std::optional<int64_t> top_k;
   if (Status s = read_integer(body, "top_k", -1, kInt32Max, top_k); !s) return s.error();

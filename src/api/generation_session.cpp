@@ -61,7 +61,8 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
   }
   if (n_prompt >= n_ctx || (params.max_tokens && n_prompt + *params.max_tokens > n_ctx)) {
     const ApiError e = context_length_exceeded(job.prompt_param, n_prompt, params.max_tokens.value_or(1), n_ctx);
-    co_await writer.send(HttpResponse::json(e.status, error_body(e)));
+    HttpResponse response = HttpResponse::json(e.status, error_body(e));
+    co_await writer.send(std::move(response));
     co_return;
   }
 
@@ -107,13 +108,14 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
     co_return;
   }
   auto chunk_json = [&](const ChoiceDelta& d) {
-    return chat ? chat_completion_chunk_json(meta, d, params.include_usage)
-                : text_completion_chunk_json(meta, d, params.include_usage);
+    if (chat) return chat_completion_chunk_json(meta, d, params.include_usage);
+    return text_completion_chunk_json(meta, d, params.include_usage);
   };
   if (params.stream && !job.echo_text.empty()) {
     for (int32_t i = 0; i < params.n; ++i) {
       ChoiceDelta d{i, false, job.echo_text, std::nullopt, std::nullopt, 0};
-      co_await writer.send_event(chunk_json(d));
+      std::string chunk = chunk_json(d);
+      co_await writer.send_event(std::move(chunk));
       choices[i].text_offset = code_point_count(job.echo_text);
     }
   }
@@ -155,7 +157,8 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
                       e.finished ? std::optional(finish_reason_name(c.finish)) : std::nullopt, c.text_offset};
         c.first_chunk_sent = true;
         c.text_offset += code_point_count(e.text);
-        if (!co_await writer.send_event(chunk_json(d))) {
+        std::string chunk = chunk_json(d);
+        if (!co_await writer.send_event(std::move(chunk))) {
           cancel_all();
           break;
         }
@@ -179,9 +182,14 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
   if (params.stream) {
     if (writer.client_gone()) co_return;
     if (failure) {
-      co_await writer.send_event(error_body(*failure));
+      std::string body = error_body(*failure);
+      co_await writer.send_event(std::move(body));
     } else if (params.include_usage) {
-      co_await writer.send_event(chat ? chat_usage_chunk_json(meta, usage) : text_completion_usage_chunk_json(meta, usage));
+      // Built outside the co_await: GCC 12 destroys a conditional's temporary twice there.
+      std::string usage_chunk;
+      if (chat) usage_chunk = chat_usage_chunk_json(meta, usage);
+      else usage_chunk = text_completion_usage_chunk_json(meta, usage);
+      co_await writer.send_event(std::move(usage_chunk));
     }
     if (!failure) co_await writer.send_event("[DONE]");
     co_await writer.end_sse();
@@ -199,8 +207,11 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
                        want_logprobs ? std::optional(std::move(c.logprobs)) : std::nullopt,
                        job.echo_text.empty() ? 0 : code_point_count(job.echo_text)});
   }
-  const std::string body = chat ? chat_completion_json(meta, results, usage) : text_completion_json(meta, results, usage);
-  co_await writer.send(HttpResponse::json(200, body));
+  std::string body;
+  if (chat) body = chat_completion_json(meta, results, usage);
+  else body = text_completion_json(meta, results, usage);
+  HttpResponse response = HttpResponse::json(200, std::move(body));
+  co_await writer.send(std::move(response));
 }
 
 }  // namespace tachyon

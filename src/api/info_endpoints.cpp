@@ -22,14 +22,16 @@ ServedModel* model_for(ServerContext& ctx, const HttpRequest& req) {
 asio::awaitable<void> list_models(ServerContext& ctx, const HttpRequest&, ResponseWriter& writer) {
   std::vector<ModelCard> cards;
   for (const auto& m : ctx.models.all()) cards.push_back(card(*m));
-  co_await writer.send(HttpResponse::json(200, model_list_json(cards)));
+  HttpResponse response = HttpResponse::json(200, model_list_json(cards));
+  co_await writer.send(std::move(response));
 }
 
 asio::awaitable<void> get_model(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
   const std::string id(req.path_param("id"));
   const ServedModel* m = ctx.models.find(id);
   if (!m) co_return co_await send_error(writer, model_not_found(id));
-  co_await writer.send(HttpResponse::json(200, model_json(card(*m))));
+  HttpResponse response = HttpResponse::json(200, model_json(card(*m)));
+  co_await writer.send(std::move(response));
 }
 
 asio::awaitable<void> tokenize(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
@@ -38,7 +40,8 @@ asio::awaitable<void> tokenize(ServerContext& ctx, const HttpRequest& req, Respo
   ServedModel* m = model_for(ctx, req);
   if (!m) co_return co_await send_error(writer, model_not_found(req.query_param("model").value_or("")));
   const auto ids = m->bundle->tokenizer->encode(parsed->content, parsed->add_special, parsed->add_special);
-  co_await writer.send(HttpResponse::json(200, tokenize_response_json(ids)));
+  HttpResponse response = HttpResponse::json(200, tokenize_response_json(ids));
+  co_await writer.send(std::move(response));
 }
 
 asio::awaitable<void> detokenize(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
@@ -50,16 +53,23 @@ asio::awaitable<void> detokenize(ServerContext& ctx, const HttpRequest& req, Res
   for (int32_t id : parsed->tokens)
     if (id >= tok.n_vocab())
       co_return co_await send_error(writer, invalid_param("tokens", "token id {} is not in the vocabulary", id));
-  co_await writer.send(HttpResponse::json(200, detokenize_response_json(tok.decode(parsed->tokens))));
+  HttpResponse response = HttpResponse::json(200, detokenize_response_json(tok.decode(parsed->tokens)));
+  co_await writer.send(std::move(response));
 }
 
 asio::awaitable<void> health(ServerContext&, const HttpRequest&, ResponseWriter& writer) {
-  co_await writer.send(HttpResponse::json(200, R"({"status":"ok"})"));
+  HttpResponse response = HttpResponse::json(200, R"({"status":"ok"})");
+  co_await writer.send(std::move(response));
 }
 
 asio::awaitable<void> ready(ServerContext& ctx, const HttpRequest&, ResponseWriter& writer) {
-  if (ctx.ready && !ctx.draining) co_return co_await writer.send(HttpResponse::json(200, R"({"status":"ready"})"));
-  co_await send_error(writer, make_error(ErrorKind::Unavailable, "models are not loaded yet or the server is stopping"));
+  if (ctx.ready && !ctx.draining) {
+    HttpResponse response = HttpResponse::json(200, R"({"status":"ready"})");
+    co_await writer.send(std::move(response));
+    co_return;
+  }
+  const Error error = make_error(ErrorKind::Unavailable, "models are not loaded yet or the server is stopping");
+  co_await send_error(writer, error);
 }
 
 asio::awaitable<void> metrics(ServerContext& ctx, const HttpRequest&, ResponseWriter& writer) {

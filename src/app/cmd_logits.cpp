@@ -63,7 +63,7 @@ void add_logits_command(CLI::App& app) {
 
     const int64_t V = h.n_vocab;
     const int top = std::clamp<int>(o->top, 0, int(V));
-    nlohmann::json out = nlohmann::json::array();
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
     std::vector<int32_t> order(V);
     for (size_t i = 0; i < ids.size(); ++i) {
       const float* row = &logits[i * V];
@@ -74,7 +74,7 @@ void add_logits_command(CLI::App& app) {
       std::partial_sort(order.begin(), order.begin() + top, order.end(), [&](int32_t a, int32_t b) {
         return row[a] > row[b] || (row[a] == row[b] && a < b);
       });
-      nlohmann::json top_list = nlohmann::json::array();
+      nlohmann::ordered_json top_list = nlohmann::ordered_json::array();
       for (int k = 0; k < top; ++k) top_list.push_back({order[k], row[order[k]]});
       out.push_back({{"position", i}, {"top", top_list}, {"logsumexp", double(mx) + std::log(sum)}});
     }

@@ -22,7 +22,9 @@ struct Bigram {
   int left;
   int right;
   int32_t rank;
-  std::string text;  // left + right when queued; a mismatch later means the pair is stale
+  // Bytes of left + right when queued. Symbols only grow, so a pair whose two sides are still
+  // alive with this combined length is unchanged; any other length means it is stale.
+  size_t length;
 };
 
 // Lowest rank first, then the leftmost pair.
@@ -87,14 +89,13 @@ void BpeTokenizer::encode_word(const std::string& word, std::vector<int32_t>& ou
   }
 
   std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue;
-  auto symbol_text = [&](int i) { return word.substr(symbols[i].begin, symbols[i].length); };
+  const std::string_view word_view = word;
+  auto symbol_text = [&](int i) { return word_view.substr(symbols[i].begin, symbols[i].length); };
   auto try_add_bigram = [&](int left, int right) {
     if (left < 0 || right < 0) return;
-    std::string left_text = symbol_text(left);
-    std::string right_text = symbol_text(right);
-    const int32_t rank = vocab_.merge_rank(left_text, right_text);
+    const int32_t rank = vocab_.merge_rank(symbol_text(left), symbol_text(right));
     if (rank < 0) return;
-    queue.push({left, right, rank, left_text + right_text});
+    queue.push({left, right, rank, symbols[left].length + symbols[right].length});
   };
   for (int i = 1; i < static_cast<int>(symbols.size()); ++i) try_add_bigram(i - 1, i);
 
@@ -103,8 +104,8 @@ void BpeTokenizer::encode_word(const std::string& word, std::vector<int32_t>& ou
     queue.pop();
     Symbol& left = symbols[bigram.left];
     Symbol& right = symbols[bigram.right];
-    if (left.length == 0 || right.length == 0) continue;
-    if (symbol_text(bigram.left) + symbol_text(bigram.right) != bigram.text) continue;
+    if (left.length == 0 || right.length == 0 || left.length + right.length != bigram.length)
+      continue;
     left.length += right.length;
     right.length = 0;
     left.next = right.next;

@@ -251,7 +251,7 @@ int32_t Vocab::find(const std::string& text) const {
   return it == token_to_id.end() ? -1 : it->second;
 }
 
-int32_t Vocab::merge_rank(const std::string& left, const std::string& right) const {
+int32_t Vocab::merge_rank(std::string_view left, std::string_view right) const {
   std::string key;
   key.reserve(left.size() + 1 + right.size());
   key.append(left).append(1, ' ').append(right);

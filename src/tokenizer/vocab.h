@@ -4,6 +4,7 @@
 // load_vocab() and immutable afterwards, so any thread may read it.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -81,7 +82,7 @@ struct Vocab {
   // Id of the token whose text is exactly `text`, or -1.
   int32_t find(const std::string& text) const;
   // Rank of merging `left` and `right`, or -1 when they do not merge.
-  int32_t merge_rank(const std::string& left, const std::string& right) const;
+  int32_t merge_rank(std::string_view left, std::string_view right) const;
 };
 
 // Reads tokenizer.ggml.* from `file`. Errors name the missing or malformed key, or the unknown

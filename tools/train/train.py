@@ -138,6 +138,8 @@ def main():
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--plot", default=os.path.join(HERE, "..", "..", "models", "loss.png"))
     parser.add_argument("--plot-only", action="store_true", help="redraw the plot from the log and exit")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from WORK/ckpt.pt (weights only; a fresh optimizer and LR cycle), appending to the log")
     args = parser.parse_args()
 
     log_path = os.path.join(args.work, "train_log.csv")
@@ -155,6 +157,13 @@ def main():
     held_out = eval_batches(eval_ids, args.batch, cfg.context_length, args.eval_batches)
 
     model = Llama(cfg)
+    step = 0
+    prior_s = 0.0
+    if args.resume:
+        ckpt = torch.load(os.path.join(args.work, "ckpt.pt"))
+        model.load_state_dict(ckpt["model"])
+        step, prior_s = ckpt["step"], ckpt["elapsed_s"]
+        print(f"resuming after step {step} ({prior_s / 60:.1f} min)", flush=True)
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     optimizer = torch.optim.AdamW(
@@ -166,16 +175,17 @@ def main():
 
     budget_s = args.minutes * 60
     ckpt_path = os.path.join(args.work, "ckpt.pt")
-    start = time.time()
-    step = 0
-    with open(log_path, "w", newline="") as log_file:
+    first_step = step
+    start = time.time() - prior_s  # elapsed times in the log continue across a resume
+    with open(log_path, "a" if args.resume else "w", newline="") as log_file:
         log = csv.writer(log_file)
-        log.writerow(["step", "elapsed_s", "lr", "train_loss", "eval_loss"])
+        if not args.resume:
+            log.writerow(["step", "elapsed_s", "lr", "train_loss", "eval_loss"])
         while True:
-            elapsed = time.time() - start
+            elapsed = time.time() - start - prior_s
             if elapsed >= budget_s:
                 break
-            lr = lr_at(step, elapsed / budget_s, args)
+            lr = lr_at(step - first_step, elapsed / budget_s, args)
             for group in optimizer.param_groups:
                 group["lr"] = lr
             x, y = random_batch(train_ids, args.batch, cfg.context_length, rng)
