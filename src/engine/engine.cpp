@@ -260,7 +260,7 @@ void Engine::loop() {
     stats_.running = scheduler_.n_running();
     stats_.waiting = scheduler_.n_waiting();
     stats_.kv_usage = blocks_.usage();
-    stats_.kv_blocks_free = kv.n_free;
+    stats_.kv_blocks_free = kv.n_free + kv.n_cached;  // cached-but-unreferenced blocks are reusable
     stats_.prefix_queries = kv.prefix_queries;
     stats_.prefix_hits = kv.prefix_hits;
   }
