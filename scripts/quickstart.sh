@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# A fresh Debian 12 machine to a running tachyon: install dependencies, build, then run the
-# bundled default model on a prompt.
+# A fresh Debian 12 machine to a running tachyon: install dependencies, build, then serve the
+# bundled default model on http://127.0.0.1:8080 (extra arguments go to `tachyon serve`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
 bash scripts/build.sh
-exec ./build/src/app/tachyon run --prompt "${TACHYON_PROMPT:-Once upon a time}" -n 64 --seed 7 "$@"
+exec ./build/src/app/tachyon serve "$@"

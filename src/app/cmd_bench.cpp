@@ -1,5 +1,6 @@
 // `tachyon bench engine ...` (forward-pass speed, no HTTP) and `tachyon bench serve ...` (load
 // generator for any OpenAI-compatible server). Wiring only; the measurements live in src/bench.
+#include <chrono>
 #include <fstream>
 
 #include <fmt/format.h>

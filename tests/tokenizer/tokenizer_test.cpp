@@ -1,6 +1,7 @@
 // Tokenizers against llama.cpp's own tokenizer tests (tests/data/tokenizer, copied from
 // ../shared/testdata/tokenizer): encode ids, decoded text, special tokens, flags, round trips.
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/utf8.h"
 
 #include <filesystem>
 #include <fstream>
@@ -224,22 +225,7 @@ std::string random_utf8(std::mt19937& rng, size_t n_chars) {
   std::string out;
   for (size_t i = 0; i < n_chars; ++i) {
     const auto& [lo, hi] = ranges[rng() % ranges.size()];
-    const uint32_t cp = lo + rng() % (hi - lo + 1);
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
+    append_utf8(out, lo + rng() % (hi - lo + 1));
   }
   return out;
 }

@@ -89,33 +89,11 @@ def save_checkpoint(path: str, model, cfg: ModelConfig, step: int, elapsed: floa
 
 
 def plot_loss(csv_path: str, png_path: str):
-    """Train (smoothed) and eval loss against step, from the training log."""
-    import matplotlib
+    """Train and eval loss against step, drawn by gnuplot (plot_loss.gp) from the training log."""
+    import subprocess
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    steps, train, eval_steps, evals = [], [], [], []
-    with open(csv_path) as f:
-        for row in csv.DictReader(f):
-            steps.append(int(row["step"]))
-            train.append(float(row["train_loss"]))
-            if row["eval_loss"]:
-                eval_steps.append(int(row["step"]))
-                evals.append(float(row["eval_loss"]))
-    window = 20
-    smooth = np.convolve(train, np.ones(window) / window, mode="valid") if len(train) >= window else train
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(steps, train, color="#9ecae1", linewidth=0.6, label="train (per step)")
-    ax.plot(steps[len(steps) - len(smooth) :], smooth, color="#08519c", label=f"train ({window}-step mean)")
-    ax.plot(eval_steps, evals, "o-", color="#d94801", label="held-out eval")
-    ax.set_xlabel("step")
-    ax.set_ylabel("cross-entropy (nats/token)")
-    ax.set_title("tachyon-mini training loss")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=110)
+    script = os.path.join(HERE, "plot_loss.gp")
+    subprocess.run(["gnuplot", "-e", f"log='{csv_path}'; out='{png_path}'", script], check=True)
 
 
 def main():
