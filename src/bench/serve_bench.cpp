@@ -223,16 +223,22 @@ Result<std::vector<RunPoint>> run_serve_bench(const ServeBenchOptions& o) {
     points.push_back(std::move(point));
   };
   for (const auto& target : targets) {
+    ClientOptions client = o.client;
+    if (client.model.empty()) {
+      auto model = fetch_first_model_id(target, client.api_key, std::min(client.timeout, std::chrono::milliseconds(30'000)));
+      if (!model) return model.error();
+      client.model = *model;
+    }
     if (o.single) {
-      LoadRunner runner(target, o.client, specs);
+      LoadRunner runner(target, client, specs);
       record({target.base_url, Scenario::Single, 0, 1, 0, runner.closed_loop(1, o.requests, o.duration_s)});
     }
     for (size_t i = 0; o.server && i < o.rates.size(); ++i) {
-      LoadRunner runner(target, o.client, specs);
+      LoadRunner runner(target, client, specs);
       record({target.base_url, Scenario::Server, o.rates[i], 0, 0, runner.open_loop(arrivals[i])});
     }
     for (int32_t c : o.concurrency) {
-      LoadRunner runner(target, o.client, specs);
+      LoadRunner runner(target, client, specs);
       record({target.base_url, Scenario::Concurrency, 0, c, 0, runner.closed_loop(c, o.requests, o.duration_s)});
     }
   }

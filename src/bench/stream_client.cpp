@@ -1,11 +1,15 @@
 #include "bench/stream_client.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -28,9 +32,13 @@ constexpr size_t kMaxErrorBodyBytes = 300;
 
 }  // namespace
 
-std::string HttpTarget::path(Endpoint endpoint) const {
+std::string HttpTarget::api_root() const {
   const bool has_v1 = path_prefix.size() >= 3 && path_prefix.compare(path_prefix.size() - 3, 3, "/v1") == 0;
-  return path_prefix + (has_v1 ? "" : "/v1") + (endpoint == Endpoint::Chat ? "/chat/completions" : "/completions");
+  return has_v1 ? path_prefix : path_prefix + "/v1";
+}
+
+std::string HttpTarget::path(Endpoint endpoint) const {
+  return api_root() + (endpoint == Endpoint::Chat ? "/chat/completions" : "/completions");
 }
 
 Result<HttpTarget> parse_base_url(std::string_view url) {
@@ -120,6 +128,43 @@ void apply_event(std::string_view data, double t_s, RequestRecord& record) {
     record.prompt_tokens = usage->value("prompt_tokens", 0);
     record.completion_tokens = usage->value("completion_tokens", 0);
   }
+}
+
+Result<std::string> fetch_first_model_id(const HttpTarget& target, const std::string& api_key,
+                                         std::chrono::milliseconds timeout) {
+  asio::io_context io;
+  Result<std::string> result = make_error("{}: no answer from /v1/models", target.base_url);
+  auto fetch = [&]() -> asio::awaitable<void> {
+    beast::error_code ec;
+    auto token = asio::redirect_error(asio::use_awaitable, ec);
+    asio::ip::tcp::resolver resolver(io);
+    beast::tcp_stream stream(io);
+    stream.expires_after(timeout);
+    const auto endpoints = co_await resolver.async_resolve(target.host, target.port, token);
+    if (!ec) co_await stream.async_connect(endpoints, token);
+    http::request<http::empty_body> request{http::verb::get, target.api_root() + "/models", 11};
+    request.set(http::field::host, target.host + ":" + target.port);
+    if (!api_key.empty()) request.set(http::field::authorization, "Bearer " + api_key);
+    if (!ec) co_await http::async_write(stream, request, token);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    if (!ec) co_await http::async_read(stream, buffer, response, token);
+    if (ec) {
+      result = make_error("{}: GET /v1/models: {}", target.base_url, ec.message());
+      co_return;
+    }
+    const auto j = nlohmann::json::parse(response.body(), nullptr, false);
+    if (response.result_int() == 200 && j.is_object() && j.contains("data") && j["data"].is_array() &&
+        !j["data"].empty() && j["data"][0].contains("id") && j["data"][0]["id"].is_string()) {
+      result = j["data"][0]["id"].get<std::string>();
+    } else {
+      result = make_error("{}: GET /v1/models answered {} without a model id; pass --model", target.base_url,
+                          response.result_int());
+    }
+  };
+  asio::co_spawn(io, fetch(), asio::detached);
+  io.run();
+  return result;
 }
 
 asio::awaitable<void> stream_completion(const HttpTarget& target, const ClientOptions& options,

@@ -25,6 +25,8 @@ struct HttpTarget {
   std::string port;
   std::string path_prefix;  // without a trailing '/'
 
+  // "/v1" under the prefix (the prefix itself when it already ends in /v1).
+  std::string api_root() const;
   // "/v1/chat/completions" or "/v1/completions" under the prefix.
   std::string path(Endpoint endpoint) const;
 };
@@ -33,7 +35,7 @@ struct HttpTarget {
 Result<HttpTarget> parse_base_url(std::string_view url);
 
 struct ClientOptions {
-  std::string model;    // sent as "model" when not empty
+  std::string model;    // sent as "model" when not empty (run_serve_bench asks /v1/models if empty)
   std::string api_key;  // sent as a bearer token when not empty
   Endpoint endpoint = Endpoint::Chat;
   std::chrono::milliseconds timeout{600'000};  // whole request, connect to last byte
@@ -67,6 +69,11 @@ std::string request_body(const ClientOptions& options, const RequestSpec& spec);
 // Applies one SSE event's data, received t_s seconds after sending, to the record: text chunks
 // are timestamped, usage is recorded, "[DONE]" and error objects are noted.
 void apply_event(std::string_view data, double t_s, RequestRecord& record);
+
+// The first model id listed by the target's GET /v1/models, for requests that name no model.
+// Blocks the calling thread for at most `timeout`.
+Result<std::string> fetch_first_model_id(const HttpTarget& target, const std::string& api_key,
+                                         std::chrono::milliseconds timeout);
 
 // Sends the request and reads its stream to the end, filling `record` (which must outlive the
 // coroutine). Never throws for network or protocol failures: they end up in record.error.

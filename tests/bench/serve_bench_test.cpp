@@ -48,6 +48,10 @@ class FakeStreamingServer {
 
   uint16_t port() const { return port_; }
   int requests_seen() const { return requests_seen_; }
+  std::string last_model() const {
+    std::lock_guard lock(mutex_);
+    return last_model_;
+  }
   std::string last_path() const {
     std::lock_guard lock(mutex_);
     return last_path_;
@@ -82,6 +86,12 @@ class FakeStreamingServer {
       if (header_end != std::string::npos && in.size() >= header_end + 4 + content_length) break;
     }
     if (header_end == std::string::npos) return (void)::close(fd);
+    if (in.rfind("GET /v1/models ", 0) == 0) {
+      const std::string models = R"({"object":"list","data":[{"id":"fake-model","object":"model"}]})";
+      send(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                   std::to_string(models.size()) + "\r\nConnection: close\r\n\r\n" + models);
+      return (void)::close(fd);
+    }
     ++requests_seen_;
     {
       const size_t start = in.find(' ') + 1;
@@ -89,6 +99,10 @@ class FakeStreamingServer {
       last_path_ = in.substr(start, in.find(' ', start) - start);
     }
     const auto body = nlohmann::json::parse(in.substr(header_end + 4), nullptr, false);
+    if (!body.is_discarded() && body.contains("model")) {
+      std::lock_guard lock(mutex_);
+      last_model_ = body["model"].get<std::string>();
+    }
     const int max_tokens = body.is_discarded() ? 1 : body.value("max_tokens", 1);
     send(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
              "Connection: close\r\n\r\n");
@@ -120,7 +134,8 @@ class FakeStreamingServer {
   std::atomic<bool> stop_{false};
   std::atomic<int> requests_seen_{0};
   mutable std::mutex mutex_;
-  std::string last_path_;  // guarded by mutex_
+  std::string last_path_;   // guarded by mutex_
+  std::string last_model_;  // guarded by mutex_
   std::thread acceptor_;
   std::vector<std::thread> handlers_;
 };
@@ -145,6 +160,7 @@ TEST(ServeBenchTest, RunsEveryScenarioAgainstALoopbackServer) {
   EXPECT_EQ((*points)[2].scenario, Scenario::Concurrency);
   EXPECT_EQ(server.requests_seen(), 18);
   EXPECT_EQ(server.last_path(), "/v1/chat/completions");
+  EXPECT_EQ(server.last_model(), "fake-model");  // discovered through GET /v1/models
   for (const auto& p : *points) {
     ASSERT_EQ(p.records.size(), 6u);
     for (const auto& r : p.records) {
@@ -172,6 +188,8 @@ TEST(ServeBenchTest, UnreachableTargetIsRecordedNotFatal) {
   o.base_urls = {"http://127.0.0.1:" + std::to_string(port)};
   o.server = false;
   o.requests = 2;
+  EXPECT_FALSE(run_serve_bench(o));  // no --model: asking the target for one fails up front
+  o.client.model = "m";
   auto points = run_serve_bench(o);
   ASSERT_TRUE(points);
   ASSERT_EQ(points->size(), 1u);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Reproduce tachyon-mini end to end: corpus -> tokenizer -> training -> GGUF -> evaluation.
 # Usage: tools/train/run_all.sh [minutes]   (training budget, default 50)
-# Needs Debian's python3-torch, python3-sentencepiece, python3-numpy, python3-matplotlib.
+# Needs Debian's python3-torch, python3-sentencepiece, python3-numpy and gnuplot-nox (loss plot),
+# and a built tachyon (scripts/build.sh) for the quantization step.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -19,4 +20,5 @@ nice -n 10 $py train.py --minutes "$minutes"
 nice -n 10 $py export_gguf.py
 nice -n 10 $py eval_ppl.py
 nice -n 10 $py sample.py | tee work/samples.txt
-echo "model: $here/work/tachyon-mini-f32.gguf (quantize it to $repo/models/tachyon-mini-q8_0.gguf)"
+"$repo/build/src/app/tachyon" quantize work/tachyon-mini-f32.gguf "$repo/models/tachyon-mini-q8_0.gguf" q8_0
+"$repo/build/src/app/tachyon" perplexity -m "$repo/models/tachyon-mini-q8_0.gguf" --text-file "$repo/tests/data/perplexity/heldout.txt"
