@@ -36,12 +36,28 @@ void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, T
     activations = dst;
   }
 
+  // Whole groups of kVecDotColumns tokens go through the multi-column kernel, which reads each
+  // weight row once per group; it is bit-identical to `dot`, so the grouping (which depends
+  // on n_tokens) cannot change any result.
+  const VecDotColumnsFn dot_columns = resolve_vec_dot_columns(active_isa(), w.type);
+  const int64_t grouped_tokens = dot_columns != nullptr ? n_tokens - n_tokens % kVecDotColumns : 0;
+
   const uint8_t* weight_bytes = static_cast<const uint8_t*>(w.data);
   const uint8_t* act_bytes = static_cast<const uint8_t*>(activations);
   pool.parallel_for(w.n_rows, [&](int64_t begin, int64_t end, int) {
     for (int64_t tile = begin; tile < end; tile += kRowsPerTile) {
       const int64_t tile_end = std::min(end, tile + kRowsPerTile);
-      for (int64_t t = 0; t < n_tokens; ++t) {
+      for (int64_t t = 0; t < grouped_tokens; t += kVecDotColumns) {
+        const void* act_rows = act_bytes + static_cast<size_t>(t) * act_row_bytes;
+        float* y_rows = y + t * w.n_rows;
+        for (int64_t r = tile; r < tile_end; ++r) {
+          float out[kVecDotColumns];
+          const void* w_row = weight_bytes + static_cast<size_t>(r) * w.row_bytes;
+          dot_columns(n_cols, w_row, act_rows, act_row_bytes, out);
+          for (int c = 0; c < kVecDotColumns; ++c) y_rows[c * w.n_rows + r] = out[c];
+        }
+      }
+      for (int64_t t = grouped_tokens; t < n_tokens; ++t) {
         const void* act_row = act_bytes + static_cast<size_t>(t) * act_row_bytes;
         float* y_row = y + t * w.n_rows;
         for (int64_t r = tile; r < tile_end; ++r) {

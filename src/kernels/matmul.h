@@ -21,7 +21,7 @@ struct WeightMatrix {
 // y[t][r] = dot(W row r, x[t]) for t in [0, n_tokens), r in [0, n_rows), with the kernels of
 // active_isa(). x: (n_tokens, n_cols) f32 row-major; y: (n_tokens, n_rows).
 // Each activation row is converted once; output rows (not tokens) are split across the
-// pool's threads. Batch invariant: y[t][r] is bit-identical whatever n_tokens is and
+// pool's threads; groups of tokens share each weight-row read (multi-column kernels). Batch invariant: y[t][r] is bit-identical whatever n_tokens is and
 // whichever thread computes it. Called from one thread at a time (it drives `pool`).
 void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, ThreadPool& pool);
 

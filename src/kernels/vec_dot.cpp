@@ -64,6 +64,22 @@ VecDotFn resolve_vec_dot(Isa isa, GgmlType weight_type) {
   return vec_dot_kernel_scalar(weight_type);
 }
 
+VecDotColumnsFn resolve_vec_dot_columns(Isa isa, GgmlType weight_type) {
+  if (!isa_available(isa)) isa = detect_isa();
+#if defined(TACHYON_X86_KERNELS)
+  // Only the level that supplies the single-row kernel may supply its multi-column twin:
+  // results must match that kernel bit for bit.
+  if (isa == Isa::Avx512) {
+    if (vec_dot_kernel_avx512(weight_type) != nullptr) return nullptr;
+    isa = Isa::Avx2;
+  }
+  if (isa == Isa::Avx2 && vec_dot_kernel_avx2(weight_type) != nullptr) {
+    return vec_dot_columns_kernel_avx2(weight_type);
+  }
+#endif
+  return vec_dot_columns_kernel_scalar(weight_type);
+}
+
 float vec_dot_isa(Isa isa, GgmlType weight_type, int64_t n, const void* weight_row,
                   const void* activation_row) {
   return resolve_vec_dot(isa, weight_type)(n, weight_row, activation_row);

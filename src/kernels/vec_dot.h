@@ -34,4 +34,17 @@ float vec_dot_isa(Isa isa, GgmlType weight_type, int64_t n, const void* weight_r
 // The kernel vec_dot_isa would call, resolved once by callers that loop over many rows.
 VecDotFn resolve_vec_dot(Isa isa, GgmlType weight_type);
 
+// Activation rows taken by one call of a multi-column kernel.
+inline constexpr int kVecDotColumns = 4;
+
+// out[c] = dot(weight_row, activation row c) for c in [0, kVecDotColumns), activation row c
+// starting act_stride * c bytes after `activations`. Reads the weight row once for all
+// columns; each out[c] is bit-identical to the single-row kernel of the same level.
+using VecDotColumnsFn = void (*)(int64_t n, const void* weight_row, const void* activations,
+                                 size_t act_stride, float* out);
+
+// The multi-column twin of resolve_vec_dot(isa, weight_type), or nullptr where the level that
+// kernel comes from has none (callers then use the single-row kernel per column).
+VecDotColumnsFn resolve_vec_dot_columns(Isa isa, GgmlType weight_type);
+
 }  // namespace tachyon

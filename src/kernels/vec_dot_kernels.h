@@ -15,6 +15,11 @@ VecDotFn vec_dot_kernel_avx2(GgmlType weight_type);
 // AVX-512 F/BW/DQ/VL + VNNI kernels (x86 only).
 VecDotFn vec_dot_kernel_avx512(GgmlType weight_type);
 
+// Multi-column twins (see VecDotColumnsFn), each bit-identical to its level's single-row
+// kernel; nullptr for a type without one. The scalar table covers every type.
+VecDotColumnsFn vec_dot_columns_kernel_scalar(GgmlType weight_type);
+VecDotColumnsFn vec_dot_columns_kernel_avx2(GgmlType weight_type);
+
 // Unpacks the eight 6-bit scales and mins of a Q4_K/Q5_K super-block; inline so that the
 // SIMD kernels do not pay a call per sub-block.
 inline void decode_k_scales(const uint8_t* packed, uint8_t* scales, uint8_t* mins) {

@@ -1,10 +1,12 @@
 // matmul must equal one vec_dot per (token, row), bit for bit, whatever the batch size and
-// the number of threads (batch invariance).
+// the number of threads (batch invariance), including when tokens go through the
+// multi-column kernels.
 #include "kernels/matmul.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "kernel_test_util.h"
@@ -47,7 +49,7 @@ TEST(Matmul, BatchAndThreadInvariant) {
 
     for (int n_threads : {1, 2, 3}) {
       ThreadPool pool(n_threads);
-      for (int64_t n_tokens : {1, 3, 17}) {
+      for (int64_t n_tokens : {1, 2, 3, 4, 5, 6, 7, 8, 9, 17}) {
         std::vector<float> y(n_tokens * kRows, -1.0f);
         matmul(w, x.data(), y.data(), n_tokens, pool);
         for (int64_t i = 0; i < n_tokens * kRows; ++i) {
@@ -57,6 +59,48 @@ TEST(Matmul, BatchAndThreadInvariant) {
         }
       }
     }
+  }
+}
+
+// The multi-column kernel of every level, column by column, against that level's single-row
+// kernel: bit-identical, over many random rows and a long row (many blocks).
+TEST(Matmul, ColumnKernelsMatchSingleRowKernel) {
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
+    if (!isa_available(isa)) continue;
+    SCOPED_TRACE(std::string(isa_name(isa)));
+    for (GgmlType type : kWeightTypes) {
+      SCOPED_TRACE(ggml_type_name(type));
+      const VecDotColumnsFn columns = resolve_vec_dot_columns(isa, type);
+      if (columns == nullptr) continue;
+      const VecDotFn single = resolve_vec_dot(isa, type);
+      for (int64_t n : {int64_t{256}, int64_t{4096}}) {
+        const size_t act_bytes = activation_row_bytes(type, n);
+        std::vector<uint8_t> acts(act_bytes * kVecDotColumns);
+        for (int c = 0; c < kVecDotColumns; ++c) {
+          const std::vector<float> x = random_row(n, 7000 + static_cast<uint32_t>(c + n));
+          convert_activation_row(type, x.data(), acts.data() + act_bytes * c, n);
+        }
+        for (uint32_t r = 0; r < 25; ++r) {
+          const std::vector<uint8_t> row = quantized(type, random_row(n, 900 + r));
+          float out[kVecDotColumns];
+          columns(n, row.data(), acts.data(), act_bytes, out);
+          for (int c = 0; c < kVecDotColumns; ++c) {
+            const float want = single(n, row.data(), acts.data() + act_bytes * c);
+            ASSERT_TRUE(same_bits(out[c], want)) << "n=" << n << " row=" << r << " column=" << c
+                                                 << ": " << out[c] << " vs " << want;
+          }
+        }
+      }
+    }
+  }
+}
+
+// The benchmarked weight types do get a multi-column kernel on AVX2, so the batch-invariance
+// test above exercises it there.
+TEST(Matmul, Avx2HasColumnKernelsForMainTypes) {
+  if (!isa_available(Isa::Avx2)) GTEST_SKIP() << "this CPU lacks AVX2";
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q6_K, GgmlType::Q4_K}) {
+    EXPECT_NE(resolve_vec_dot_columns(Isa::Avx2, type), nullptr) << ggml_type_name(type);
   }
 }
 

@@ -225,6 +225,14 @@ float dot_q6_K(int64_t n, const void* w, const void* a) {
   return sum;
 }
 
+// The scalar multi-column kernel: the single-row kernel once per column, so it is the
+// definition the SIMD multi-column kernels must reproduce column by column.
+template <VecDotFn Dot>
+void per_column(int64_t n, const void* w, const void* a, size_t act_stride, float* out) {
+  const uint8_t* rows = static_cast<const uint8_t*>(a);
+  for (int c = 0; c < kVecDotColumns; ++c) out[c] = Dot(n, w, rows + act_stride * static_cast<size_t>(c));
+}
+
 }  // namespace
 
 VecDotFn vec_dot_kernel_scalar(GgmlType weight_type) {
@@ -240,6 +248,23 @@ VecDotFn vec_dot_kernel_scalar(GgmlType weight_type) {
     case GgmlType::Q4_K: return dot_q4_K;
     case GgmlType::Q5_K: return dot_q5_K;
     case GgmlType::Q6_K: return dot_q6_K;
+    default: return nullptr;
+  }
+}
+
+VecDotColumnsFn vec_dot_columns_kernel_scalar(GgmlType weight_type) {
+  switch (weight_type) {
+    case GgmlType::F32: return per_column<dot_f32>;
+    case GgmlType::F16: return per_column<dot_f16>;
+    case GgmlType::BF16: return per_column<dot_bf16>;
+    case GgmlType::Q4_0: return per_column<dot_q4_0>;
+    case GgmlType::Q4_1: return per_column<dot_q4_1>;
+    case GgmlType::Q5_0: return per_column<dot_q5_0>;
+    case GgmlType::Q5_1: return per_column<dot_q5_1>;
+    case GgmlType::Q8_0: return per_column<dot_q8_0>;
+    case GgmlType::Q4_K: return per_column<dot_q4_K>;
+    case GgmlType::Q5_K: return per_column<dot_q5_K>;
+    case GgmlType::Q6_K: return per_column<dot_q6_K>;
     default: return nullptr;
   }
 }

@@ -171,6 +171,14 @@ int k4_min_sum(const uint8_t* mins, const int16_t* bsums) {
   return sum;
 }
 
+// One Q4_K/Q5_K super-block's float contribution from its integer dot; shared by the
+// single-row and multi-column kernels so both run the same float operations.
+inline float k4_block_value(float wd, float wdmin, const BlockQ8_K& y, int dot, const uint8_t* mins) {
+  const float d = wd * y.d;
+  const float dmin = wdmin * y.d;
+  return d * static_cast<float>(dot) - dmin * static_cast<float>(k4_min_sum(mins, y.bsums));
+}
+
 // Q4_K (HighBits = false) and Q5_K (true): both share the 6-bit scale/min packing.
 template <typename Block, bool HighBits>
 float dot_k4(int64_t n, const void* w, const void* a) {
@@ -199,34 +207,46 @@ float dot_k4(int64_t n, const void* w, const void* a) {
       acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p_lo, _mm256_set1_epi16(scales[2 * j])));
       acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p_hi, _mm256_set1_epi16(scales[2 * j + 1])));
     }
-    const float d = half(x[b].d) * y[b].d;
-    const float dmin = half(x[b].dmin) * y[b].d;
-    sum += d * static_cast<float>(hsum(acc)) - dmin * static_cast<float>(k4_min_sum(mins, y[b].bsums));
+    sum += k4_block_value(half(x[b].d), half(x[b].dmin), y[b], hsum(acc), mins);
   }
   return sum;
+}
+
+// One Q6_K super-block's float contribution from its integer dot of the +32-offset values;
+// shared by the single-row and multi-column kernels.
+inline float q6_K_block_value(const BlockQ6_K& x, const BlockQ8_K& y, int dot) {
+  // Remove the +32 offset: 32 * sum of scale * (sum of each 16-element Q8_K group).
+  int offset = 0;
+  for (int j = 0; j < QK_K / 16; ++j) offset += x.scales[j] * y.bsums[j];
+  const float d = half(x.d) * y.d;
+  return d * static_cast<float>(dot - 32 * offset);
+}
+
+// The four 32-element chunks of one half of a Q6_K block, as unsigned 6-bit values (q + 32).
+inline void q6_K_unpack_half(const BlockQ6_K& x, int h, __m256i* q) {
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  const __m256i low2 = _mm256_set1_epi8(0x03);
+  const __m256i ql0 = load(x.ql + 64 * h);
+  const __m256i ql1 = load(x.ql + 64 * h + 32);
+  const __m256i qh = load(x.qh + 32 * h);
+  q[0] = _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_slli_epi16(_mm256_and_si256(qh, low2), 4));
+  q[1] = _mm256_or_si256(_mm256_and_si256(ql1, low4),
+                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), low2), 4));
+  q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
+                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), low2), 4));
+  q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), low2), 4));
 }
 
 float dot_q6_K(int64_t n, const void* w, const void* a) {
   const BlockQ6_K* x = static_cast<const BlockQ6_K*>(w);
   const BlockQ8_K* y = static_cast<const BlockQ8_K*>(a);
-  const __m256i low4 = _mm256_set1_epi8(0x0F);
-  const __m256i low2 = _mm256_set1_epi8(0x03);
   float sum = 0.0f;
   for (int64_t b = 0; b < n / QK_K; ++b) {
     __m256i acc = _mm256_setzero_si256();
     for (int h = 0; h < 2; ++h) {
-      const __m256i ql0 = load(x[b].ql + 64 * h);
-      const __m256i ql1 = load(x[b].ql + 64 * h + 32);
-      const __m256i qh = load(x[b].qh + 32 * h);
-      // The four 32-element chunks of this half, as unsigned 6-bit values (q + 32).
       __m256i q[4];
-      q[0] = _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_slli_epi16(_mm256_and_si256(qh, low2), 4));
-      q[1] = _mm256_or_si256(_mm256_and_si256(ql1, low4),
-                             _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), low2), 4));
-      q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
-                             _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), low2), 4));
-      q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
-                             _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), low2), 4));
+      q6_K_unpack_half(x[b], h, q);
       const int8_t* sc = x[b].scales + 8 * h;
       for (int k = 0; k < 4; ++k) {
         const __m256i p = _mm256_maddubs_epi16(q[k], load(y[b].qs + 128 * h + 32 * k));
@@ -234,13 +254,116 @@ float dot_q6_K(int64_t n, const void* w, const void* a) {
         acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, scale));
       }
     }
-    // Remove the +32 offset: 32 * sum of scale * (sum of each 16-element Q8_K group).
-    int offset = 0;
-    for (int j = 0; j < QK_K / 16; ++j) offset += x[b].scales[j] * y[b].bsums[j];
-    const float d = half(x[b].d) * y[b].d;
-    sum += d * static_cast<float>(hsum(acc) - 32 * offset);
+    sum += q6_K_block_value(x[b], y[b], hsum(acc));
   }
   return sum;
+}
+
+// ---- Multi-column kernels: per column, exactly the operations of the single-row kernel
+// above (same integer sums, same float ops in the same order, same final reduction); only
+// the weight-side loads and decoding are shared between the columns.
+
+// The kVecDotColumns activation rows of one call, as typed pointers.
+template <typename Block>
+void column_rows(const void* a, size_t stride, const Block** rows) {
+  const uint8_t* base = static_cast<const uint8_t*>(a);
+  for (int c = 0; c < kVecDotColumns; ++c) {
+    rows[c] = reinterpret_cast<const Block*>(base + stride * static_cast<size_t>(c));
+  }
+}
+
+__m256i q8_0_values(const BlockQ8_0& x) { return load(x.qs); }
+__m256i q4_0_values(const BlockQ4_0& x) { return _mm256_sub_epi8(unpack_nibbles(x.qs), _mm256_set1_epi8(8)); }
+__m256i q5_0_values(const BlockQ5_0& x) {
+  const __m256i sixteen = _mm256_set1_epi8(16);
+  const __m256i high = _mm256_and_si256(bytes_from_bits(x.qh), sixteen);
+  return _mm256_sub_epi8(_mm256_or_si256(unpack_nibbles(x.qs), high), sixteen);
+}
+
+// Q8_0, Q4_0 and Q5_0 against Q8_0 activations; Values gives a block's signed weights.
+template <typename Block, __m256i (*Values)(const Block&)>
+void dot_q8_0_family_columns(int64_t n, const void* w, const void* a, size_t stride, float* out) {
+  const Block* x = static_cast<const Block*>(w);
+  const BlockQ8_0* y[kVecDotColumns];
+  column_rows(a, stride, y);
+  __m256 acc[kVecDotColumns];
+  for (__m256& v : acc) v = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n / QK8_0; ++b) {
+    const float wd = half(x[b].d);
+    const __m256i q = Values(x[b]);
+    const __m256i q_abs = _mm256_sign_epi8(q, q);
+    for (int c = 0; c < kVecDotColumns; ++c) {
+      const __m256 d = _mm256_set1_ps(wd * half(y[c][b].d));
+      const __m256i s = dot_u8_i8(q_abs, _mm256_sign_epi8(load(y[c][b].qs), q));
+      acc[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), d, acc[c]);
+    }
+  }
+  for (int c = 0; c < kVecDotColumns; ++c) out[c] = hsum(acc[c]);
+}
+
+template <typename Block, bool HighBits>
+void dot_k4_columns(int64_t n, const void* w, const void* a, size_t stride, float* out) {
+  const Block* x = static_cast<const Block*>(w);
+  const BlockQ8_K* y[kVecDotColumns];
+  column_rows(a, stride, y);
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  const __m256i one = _mm256_set1_epi8(1);
+  float sum[kVecDotColumns] = {};
+  for (int64_t b = 0; b < n / QK_K; ++b) {
+    uint8_t scales[8], mins[8];
+    decode_k_scales(x[b].scales, scales, mins);
+    __m256i high = _mm256_setzero_si256();
+    if constexpr (HighBits) high = load(x[b].qh);
+    __m256i acc[kVecDotColumns];
+    for (__m256i& v : acc) v = _mm256_setzero_si256();
+    for (int j = 0; j < QK_K / 64; ++j) {
+      const __m256i packed = load(x[b].qs + 32 * j);
+      __m256i lo = _mm256_and_si256(packed, low4);
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low4);
+      if constexpr (HighBits) {
+        lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(high, one), 4));
+        hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(high, 1), one), 4));
+        high = _mm256_srli_epi16(high, 2);
+      }
+      const __m256i scale_lo = _mm256_set1_epi16(scales[2 * j]);
+      const __m256i scale_hi = _mm256_set1_epi16(scales[2 * j + 1]);
+      for (int c = 0; c < kVecDotColumns; ++c) {
+        const __m256i p_lo = _mm256_maddubs_epi16(lo, load(y[c][b].qs + 64 * j));
+        const __m256i p_hi = _mm256_maddubs_epi16(hi, load(y[c][b].qs + 64 * j + 32));
+        acc[c] = _mm256_add_epi32(acc[c], _mm256_madd_epi16(p_lo, scale_lo));
+        acc[c] = _mm256_add_epi32(acc[c], _mm256_madd_epi16(p_hi, scale_hi));
+      }
+    }
+    const float wd = half(x[b].d);
+    const float wdmin = half(x[b].dmin);
+    for (int c = 0; c < kVecDotColumns; ++c) sum[c] += k4_block_value(wd, wdmin, y[c][b], hsum(acc[c]), mins);
+  }
+  for (int c = 0; c < kVecDotColumns; ++c) out[c] = sum[c];
+}
+
+void dot_q6_K_columns(int64_t n, const void* w, const void* a, size_t stride, float* out) {
+  const BlockQ6_K* x = static_cast<const BlockQ6_K*>(w);
+  const BlockQ8_K* y[kVecDotColumns];
+  column_rows(a, stride, y);
+  float sum[kVecDotColumns] = {};
+  for (int64_t b = 0; b < n / QK_K; ++b) {
+    __m256i acc[kVecDotColumns];
+    for (__m256i& v : acc) v = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      __m256i q[4];
+      q6_K_unpack_half(x[b], h, q);
+      const int8_t* sc = x[b].scales + 8 * h;
+      for (int k = 0; k < 4; ++k) {
+        const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(sc[2 * k + 1]), _mm_set1_epi16(sc[2 * k]));
+        for (int c = 0; c < kVecDotColumns; ++c) {
+          const __m256i p = _mm256_maddubs_epi16(q[k], load(y[c][b].qs + 128 * h + 32 * k));
+          acc[c] = _mm256_add_epi32(acc[c], _mm256_madd_epi16(p, scale));
+        }
+      }
+    }
+    for (int c = 0; c < kVecDotColumns; ++c) sum[c] += q6_K_block_value(x[b], y[c][b], hsum(acc[c]));
+  }
+  for (int c = 0; c < kVecDotColumns; ++c) out[c] = sum[c];
 }
 
 }  // namespace
@@ -258,6 +381,18 @@ VecDotFn vec_dot_kernel_avx2(GgmlType weight_type) {
     case GgmlType::Q4_K: return dot_k4<BlockQ4_K, false>;
     case GgmlType::Q5_K: return dot_k4<BlockQ5_K, true>;
     case GgmlType::Q6_K: return dot_q6_K;
+    default: return nullptr;
+  }
+}
+
+VecDotColumnsFn vec_dot_columns_kernel_avx2(GgmlType weight_type) {
+  switch (weight_type) {
+    case GgmlType::Q4_0: return dot_q8_0_family_columns<BlockQ4_0, q4_0_values>;
+    case GgmlType::Q5_0: return dot_q8_0_family_columns<BlockQ5_0, q5_0_values>;
+    case GgmlType::Q8_0: return dot_q8_0_family_columns<BlockQ8_0, q8_0_values>;
+    case GgmlType::Q4_K: return dot_k4_columns<BlockQ4_K, false>;
+    case GgmlType::Q5_K: return dot_k4_columns<BlockQ5_K, true>;
+    case GgmlType::Q6_K: return dot_q6_K_columns;
     default: return nullptr;
   }
 }
