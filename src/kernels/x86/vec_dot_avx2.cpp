@@ -179,13 +179,27 @@ inline float k4_block_value(float wd, float wdmin, const BlockQ8_K& y, int dot, 
   return d * static_cast<float>(dot) - dmin * static_cast<float>(k4_min_sum(mins, y.bsums));
 }
 
+// The 64 values of sub-blocks 2j and 2j+1 of a Q4_K/Q5_K block: low nibbles to lo, high nibbles
+// to hi, with Q5_K's fifth bits taken from (and shifted out of) high.
+template <bool HighBits>
+inline void k4_unpack(const uint8_t* qs, __m256i& high, __m256i& lo, __m256i& hi) {
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  const __m256i packed = load(qs);
+  lo = _mm256_and_si256(packed, low4);
+  hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low4);
+  if constexpr (HighBits) {
+    const __m256i one = _mm256_set1_epi8(1);
+    lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(high, one), 4));
+    hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(high, 1), one), 4));
+    high = _mm256_srli_epi16(high, 2);
+  }
+}
+
 // Q4_K (HighBits = false) and Q5_K (true): both share the 6-bit scale/min packing.
 template <typename Block, bool HighBits>
 float dot_k4(int64_t n, const void* w, const void* a) {
   const Block* x = static_cast<const Block*>(w);
   const BlockQ8_K* y = static_cast<const BlockQ8_K*>(a);
-  const __m256i low4 = _mm256_set1_epi8(0x0F);
-  const __m256i one = _mm256_set1_epi8(1);
   float sum = 0.0f;
   for (int64_t b = 0; b < n / QK_K; ++b) {
     uint8_t scales[8], mins[8];
@@ -194,14 +208,8 @@ float dot_k4(int64_t n, const void* w, const void* a) {
     if constexpr (HighBits) high = load(x[b].qh);
     __m256i acc = _mm256_setzero_si256();
     for (int j = 0; j < QK_K / 64; ++j) {
-      const __m256i packed = load(x[b].qs + 32 * j);
-      __m256i lo = _mm256_and_si256(packed, low4);
-      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low4);
-      if constexpr (HighBits) {
-        lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(high, one), 4));
-        hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(high, 1), one), 4));
-        high = _mm256_srli_epi16(high, 2);
-      }
+      __m256i lo, hi;
+      k4_unpack<HighBits>(x[b].qs + 32 * j, high, lo, hi);
       const __m256i p_lo = _mm256_maddubs_epi16(lo, load(y[b].qs + 64 * j));
       const __m256i p_hi = _mm256_maddubs_epi16(hi, load(y[b].qs + 64 * j + 32));
       acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p_lo, _mm256_set1_epi16(scales[2 * j])));
@@ -306,8 +314,6 @@ void dot_k4_columns(int64_t n, const void* w, const void* a, size_t stride, floa
   const Block* x = static_cast<const Block*>(w);
   const BlockQ8_K* y[kVecDotColumns];
   column_rows(a, stride, y);
-  const __m256i low4 = _mm256_set1_epi8(0x0F);
-  const __m256i one = _mm256_set1_epi8(1);
   float sum[kVecDotColumns] = {};
   for (int64_t b = 0; b < n / QK_K; ++b) {
     uint8_t scales[8], mins[8];
@@ -317,14 +323,8 @@ void dot_k4_columns(int64_t n, const void* w, const void* a, size_t stride, floa
     __m256i acc[kVecDotColumns];
     for (__m256i& v : acc) v = _mm256_setzero_si256();
     for (int j = 0; j < QK_K / 64; ++j) {
-      const __m256i packed = load(x[b].qs + 32 * j);
-      __m256i lo = _mm256_and_si256(packed, low4);
-      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low4);
-      if constexpr (HighBits) {
-        lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(high, one), 4));
-        hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(high, 1), one), 4));
-        high = _mm256_srli_epi16(high, 2);
-      }
+      __m256i lo, hi;
+      k4_unpack<HighBits>(x[b].qs + 32 * j, high, lo, hi);
       const __m256i scale_lo = _mm256_set1_epi16(scales[2 * j]);
       const __m256i scale_hi = _mm256_set1_epi16(scales[2 * j + 1]);
       for (int c = 0; c < kVecDotColumns; ++c) {
