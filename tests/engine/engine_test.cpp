@@ -148,3 +148,29 @@ TEST_F(EngineTest, CancelFreesBlocksAndFullQueueIsRefused) {
 
 }  // namespace
 }  // namespace tachyon
+
+namespace tachyon {
+namespace {
+
+TEST_F(EngineTest, RequestTimeoutEndsTheRequestWithAnError) {
+  EngineConfig cfg;
+  cfg.kv_memory_mib = 8;
+  cfg.request_timeout_s = 1e-6;  // expired by the time the engine first looks at it
+  auto engine = Engine::create(*bundle_, cfg);
+  ASSERT_TRUE(engine.ok());
+  EngineRequest r = request(1, false);
+  r.max_tokens = 230;
+  std::promise<EngineEvent> last;
+  auto id = (*engine)->submit(r, [&](EngineEvent&& e) {
+    if (e.finished) last.set_value(std::move(e));
+  });
+  ASSERT_TRUE(id.ok());
+  const EngineEvent e = last.get_future().get();
+  ASSERT_TRUE(e.error.has_value());
+  EXPECT_EQ(e.error->kind, ErrorKind::Unavailable);
+  EXPECT_NE(e.error->message.find("timed out"), std::string::npos) << e.error->message;
+  EXPECT_EQ(e.completion_tokens, 0);
+}
+
+}  // namespace
+}  // namespace tachyon
