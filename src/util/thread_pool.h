@@ -2,7 +2,10 @@
 // A persistent pool of worker threads for data-parallel loops. Threads are created once;
 // parallel_for splits [0, n) into one contiguous chunk per thread, so which thread computes
 // which index never changes the arithmetic of that index (batch invariance relies on this).
-// One caller at a time: parallel_for is not reentrant and must not be called from two threads.
+// Between jobs, workers spin briefly before sleeping: a forward pass issues a parallel loop per
+// matmul, back to back, and a condition-variable wake-up per loop would cost more than the
+// loop's own work for small models. One caller at a time: parallel_for is not reentrant.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -36,8 +39,8 @@ class ThreadPool {
   std::condition_variable done_cv_;
   const std::function<void(int64_t, int64_t, int)>* job_ = nullptr;
   int64_t job_n_ = 0;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
+  std::atomic<uint64_t> generation_{0};  // bumped (under mutex_) once per job
+  std::atomic<int> pending_{0};          // workers still running the current job
   bool stop_ = false;
 };
 
