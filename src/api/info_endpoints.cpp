@@ -10,11 +10,14 @@ namespace {
 
 ModelCard card(const ServedModel& m) { return ModelCard{m.name, m.created, "tachyon"}; }
 
-// Tokenize endpoints take an optional "model"; without one they use the first served model.
-ServedModel* model_for(ServerContext& ctx, const HttpRequest& req) {
+// Tokenize endpoints take an optional "model" query parameter; without one they use the first
+// served model.
+Result<ServedModel*> model_for(ServerContext& ctx, const HttpRequest& req) {
   const auto name = req.query_param("model");
-  if (name) return ctx.models.find(*name);
-  return ctx.models.all().empty() ? nullptr : ctx.models.all().front().get();
+  ServedModel* m = name ? ctx.models.find(*name)
+                        : (ctx.models.all().empty() ? nullptr : ctx.models.all().front().get());
+  if (!m) return model_not_found(name.value_or(""));
+  return m;
 }
 
 }  // namespace
@@ -37,9 +40,9 @@ asio::awaitable<void> get_model(ServerContext& ctx, const HttpRequest& req, Resp
 asio::awaitable<void> tokenize(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
   auto parsed = parse_tokenize_request(req.body);
   if (!parsed) co_return co_await send_error(writer, parsed.error());
-  ServedModel* m = model_for(ctx, req);
-  if (!m) co_return co_await send_error(writer, model_not_found(req.query_param("model").value_or("")));
-  const auto ids = m->bundle->tokenizer->encode(parsed->content, parsed->add_special, parsed->add_special);
+  auto m = model_for(ctx, req);
+  if (!m) co_return co_await send_error(writer, m.error());
+  const auto ids = (*m)->bundle->tokenizer->encode(parsed->content, parsed->add_special, parsed->add_special);
   HttpResponse response = HttpResponse::json(200, tokenize_response_json(ids));
   co_await writer.send(std::move(response));
 }
@@ -47,9 +50,9 @@ asio::awaitable<void> tokenize(ServerContext& ctx, const HttpRequest& req, Respo
 asio::awaitable<void> detokenize(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
   auto parsed = parse_detokenize_request(req.body);
   if (!parsed) co_return co_await send_error(writer, parsed.error());
-  ServedModel* m = model_for(ctx, req);
-  if (!m) co_return co_await send_error(writer, model_not_found(req.query_param("model").value_or("")));
-  const Tokenizer& tok = *m->bundle->tokenizer;
+  auto m = model_for(ctx, req);
+  if (!m) co_return co_await send_error(writer, m.error());
+  const Tokenizer& tok = *(*m)->bundle->tokenizer;
   for (int32_t id : parsed->tokens)
     if (id >= tok.n_vocab())
       co_return co_await send_error(writer, invalid_param("tokens", "token id {} is not in the vocabulary", id));

@@ -1,4 +1,5 @@
 #include "kv/kv_block_manager.h"
+#include "kv_test_util.h"
 
 #include <numeric>
 #include <vector>
@@ -12,13 +13,6 @@ std::vector<int32_t> iota_tokens(int32_t n, int32_t first) {
   std::vector<int32_t> t(static_cast<size_t>(n));
   std::iota(t.begin(), t.end(), first);
   return t;
-}
-
-// Every block is free, cached, or held by a live sequence: nothing leaks.
-void expect_no_leak(const KvBlockManager& m) {
-  const KvBlockStats s = m.stats();
-  EXPECT_EQ(s.n_free + s.n_cached, s.n_blocks);
-  EXPECT_EQ(m.usage(), 0.0);
 }
 
 TEST(KvBlockManager, AllocatesWholeBlocksAndFreesThem) {

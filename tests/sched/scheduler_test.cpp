@@ -1,5 +1,7 @@
 #include "sched/scheduler.h"
 
+#include "../kv/kv_test_util.h"
+
 #include <numeric>
 #include <vector>
 
@@ -24,12 +26,6 @@ void run_step(Scheduler& s, const SchedulerOutput& out) {
   for (const auto& chunk : out.chunks)
     if (chunk.sample) sampled.emplace_back(chunk.id, 1);
   s.update(out, sampled);
-}
-
-void expect_no_leak(const KvBlockManager& blocks) {
-  const KvBlockStats st = blocks.stats();
-  EXPECT_EQ(st.n_free + st.n_cached, st.n_blocks);
-  EXPECT_EQ(blocks.usage(), 0.0);
 }
 
 TEST(Scheduler, RefusesWhenTheWaitingQueueIsFull) {
