@@ -16,13 +16,17 @@ struct WeightMatrix {
   int64_t n_rows;    // output features
   int64_t n_cols;    // input features; a multiple of the type's block size
   size_t row_bytes;  // ggml_row_size(type, n_cols)
+  // The same rows in the packed layout (kernels/packed_weights.h), owned by whoever packed
+  // them, or nullptr. When set, matmul reads only this copy.
+  const void* packed = nullptr;
 };
 
 // y[t][r] = dot(W row r, x[t]) for t in [0, n_tokens), r in [0, n_rows), with the kernels of
 // active_isa(). x: (n_tokens, n_cols) f32 row-major; y: (n_tokens, n_rows).
 // Each activation row is converted once; output rows (not tokens) are split across the
-// pool's threads; groups of tokens share each weight-row read (multi-column kernels). Batch invariant: y[t][r] is bit-identical whatever n_tokens is and
-// whichever thread computes it. Called from one thread at a time (it drives `pool`).
+// pool's threads; groups of tokens share each weight-row read (multi-column or packed
+// kernels). Batch invariant: y[t][r] is bit-identical whatever n_tokens is and whichever
+// thread computes it. Called from one thread at a time (it drives `pool`).
 void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, ThreadPool& pool);
 
 }  // namespace tachyon

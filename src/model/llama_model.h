@@ -1,7 +1,8 @@
 #pragma once
 // A llama-architecture model (Llama 1/2/3, TinyLlama, Mistral, Code Llama): weights viewed in
-// place in the memory-mapped GGUF file (never copied, except the small 1-D norm vectors) and the
-// forward pass. Immutable after load; forward() may be called from one thread at a time per
+// place in the memory-mapped GGUF file, except the small 1-D norm vectors and the matrices whose
+// type has a packed layout (kernels/packed_weights.h), which are reordered once into memory the
+// model owns; and the forward pass. Immutable after load; forward() may be called from one thread at a time per
 // KvCache (it uses the given pool for its parallel loops).
 #include <memory>
 #include <vector>
@@ -58,6 +59,7 @@ class LlamaModel {
   std::shared_ptr<const GgufFile> file_;
   LlamaHParams hparams_;
   LlamaWeights weights_;
+  std::vector<std::shared_ptr<const void>> packed_;  // the buffers behind WeightMatrix::packed
 };
 
 }  // namespace tachyon

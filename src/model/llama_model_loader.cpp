@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "gguf/quantize.h"
+#include "kernels/packed_weights.h"
 #include "kernels/vec_dot.h"
 #include "model/llama_model.h"
 
@@ -40,6 +41,14 @@ class TensorBinder {
  private:
   const GgufFile& file_;
 };
+
+// Gives m a packed copy when its type has a packed layout; `owned` keeps the copy alive.
+void pack(WeightMatrix& m, std::vector<std::shared_ptr<const void>>& owned) {
+  std::shared_ptr<const void> copy = pack_rows(m.type, m.data, m.n_rows, m.n_cols);
+  if (!copy) return;
+  m.packed = copy.get();
+  owned.push_back(std::move(copy));
+}
 
 }  // namespace
 
@@ -89,6 +98,8 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::load(std::shared_ptr<const GgufF
                      check(bind.matrix(p + "ffn_down.weight", h.n_ff, h.n_embd), layer.w_down)}) {
       if (!s) return s.error();
     }
+    for (WeightMatrix* m : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.w_gate, &layer.w_up, &layer.w_down})
+      pack(*m, model->packed_);
     w.layers.push_back(std::move(layer));
   }
   auto norm = bind.vector("output_norm.weight", h.n_embd);
@@ -105,6 +116,7 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::load(std::shared_ptr<const GgufF
     w.output = w.token_embd;
     w.tied_embeddings = true;
   }
+  pack(w.output, model->packed_);
   if (file->tensor("rope_freqs.weight")) {
     auto factors = bind.vector("rope_freqs.weight", h.n_rot / 2);
     if (!factors) return factors.error();

@@ -1,0 +1,153 @@
+// AVX2 packed kernels (layouts in packed_kernels.h, arithmetic in packed_weights.h). Lane r of
+// every vector belongs to row r of the group, so block sums need no horizontal reduction.
+// Up to kPackedTokens activation rows share each weight load (prefill and batched decode);
+// a single row (decode) prefetches the weight stream ahead instead.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kernels/packed_kernels.h"
+
+namespace tachyon {
+
+namespace {
+
+__m256i load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+
+// Four activation bytes, broadcast to the eight row lanes.
+__m256i broadcast_word(const int8_t* p) {
+  int32_t word;
+  std::memcpy(&word, p, sizeof word);
+  return _mm256_set1_epi32(word);
+}
+
+// Decode streams through the weights once per token: ask for lines a few blocks ahead so
+// that the loads in flight cover the memory latency.
+template <typename Packed>
+void prefetch_ahead(const Packed* block) {
+  constexpr int kBlocksAhead = 4;
+  const char* p = reinterpret_cast<const char*>(block + kBlocksAhead);
+  for (size_t offset = 0; offset < sizeof(Packed); offset += 64) _mm_prefetch(p + offset, _MM_HINT_T0);
+  _mm_prefetch(p + sizeof(Packed) - 1, _MM_HINT_T0);
+}
+
+template <int N>
+void activation_rows(const void* acts, size_t act_stride, const PackedActBlock** rows) {
+  for (int t = 0; t < N; ++t) {
+    rows[t] = reinterpret_cast<const PackedActBlock*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
+  }
+}
+
+// acc[t] = fma(float(sum[t]), weight scales * activation scale, acc[t]) for the eight rows.
+template <int N>
+void accumulate_block(const uint16_t* weight_d, const PackedActBlock* const* y, int64_t b,
+                      const __m256i* sum, __m256* acc) {
+  const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(weight_d)));
+  for (int t = 0; t < N; ++t) {
+    const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(y[t][b].d));
+    acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[t]), d, acc[t]);
+  }
+}
+
+template <int N>
+void store_rows(const __m256* acc, float* out, size_t out_stride) {
+  for (int t = 0; t < N; ++t) _mm256_storeu_ps(out + static_cast<size_t>(t) * out_stride, acc[t]);
+}
+
+// Signed weights: |y| times (w signed by y), the u8 x s8 multiply-add; each pair sum fits
+// int16 because neither side holds -128.
+template <int N>
+void q8_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
+            size_t out_stride) {
+  const PackedQ8_0x8* x = static_cast<const PackedQ8_0x8*>(group);
+  const PackedActBlock* y[N];
+  activation_rows<N>(acts, act_stride, y);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[N];
+  for (__m256& a : acc) a = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n_cols / 32; ++b) {
+    if constexpr (N == 1) prefetch_ahead(x + b);
+    __m256i sum[N];
+    for (__m256i& s : sum) s = _mm256_setzero_si256();
+    for (int k = 0; k < 8; ++k) {
+      const __m256i w = load(x[b].qs + 32 * k);
+      for (int t = 0; t < N; ++t) {
+        const __m256i yv = broadcast_word(y[t][b].qs + 4 * k);
+        const __m256i ya = broadcast_word(y[t][b].abs + 4 * k);
+        const __m256i pairs = _mm256_maddubs_epi16(ya, _mm256_sign_epi8(w, yv));
+        sum[t] = _mm256_add_epi32(sum[t], _mm256_madd_epi16(pairs, ones));
+      }
+    }
+    accumulate_block<N>(x[b].d, y, b, sum, acc);
+  }
+  store_rows<N>(acc, out, out_stride);
+}
+
+// Unsigned nibbles times signed activations, minus 8 * sum(y): the same integer as the
+// offset quants. Eight u8 x s8 pair sums of at most 2 * 15 * 127 each still fit int16, so a
+// block's products are summed in 16 bits and widened once.
+template <int N>
+void q4_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
+            size_t out_stride) {
+  const PackedQ4_0x8* x = static_cast<const PackedQ4_0x8*>(group);
+  const PackedActBlock* y[N];
+  activation_rows<N>(acts, act_stride, y);
+  const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
+  __m256 acc[N];
+  for (__m256& a : acc) a = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n_cols / 32; ++b) {
+    if constexpr (N == 1) prefetch_ahead(x + b);
+    __m256i pairs[N];
+    for (__m256i& p : pairs) p = _mm256_setzero_si256();
+    for (int k = 0; k < 4; ++k) {
+      const __m256i packed = load(x[b].qs + 32 * k);
+      const __m256i lo = _mm256_and_si256(packed, low_nibbles);
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low_nibbles);
+      for (int t = 0; t < N; ++t) {
+        pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(lo, broadcast_word(y[t][b].qs + 4 * k)));
+        pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(hi, broadcast_word(y[t][b].qs + 16 + 4 * k)));
+      }
+    }
+    __m256i sum[N];
+    for (int t = 0; t < N; ++t) {
+      sum[t] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[t], ones), _mm256_set1_epi32(8 * y[t][b].sum));
+    }
+    accumulate_block<N>(x[b].d, y, b, sum, acc);
+  }
+  store_rows<N>(acc, out, out_stride);
+}
+
+template <template <int> class Kernel>
+void dispatch_tokens(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens,
+                     float* out, size_t out_stride) {
+  switch (n_tokens) {
+    case 1: return Kernel<1>::run(n_cols, group, acts, act_stride, out, out_stride);
+    case 2: return Kernel<2>::run(n_cols, group, acts, act_stride, out, out_stride);
+    case 3: return Kernel<3>::run(n_cols, group, acts, act_stride, out, out_stride);
+    default: return Kernel<4>::run(n_cols, group, acts, act_stride, out, out_stride);
+  }
+}
+
+template <int N>
+struct Q8_0x8 {
+  static void run(int64_t n, const void* g, const void* a, size_t s, float* o, size_t os) { q8_0x8<N>(n, g, a, s, o, os); }
+};
+template <int N>
+struct Q4_0x8 {
+  static void run(int64_t n, const void* g, const void* a, size_t s, float* o, size_t os) { q4_0x8<N>(n, g, a, s, o, os); }
+};
+
+static_assert(kPackedTokens == 4, "dispatch_tokens instantiates 1..4 tokens");
+
+}  // namespace
+
+PackedDotFn packed_dot_kernel_avx2(GgmlType type) {
+  switch (type) {
+    case GgmlType::Q8_0: return dispatch_tokens<Q8_0x8>;
+    case GgmlType::Q4_0: return dispatch_tokens<Q4_0x8>;
+    default: return nullptr;
+  }
+}
+
+}  // namespace tachyon

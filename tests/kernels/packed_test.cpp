@@ -1,0 +1,141 @@
+// Packed (row-interleaved) weights: every level's kernel equals the scalar twin bit for bit,
+// the packed dot agrees with the row-major one to rounding, and matmul over packed weights
+// is batch and thread invariant.
+#include "kernels/packed_weights.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernel_test_util.h"
+#include "kernels/matmul.h"
+#include "kernels/vec_dot.h"
+
+namespace tachyon {
+namespace {
+
+using testing::quantized;
+using testing::random_row;
+
+constexpr GgmlType kPackedTypes[] = {GgmlType::Q8_0, GgmlType::Q4_0};
+
+bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// n_rows random rows of `type`, row-major as in a GGUF file.
+std::vector<uint8_t> random_rows(GgmlType type, int64_t n_rows, int64_t n_cols, uint32_t seed) {
+  const size_t row_bytes = ggml_row_size(type, n_cols);
+  std::vector<uint8_t> rows(row_bytes * static_cast<size_t>(n_rows));
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const std::vector<uint8_t> row = quantized(type, random_row(n_cols, seed + static_cast<uint32_t>(r)));
+    std::memcpy(rows.data() + static_cast<size_t>(r) * row_bytes, row.data(), row_bytes);
+  }
+  return rows;
+}
+
+std::vector<uint8_t> packed_activations(const std::vector<float>& x, int64_t n_tokens, int64_t n_cols) {
+  const size_t bytes = packed_activation_row_bytes(n_cols);
+  std::vector<uint8_t> acts(bytes * static_cast<size_t>(n_tokens));
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    convert_packed_activation_row(x.data() + t * n_cols, acts.data() + static_cast<size_t>(t) * bytes, n_cols);
+  }
+  return acts;
+}
+
+TEST(Packed, OnlyWholeGroupsOfSupportedTypes) {
+  EXPECT_TRUE(packable(GgmlType::Q8_0, 16));
+  EXPECT_TRUE(packable(GgmlType::Q4_0, 8));
+  EXPECT_FALSE(packable(GgmlType::Q8_0, 12));
+  EXPECT_FALSE(packable(GgmlType::Q6_K, 16));
+  EXPECT_FALSE(packable(GgmlType::F32, 16));
+  EXPECT_EQ(pack_rows(GgmlType::Q8_0, nullptr, 12, 64), nullptr);
+}
+
+// Each level's kernel, for 1..kPackedTokens tokens, against the scalar twin: bit-identical.
+TEST(Packed, KernelsMatchScalarTwinBitForBit) {
+  for (GgmlType type : kPackedTypes) {
+    SCOPED_TRACE(ggml_type_name(type));
+    const PackedDotFn twin = resolve_packed_dot(Isa::Scalar, type);
+    for (int64_t n_cols : {int64_t{32}, int64_t{512}, int64_t{4096}}) {
+      const std::vector<uint8_t> rows = random_rows(type, 2 * kPackRows, n_cols, 40);
+      const std::shared_ptr<const void> packed = pack_rows(type, rows.data(), 2 * kPackRows, n_cols);
+      ASSERT_NE(packed, nullptr);
+      const std::vector<uint8_t> acts = packed_activations(random_row(kPackedTokens * n_cols, 41), kPackedTokens, n_cols);
+      const size_t act_bytes = packed_activation_row_bytes(n_cols);
+      const uint8_t* second_group = static_cast<const uint8_t*>(packed.get()) + packed_group_bytes(type, n_cols);
+      for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
+        if (!isa_available(isa)) continue;
+        SCOPED_TRACE(std::string(isa_name(isa)));
+        const PackedDotFn kernel = resolve_packed_dot(isa, type);
+        for (int n_tokens = 1; n_tokens <= kPackedTokens; ++n_tokens) {
+          float want[kPackedTokens * kPackRows], got[kPackedTokens * kPackRows];
+          twin(n_cols, second_group, acts.data(), act_bytes, n_tokens, want, kPackRows);
+          kernel(n_cols, second_group, acts.data(), act_bytes, n_tokens, got, kPackRows);
+          for (int i = 0; i < n_tokens * kPackRows; ++i) {
+            ASSERT_TRUE(same_bits(got[i], want[i])) << "n_cols=" << n_cols << " tokens=" << n_tokens
+                                                    << " i=" << i << ": " << got[i] << " vs " << want[i];
+          }
+        }
+      }
+    }
+  }
+}
+
+// The packed dot sums the same block integers as the row-major kernels with the same scales;
+// only float rounding differs.
+TEST(Packed, AgreesWithRowMajorDot) {
+  constexpr int64_t kCols = 2048;
+  for (GgmlType type : kPackedTypes) {
+    SCOPED_TRACE(ggml_type_name(type));
+    const std::vector<uint8_t> rows = random_rows(type, kPackRows, kCols, 70);
+    const std::shared_ptr<const void> packed = pack_rows(type, rows.data(), kPackRows, kCols);
+    const std::vector<float> x = random_row(kCols, 71);
+    const std::vector<uint8_t> acts = packed_activations(x, 1, kCols);
+    float got[kPackRows];
+    resolve_packed_dot(active_isa(), type)(kCols, packed.get(), acts.data(), 0, 1, got, kPackRows);
+
+    std::vector<uint8_t> act(activation_row_bytes(type, kCols));
+    convert_activation_row(type, x.data(), act.data(), kCols);
+    const size_t row_bytes = ggml_row_size(type, kCols);
+    for (int r = 0; r < kPackRows; ++r) {
+      const float want = vec_dot_isa(Isa::Scalar, type, kCols, rows.data() + r * row_bytes, act.data());
+      EXPECT_NEAR(got[r], want, 1e-5f * (1.0f + std::fabs(want))) << "row " << r;
+    }
+  }
+}
+
+TEST(Packed, MatmulIsBatchAndThreadInvariant) {
+  constexpr int64_t kRows = 5 * kPackRows;  // odd group count: ragged thread chunks and tiles
+  constexpr int64_t kCols = 256;
+  constexpr int64_t kMaxTokens = 17;
+  const std::vector<float> x = random_row(kMaxTokens * kCols, 80);
+  for (GgmlType type : kPackedTypes) {
+    SCOPED_TRACE(ggml_type_name(type));
+    const std::vector<uint8_t> rows = random_rows(type, kRows, kCols, 81);
+    const std::shared_ptr<const void> packed = pack_rows(type, rows.data(), kRows, kCols);
+    WeightMatrix w{type, rows.data(), kRows, kCols, ggml_row_size(type, kCols)};
+    w.packed = packed.get();
+
+    // Expected: one token at a time on one thread.
+    ThreadPool single(1);
+    std::vector<float> expected(kMaxTokens * kRows);
+    for (int64_t t = 0; t < kMaxTokens; ++t) matmul(w, x.data() + t * kCols, expected.data() + t * kRows, 1, single);
+
+    for (int n_threads : {1, 2, 3}) {
+      ThreadPool pool(n_threads);
+      for (int64_t n_tokens : {1, 2, 3, 4, 5, 7, 8, 9, 17}) {
+        std::vector<float> y(n_tokens * kRows, -1.0f);
+        matmul(w, x.data(), y.data(), n_tokens, pool);
+        for (int64_t i = 0; i < n_tokens * kRows; ++i) {
+          ASSERT_TRUE(same_bits(y[i], expected[i])) << "threads=" << n_threads << " n_tokens=" << n_tokens
+                                                    << " token=" << i / kRows << " row=" << i % kRows;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tachyon
