@@ -3,32 +3,21 @@
 #include <algorithm>
 #include <cmath>
 
-#include "util/fp16.h"
+#include "kernels/half_row_ops.h"
+#include "kernels/vector_ops.h"
 
 namespace tachyon {
 namespace {
 
 // dot(q, row[0..n)) with the row stored in the cache's element type.
 float dot_kv(const float* q, const uint8_t* row, int64_t n, KvDType dtype) {
-  float sum = 0.0f;
-  if (dtype == KvDType::F32) {
-    const float* r = reinterpret_cast<const float*>(row);
-    for (int64_t i = 0; i < n; ++i) sum += q[i] * r[i];
-  } else {
-    const uint16_t* r = reinterpret_cast<const uint16_t*>(row);
-    for (int64_t i = 0; i < n; ++i) sum += q[i] * fp16_to_f32(r[i]);
-  }
-  return sum;
+  if (dtype == KvDType::F32) return dot_f32(q, reinterpret_cast<const float*>(row), n);
+  return dot_f32_f16(q, reinterpret_cast<const uint16_t*>(row), n);
 }
 
 void axpy_kv(float a, const uint8_t* row, float* out, int64_t n, KvDType dtype) {
-  if (dtype == KvDType::F32) {
-    const float* r = reinterpret_cast<const float*>(row);
-    for (int64_t i = 0; i < n; ++i) out[i] += a * r[i];
-  } else {
-    const uint16_t* r = reinterpret_cast<const uint16_t*>(row);
-    for (int64_t i = 0; i < n; ++i) out[i] += a * fp16_to_f32(r[i]);
-  }
+  if (dtype == KvDType::F32) return axpy(a, reinterpret_cast<const float*>(row), out, n);
+  axpy_f16(a, reinterpret_cast<const uint16_t*>(row), out, n);
 }
 
 }  // namespace
