@@ -1,6 +1,7 @@
 #include "kernels/matmul.h"
 
 #include <algorithm>
+#include <span>
 #include <vector>
 
 #include "kernels/packed_weights.h"
@@ -17,9 +18,28 @@ constexpr int64_t kRowsPerTile = 16;
 // every token chunk passes over it, and one chunk's activations stay in L1 across the tile.
 constexpr int64_t kGroupsPerTile = 4;
 
-void packed_matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, ThreadPool& pool) {
-  const PackedDotFn dot = resolve_packed_dot(active_isa(), w.type);
-  const int64_t n_cols = w.n_cols;
+// Packed groups [begin, end) of one matrix for every token, tile by tile.
+void packed_groups(const WeightMatrix& w, float* y, int64_t begin, int64_t end, const uint8_t* acts,
+                   size_t act_row_bytes, int64_t n_tokens, PackedDotFn dot) {
+  const size_t group_bytes = packed_group_bytes(w.type, w.n_cols);
+  const uint8_t* groups = static_cast<const uint8_t*>(w.packed);
+  const size_t out_stride = static_cast<size_t>(w.n_rows);
+  for (int64_t tile = begin; tile < end; tile += kGroupsPerTile) {
+    const int64_t tile_end = std::min(end, tile + kGroupsPerTile);
+    for (int64_t t = 0; t < n_tokens; t += kPackedTokens) {
+      const int n = static_cast<int>(std::min<int64_t>(kPackedTokens, n_tokens - t));
+      for (int64_t g = tile; g < tile_end; ++g) {
+        dot(w.n_cols, groups + static_cast<size_t>(g) * group_bytes, acts + static_cast<size_t>(t) * act_row_bytes,
+            act_row_bytes, n, y + static_cast<size_t>(t) * out_stride + static_cast<size_t>(g * kPackRows), out_stride);
+      }
+    }
+  }
+}
+
+// Every target packed, all with x's n_cols: one activation conversion, one parallel loop over
+// the row groups of all targets together (numbered target after target).
+void packed_matmul(std::span<const MatmulTarget> targets, const float* x, int64_t n_tokens, ThreadPool& pool) {
+  const int64_t n_cols = targets.front().w->n_cols;
   const size_t act_row_bytes = packed_activation_row_bytes(n_cols);
   thread_local std::vector<uint8_t> converted;
   converted.resize(act_row_bytes * static_cast<size_t>(n_tokens));
@@ -30,20 +50,18 @@ void packed_matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_to
     }
   });
 
-  const size_t group_bytes = packed_group_bytes(w.type, n_cols);
-  const uint8_t* groups = static_cast<const uint8_t*>(w.packed);
-  const size_t out_stride = static_cast<size_t>(w.n_rows);
-  pool.parallel_for(w.n_rows / kPackRows, [&](int64_t begin, int64_t end, int) {
-    for (int64_t tile = begin; tile < end; tile += kGroupsPerTile) {
-      const int64_t tile_end = std::min(end, tile + kGroupsPerTile);
-      for (int64_t t = 0; t < n_tokens; t += kPackedTokens) {
-        const int n = static_cast<int>(std::min<int64_t>(kPackedTokens, n_tokens - t));
-        for (int64_t g = tile; g < tile_end; ++g) {
-          dot(n_cols, groups + static_cast<size_t>(g) * group_bytes, acts + static_cast<size_t>(t) * act_row_bytes,
-              act_row_bytes, n, y + static_cast<size_t>(t) * out_stride + static_cast<size_t>(g * kPackRows),
-              out_stride);
-        }
+  int64_t total_groups = 0;
+  for (const MatmulTarget& target : targets) total_groups += target.w->n_rows / kPackRows;
+  pool.parallel_for(total_groups, [&](int64_t begin, int64_t end, int) {
+    int64_t first = 0;  // global number of the current target's group 0
+    for (const MatmulTarget& target : targets) {
+      const int64_t n_groups = target.w->n_rows / kPackRows;
+      const int64_t lo = std::max(begin, first), hi = std::min(end, first + n_groups);
+      if (lo < hi) {
+        packed_groups(*target.w, target.y, lo - first, hi - first, acts, act_row_bytes, n_tokens,
+                      resolve_packed_dot(active_isa(), target.w->type));
       }
+      first += n_groups;
     }
   });
 }
@@ -52,7 +70,10 @@ void packed_matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_to
 
 void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, ThreadPool& pool) {
   if (n_tokens <= 0 || w.n_rows <= 0) return;
-  if (w.packed != nullptr) return packed_matmul(w, x, y, n_tokens, pool);
+  if (w.packed != nullptr) {
+    const MatmulTarget target{&w, y};
+    return packed_matmul({&target, 1}, x, n_tokens, pool);
+  }
   const VecDotFn dot = resolve_vec_dot(active_isa(), w.type);
   const int64_t n_cols = w.n_cols;
 
@@ -102,6 +123,15 @@ void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, T
       }
     }
   });
+}
+
+void matmul_many(std::span<const MatmulTarget> targets, const float* x, int64_t n_tokens, ThreadPool& pool) {
+  if (n_tokens <= 0 || targets.empty()) return;
+  const bool all_packed = std::all_of(targets.begin(), targets.end(), [&](const MatmulTarget& t) {
+    return t.w->packed != nullptr && t.w->n_cols == targets.front().w->n_cols;
+  });
+  if (all_packed) return packed_matmul(targets, x, n_tokens, pool);
+  for (const MatmulTarget& t : targets) matmul(*t.w, x, t.y, n_tokens, pool);
 }
 
 }  // namespace tachyon

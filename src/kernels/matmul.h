@@ -2,6 +2,7 @@
 // Weight-matrix times activations for the linear layers of a forward pass.
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 #include "gguf/ggml_type.h"
 #include "util/thread_pool.h"
@@ -28,5 +29,17 @@ struct WeightMatrix {
 // kernels). Batch invariant: y[t][r] is bit-identical whatever n_tokens is and whichever
 // thread computes it. Called from one thread at a time (it drives `pool`).
 void matmul(const WeightMatrix& w, const float* x, float* y, int64_t n_tokens, ThreadPool& pool);
+
+// One output of matmul_many: y = W x, y (n_tokens, w->n_rows).
+struct MatmulTarget {
+  const WeightMatrix* w;
+  float* y;
+};
+
+// matmul of one input by several matrices with the same n_cols (q/k/v, gate/up): results
+// bit-identical to one matmul per target. When every target is packed, the activations are
+// converted once and one parallel loop covers all targets' rows (one pool hand-off, not one
+// per matrix, and a single balanced split of the work).
+void matmul_many(std::span<const MatmulTarget> targets, const float* x, int64_t n_tokens, ThreadPool& pool);
 
 }  // namespace tachyon

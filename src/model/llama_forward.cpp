@@ -71,9 +71,8 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, st
 
     // Attention block: xn = rmsnorm(x) * attn_norm; q, k, v = projections; rotate q and k.
     for (int64_t t = 0; t < T; ++t) rms_norm(&x[t * D], L.attn_norm.data(), &xn[t * D], D, h.rms_eps);
-    matmul(L.wq, xn.data(), q.data(), T, pool);
-    matmul(L.wk, xn.data(), k.data(), T, pool);
-    matmul(L.wv, xn.data(), v.data(), T, pool);
+    const MatmulTarget qkv[] = {{&L.wq, q.data()}, {&L.wk, k.data()}, {&L.wv, v.data()}};
+    matmul_many(qkv, xn.data(), T, pool);
     for (int64_t t = 0; t < T; ++t) {
       rope_apply(rope, &q[t * q_dim], h.n_head, cos_t[t].data(), sin_t[t].data());
       rope_apply(rope, &k[t * kv_dim], h.n_head_kv, cos_t[t].data(), sin_t[t].data());
@@ -93,8 +92,8 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, st
 
     // Feed-forward block (SwiGLU): x += W_down (silu(W_gate xn) * W_up xn).
     for (int64_t t = 0; t < T; ++t) rms_norm(&x[t * D], L.ffn_norm.data(), &xn[t * D], D, h.rms_eps);
-    matmul(L.w_gate, xn.data(), gate.data(), T, pool);
-    matmul(L.w_up, xn.data(), up.data(), T, pool);
+    const MatmulTarget gate_up[] = {{&L.w_gate, gate.data()}, {&L.w_up, up.data()}};
+    matmul_many(gate_up, xn.data(), T, pool);
     silu_mul(gate.data(), up.data(), gate.data(), T * F);
     matmul(L.w_down, gate.data(), proj.data(), T, pool);
     for (int64_t i = 0; i < T * D; ++i) x[i] += proj[i];

@@ -137,5 +137,41 @@ TEST(Packed, MatmulIsBatchAndThreadInvariant) {
   }
 }
 
+// matmul_many over several matrices equals one matmul per matrix, bit for bit, whether all are
+// packed (one shared conversion and loop) or not (one call each).
+TEST(Packed, MatmulManyEqualsSeparateMatmuls) {
+  constexpr int64_t kCols = 128;
+  constexpr int64_t kTokens = 6;
+  const std::vector<float> x = random_row(kTokens * kCols, 90);
+  const int64_t rows[] = {3 * kPackRows, kPackRows, 2 * kPackRows};
+  std::vector<std::vector<uint8_t>> data;
+  std::vector<std::shared_ptr<const void>> packed;
+  std::vector<WeightMatrix> matrices;
+  for (int i = 0; i < 3; ++i) {
+    const GgmlType type = i == 1 ? GgmlType::Q4_0 : GgmlType::Q8_0;
+    data.push_back(random_rows(type, rows[i], kCols, 91 + static_cast<uint32_t>(i) * 10));
+    packed.push_back(pack_rows(type, data.back().data(), rows[i], kCols));
+    matrices.push_back(WeightMatrix{type, data.back().data(), rows[i], kCols, ggml_row_size(type, kCols)});
+    matrices.back().packed = packed.back().get();
+  }
+  for (bool all_packed : {true, false}) {
+    SCOPED_TRACE(all_packed ? "all packed" : "one row-major");
+    if (!all_packed) matrices[1].packed = nullptr;
+    ThreadPool pool(2);
+    std::vector<std::vector<float>> want(3), got(3);
+    std::vector<MatmulTarget> targets;
+    for (int i = 0; i < 3; ++i) {
+      want[i].resize(kTokens * rows[i]);
+      got[i].assign(kTokens * rows[i], -1.0f);
+      matmul(matrices[i], x.data(), want[i].data(), kTokens, pool);
+      targets.push_back({&matrices[i], got[i].data()});
+    }
+    matmul_many(targets, x.data(), kTokens, pool);
+    for (int i = 0; i < 3; ++i) {
+      for (size_t j = 0; j < want[i].size(); ++j) ASSERT_TRUE(same_bits(got[i][j], want[i][j])) << "matrix " << i << " j=" << j;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tachyon
