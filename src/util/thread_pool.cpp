@@ -14,14 +14,20 @@ inline void cpu_relax() {
 #endif
 }
 
-void run_chunk(const std::function<void(int64_t, int64_t, int)>& fn, int64_t n, int index, int n_threads) {
-  const int64_t chunk = (n + n_threads - 1) / n_threads;
-  const int64_t begin = std::min<int64_t>(n, chunk * index);
-  const int64_t end = std::min<int64_t>(n, begin + chunk);
-  if (begin < end) fn(begin, end, index);
-}
+// Chunks per thread: enough that a thread delayed by the OS (two cores, other processes)
+// leaves its share to the others instead of holding everyone at the barrier.
+constexpr int64_t kChunksPerThread = 8;
 
 }  // namespace
+
+void ThreadPool::run_chunks(const std::function<void(int64_t, int64_t, int)>& fn, int64_t n, int index) {
+  const int64_t chunk = std::max<int64_t>(1, n / (int64_t{n_threads_} * kChunksPerThread));
+  for (;;) {
+    const int64_t begin = next_.fetch_add(chunk, std::memory_order_relaxed);
+    if (begin >= n) return;
+    fn(begin, std::min(n, begin + chunk), index);
+  }
+}
 
 ThreadPool::ThreadPool(int n_threads) {
   n_threads_ = n_threads > 0 ? n_threads : std::max(1u, std::thread::hardware_concurrency());
@@ -49,11 +55,12 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     std::lock_guard lock(mutex_);
     job_ = &fn;
     job_n_ = n;
+    next_.store(0, std::memory_order_relaxed);
     pending_.store(n_threads_ - 1, std::memory_order_relaxed);
     generation_.fetch_add(1, std::memory_order_release);
   }
   start_cv_.notify_all();
-  run_chunk(fn, n, 0, n_threads_);
+  run_chunks(fn, n, 0);
   for (int i = 0; i < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++i) cpu_relax();
   if (pending_.load(std::memory_order_acquire) != 0) {
     std::unique_lock lock(mutex_);
@@ -75,7 +82,7 @@ void ThreadPool::worker(int index) {
       job = job_;
       n = job_n_;
     }
-    run_chunk(*job, n, index, n_threads_);
+    run_chunks(*job, n, index);
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard lock(mutex_);
       done_cv_.notify_one();

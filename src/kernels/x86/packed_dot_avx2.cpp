@@ -21,18 +21,19 @@ __m256i broadcast_word(const int8_t* p) {
   return _mm256_set1_epi32(word);
 }
 
-// Decode streams through the weights once per token: ask for lines a few blocks ahead so
+// Decode streams through the weights once per token: ask for the lines 1 KiB ahead so
 // that the loads in flight cover the memory latency.
 template <typename Packed>
 void prefetch_ahead(const Packed* block) {
-  constexpr int kBlocksAhead = 4;
-  const char* p = reinterpret_cast<const char*>(block + kBlocksAhead);
+  constexpr size_t kBytesAhead = 1024;
+  const char* p = reinterpret_cast<const char*>(block) + kBytesAhead;
   for (size_t offset = 0; offset < sizeof(Packed); offset += 64) _mm_prefetch(p + offset, _MM_HINT_T0);
   _mm_prefetch(p + sizeof(Packed) - 1, _MM_HINT_T0);
 }
 
 template <int N>
 void activation_rows(const void* acts, size_t act_stride, const PackedActBlock** rows) {
+  #pragma GCC unroll 4
   for (int t = 0; t < N; ++t) {
     rows[t] = reinterpret_cast<const PackedActBlock*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
   }
@@ -43,6 +44,7 @@ template <int N>
 void accumulate_block(const uint16_t* weight_d, const PackedActBlock* const* y, int64_t b,
                       const __m256i* sum, __m256* acc) {
   const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(weight_d)));
+  #pragma GCC unroll 4
   for (int t = 0; t < N; ++t) {
     const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(y[t][b].d));
     acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[t]), d, acc[t]);
@@ -51,6 +53,7 @@ void accumulate_block(const uint16_t* weight_d, const PackedActBlock* const* y, 
 
 template <int N>
 void store_rows(const __m256* acc, float* out, size_t out_stride) {
+  #pragma GCC unroll 4
   for (int t = 0; t < N; ++t) _mm256_storeu_ps(out + static_cast<size_t>(t) * out_stride, acc[t]);
 }
 
@@ -64,13 +67,17 @@ void q8_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stri
   activation_rows<N>(acts, act_stride, y);
   const __m256i ones = _mm256_set1_epi16(1);
   __m256 acc[N];
+  #pragma GCC unroll 4
   for (__m256& a : acc) a = _mm256_setzero_ps();
   for (int64_t b = 0; b < n_cols / 32; ++b) {
     if constexpr (N == 1) prefetch_ahead(x + b);
     __m256i sum[N];
+    #pragma GCC unroll 4
     for (__m256i& s : sum) s = _mm256_setzero_si256();
+    #pragma GCC unroll 2
     for (int k = 0; k < 8; ++k) {
       const __m256i w = load(x[b].qs + 32 * k);
+      #pragma GCC unroll 4
       for (int t = 0; t < N; ++t) {
         const __m256i yv = broadcast_word(y[t][b].qs + 4 * k);
         const __m256i ya = broadcast_word(y[t][b].abs + 4 * k);
@@ -95,21 +102,26 @@ void q4_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stri
   const __m256i ones = _mm256_set1_epi16(1);
   const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
   __m256 acc[N];
+  #pragma GCC unroll 4
   for (__m256& a : acc) a = _mm256_setzero_ps();
   for (int64_t b = 0; b < n_cols / 32; ++b) {
     if constexpr (N == 1) prefetch_ahead(x + b);
     __m256i pairs[N];
+    #pragma GCC unroll 4
     for (__m256i& p : pairs) p = _mm256_setzero_si256();
+    #pragma GCC unroll 2
     for (int k = 0; k < 4; ++k) {
       const __m256i packed = load(x[b].qs + 32 * k);
       const __m256i lo = _mm256_and_si256(packed, low_nibbles);
       const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low_nibbles);
+      #pragma GCC unroll 4
       for (int t = 0; t < N; ++t) {
         pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(lo, broadcast_word(y[t][b].qs + 4 * k)));
         pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(hi, broadcast_word(y[t][b].qs + 16 + 4 * k)));
       }
     }
     __m256i sum[N];
+    #pragma GCC unroll 4
     for (int t = 0; t < N; ++t) {
       sum[t] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[t], ones), _mm256_set1_epi32(8 * y[t][b].sum));
     }
