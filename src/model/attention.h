@@ -14,10 +14,13 @@ struct AttentionParams {
   int64_t sliding_window = 0;  // 0: attend to every earlier position
 };
 
-// out (head_dim) = softmax(q·K[p] / sqrt(head_dim)) · V[p] over the visible positions p <= pos of
-// seq_id, for query head `head` of one token. scratch is resized as needed (one per thread).
-// Positions are visited in ascending order, so the result never depends on the batch.
-void attend_one_head(const AttentionParams& p, KvCache& kv, int64_t layer, int32_t seq_id, int32_t pos,
-                     int64_t head, const float* q, float* out, std::vector<float>& scratch);
+// For each query head h of the group that shares KV head `kv_head` (n_head / n_head_kv heads,
+// consecutive in q and out, head_dim floats each):
+//   out_h = softmax(q_h·K[p] / sqrt(head_dim)) · V[p] over the visible positions p <= pos of seq_id,
+// for one token. Each K and V row is read once for the whole group. scratch is resized as
+// needed (one per thread). Every head's arithmetic is its own and positions are visited in
+// ascending order, so the result never depends on the batch or on the grouping.
+void attend_kv_group(const AttentionParams& p, KvCache& kv, int64_t layer, int32_t seq_id, int32_t pos,
+                     int64_t kv_head, const float* q, float* out, std::vector<float>& scratch);
 
 }  // namespace tachyon

@@ -79,12 +79,15 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, st
       store_kv_row(&k[t * kv_dim], kv.k_row(l, batch.seq_ids[t], batch.positions[t]), kv_dim, kv_dtype);
       store_kv_row(&v[t * kv_dim], kv.v_row(l, batch.seq_ids[t], batch.positions[t]), kv_dim, kv_dtype);
     }
-    // attn (T, H, d): every (token, head) pair attends over its own sequence's cached rows.
-    pool.parallel_for(T * h.n_head, [&](int64_t begin, int64_t end, int thread) {
+    // attn (T, H, d): every (token, KV head) pair attends over its own sequence's cached rows,
+    // for the query heads that share that KV head.
+    const int64_t group = h.n_head / h.n_head_kv;
+    pool.parallel_for(T * h.n_head_kv, [&](int64_t begin, int64_t end, int thread) {
       for (int64_t i = begin; i < end; ++i) {
-        const int64_t t = i / h.n_head, head = i % h.n_head;
-        attend_one_head(ap, kv, l, batch.seq_ids[t], batch.positions[t], head, &q[t * q_dim + head * d],
-                        &attn[t * q_dim + head * d], scratch[thread]);
+        const int64_t t = i / h.n_head_kv, kv_head = i % h.n_head_kv;
+        const int64_t offset = t * q_dim + kv_head * group * d;
+        attend_kv_group(ap, kv, l, batch.seq_ids[t], batch.positions[t], kv_head, &q[offset], &attn[offset],
+                        scratch[thread]);
       }
     });
     matmul(L.wo, attn.data(), proj.data(), T, pool);
