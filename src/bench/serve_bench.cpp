@@ -202,13 +202,21 @@ Result<std::vector<RunPoint>> run_serve_bench(const ServeBenchOptions& o) {
       n_specs = std::max(n_specs, arrivals.back().size());
     }
   }
-  std::vector<RequestSpec> specs;
+  // Each load point draws its own synthetic requests from the same distribution: replaying one
+  // point's prompts at the next would turn them into prefix-cache hits on servers that have a
+  // prefix cache. Every target sees the same prompts at the same point. A dataset is replayed
+  // as is at every point.
+  std::vector<RequestSpec> dataset;
   if (!o.dataset.empty()) {
     auto loaded = load_dataset(o.dataset);
     if (!loaded) return loaded.error();
-    specs = std::move(*loaded);
-  } else {
-    specs = synthetic_requests(o.lengths, int32_t(n_specs), o.seed);
+    dataset = std::move(*loaded);
+  }
+  const size_t n_points = (o.single ? 1 : 0) + (o.server ? o.rates.size() : 0) + o.concurrency.size();
+  std::vector<std::vector<RequestSpec>> point_specs;
+  for (size_t i = 0; i < n_points; ++i) {
+    point_specs.push_back(!o.dataset.empty() ? dataset
+                                             : synthetic_requests(o.lengths, int32_t(n_specs), o.seed + 104729 * uint64_t(i)));
   }
 
   std::vector<RunPoint> points;
@@ -229,16 +237,17 @@ Result<std::vector<RunPoint>> run_serve_bench(const ServeBenchOptions& o) {
       if (!model) return model.error();
       client.model = *model;
     }
+    size_t point = 0;
     if (o.single) {
-      LoadRunner runner(target, client, specs);
+      LoadRunner runner(target, client, point_specs[point++]);
       record({target.base_url, Scenario::Single, 0, 1, 0, runner.closed_loop(1, o.requests, o.duration_s)});
     }
     for (size_t i = 0; o.server && i < o.rates.size(); ++i) {
-      LoadRunner runner(target, client, specs);
+      LoadRunner runner(target, client, point_specs[point++]);
       record({target.base_url, Scenario::Server, o.rates[i], 0, 0, runner.open_loop(arrivals[i])});
     }
     for (int32_t c : o.concurrency) {
-      LoadRunner runner(target, client, specs);
+      LoadRunner runner(target, client, point_specs[point++]);
       record({target.base_url, Scenario::Concurrency, 0, c, 0, runner.closed_loop(c, o.requests, o.duration_s)});
     }
   }

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +52,10 @@ class FakeStreamingServer {
   std::string last_model() const {
     std::lock_guard lock(mutex_);
     return last_model_;
+  }
+  size_t distinct_prompts() const {
+    std::lock_guard lock(mutex_);
+    return prompts_.size();
   }
   std::string last_path() const {
     std::lock_guard lock(mutex_);
@@ -102,6 +107,7 @@ class FakeStreamingServer {
     if (!body.is_discarded() && body.contains("model")) {
       std::lock_guard lock(mutex_);
       last_model_ = body["model"].get<std::string>();
+      if (body.contains("messages")) prompts_.insert(body["messages"].dump());
     }
     const int max_tokens = body.is_discarded() ? 1 : body.value("max_tokens", 1);
     send(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
@@ -136,6 +142,7 @@ class FakeStreamingServer {
   mutable std::mutex mutex_;
   std::string last_path_;   // guarded by mutex_
   std::string last_model_;  // guarded by mutex_
+  std::set<std::string> prompts_;  // distinct message lists seen; guarded by mutex_
   std::thread acceptor_;
   std::vector<std::thread> handlers_;
 };
@@ -161,6 +168,8 @@ TEST(ServeBenchTest, RunsEveryScenarioAgainstALoopbackServer) {
   EXPECT_EQ(server.requests_seen(), 18);
   EXPECT_EQ(server.last_path(), "/v1/chat/completions");
   EXPECT_EQ(server.last_model(), "fake-model");  // discovered through GET /v1/models
+  // Each load point sends its own prompts, so none is a prefix-cache hit left by an earlier point.
+  EXPECT_EQ(server.distinct_prompts(), 18u);
   for (const auto& p : *points) {
     ASSERT_EQ(p.records.size(), 6u);
     for (const auto& r : p.records) {
