@@ -18,7 +18,7 @@ struct ServeOptions {
   std::vector<std::string> models;
   std::string models_dir;
   int threads = 0, http_threads = 2;
-  int32_t ctx = 0, kv_block_size = 16, max_batch_tokens = 512, max_running = 16, max_waiting = 256;
+  int32_t ctx = 0, kv_block_size = 16, max_batch_tokens = 128, max_running = 16, max_waiting = 256;
   int64_t kv_memory_mib = 512;
   std::string kv_type = "f16";
   double request_timeout = 600, shutdown_grace = 30, idle_timeout = 60;

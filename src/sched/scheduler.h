@@ -19,7 +19,7 @@ namespace tachyon {
 using RequestId = uint64_t;
 
 struct SchedulerConfig {
-  int32_t max_batch_tokens = 512;  // tokens per step, decode and prefill together
+  int32_t max_batch_tokens = 128;  // tokens per step, decode and prefill together
   int32_t max_running = 16;        // requests holding KV blocks; also the number of sequence ids
   int32_t max_waiting = 256;       // queued requests beyond which add() refuses
   int32_t max_model_len = 4096;    // prompt plus generated tokens of one request
