@@ -2,6 +2,9 @@
 // every vector belongs to row r of the group, so block sums need no horizontal reduction.
 // Up to kPackedTokens activation rows share each weight load (prefill and batched decode);
 // a single row (decode) prefetches the weight stream ahead instead.
+// The unroll pragmas unroll the per-token loops fully, so the per-token accumulator arrays
+// live in registers, but the quant-word loop only twice: unrolled fully, GCC hoists every
+// product ahead of the sums and spills them to the stack.
 #include <immintrin.h>
 
 #include <cstring>
