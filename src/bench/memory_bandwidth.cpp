@@ -4,28 +4,19 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
+#include "util/huge_pages.h"
 
 namespace tachyon::bench {
 
 double measure_read_bandwidth(ThreadPool& pool, size_t bytes, int reps) {
   const int64_t n = int64_t(std::max<size_t>(bytes / sizeof(uint64_t), 64));
-  // Huge pages where the OS has them, like the packed weights the kernels stream through:
-  // otherwise the figure measures TLB misses as much as DRAM.
-  constexpr size_t kHugePage = size_t{2} << 20;
-  const size_t alloc_bytes = (size_t(n) * sizeof(uint64_t) + kHugePage - 1) / kHugePage * kHugePage;
-  const std::unique_ptr<uint64_t, decltype(&std::free)> owner(
-      static_cast<uint64_t*>(std::aligned_alloc(kHugePage, alloc_bytes)), &std::free);
+  // Huge pages, like the packed weights the kernels stream through: otherwise the figure
+  // measures TLB misses as much as DRAM.
+  const std::shared_ptr<uint8_t> owner = allocate_huge_pages(size_t(n) * sizeof(uint64_t));
   if (!owner) return 0;
-#if defined(MADV_HUGEPAGE)
-  madvise(owner.get(), alloc_bytes, MADV_HUGEPAGE);
-#endif
-  uint64_t* buffer = owner.get();
+  uint64_t* buffer = reinterpret_cast<uint64_t*>(owner.get());
   // Each thread writes (and so faults in) the pages it will later read, keeping them on its node.
   pool.parallel_for(n, [&](int64_t begin, int64_t end, int) {
     for (int64_t i = begin; i < end; ++i) buffer[size_t(i)] = uint64_t(i);

@@ -4,31 +4,14 @@
 #include <cstring>
 #include <vector>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 #include "gguf/quantize.h"
 #include "kernels/packed_kernels.h"
 #include "util/fp16.h"
+#include "util/huge_pages.h"
 
 namespace tachyon {
 
 namespace {
-
-// Packed weights are read once per token in decode: huge pages spare the TLB a miss every
-// 4 KiB of a gigabyte-sized stream.
-constexpr size_t kHugePage = size_t{2} << 20;
-
-std::shared_ptr<uint8_t> allocate_weights(size_t bytes) {
-  const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-  void* p = std::aligned_alloc(kHugePage, rounded);
-  if (p == nullptr) return nullptr;
-#if defined(MADV_HUGEPAGE)
-  madvise(p, rounded, MADV_HUGEPAGE);
-#endif
-  return std::shared_ptr<uint8_t>(static_cast<uint8_t*>(p), [](uint8_t* q) { std::free(q); });
-}
 
 // Interleaves the 32-bit words of the qs of kPackRows rows' block b (the layouts of
 // packed_kernels.h): word k of row r goes to word k * kPackRows + r.
@@ -68,7 +51,7 @@ std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n
   if (!packable(type, n_rows)) return nullptr;
   const size_t row_bytes = ggml_row_size(type, n_cols);
   const size_t group_bytes = packed_group_bytes(type, n_cols);
-  std::shared_ptr<uint8_t> buffer = allocate_weights(group_bytes * static_cast<size_t>(n_rows / kPackRows));
+  std::shared_ptr<uint8_t> buffer = allocate_huge_pages(group_bytes * static_cast<size_t>(n_rows / kPackRows));
   if (!buffer) return nullptr;
   const uint8_t* src = static_cast<const uint8_t*>(rows);
   const int64_t n_blocks = n_cols / 32;

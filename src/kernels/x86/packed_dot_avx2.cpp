@@ -60,26 +60,39 @@ void store_rows(const __m256* acc, float* out, size_t out_stride) {
   for (int t = 0; t < N; ++t) _mm256_storeu_ps(out + static_cast<size_t>(t) * out_stride, acc[t]);
 }
 
-// Signed weights: |y| times (w signed by y), the u8 x s8 multiply-add; each pair sum fits
-// int16 because neither side holds -128.
-template <int N>
-void q8_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
-            size_t out_stride) {
-  const PackedQ8_0x8* x = static_cast<const PackedQ8_0x8*>(group);
+// The block loop every packed kernel shares: BlockSums(block, y, b, sum) writes each token's
+// exact integer sums of block b for the eight rows; this scales and accumulates them.
+template <int N, typename Packed, typename BlockSums>
+void packed_rows(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
+                 size_t out_stride, BlockSums block_sums) {
+  const Packed* x = static_cast<const Packed*>(group);
   const PackedActBlock* y[N];
   activation_rows<N>(acts, act_stride, y);
-  const __m256i ones = _mm256_set1_epi16(1);
   __m256 acc[N];
   #pragma GCC unroll 4
   for (__m256& a : acc) a = _mm256_setzero_ps();
   for (int64_t b = 0; b < n_cols / 32; ++b) {
     if constexpr (N == 1) prefetch_ahead(x + b);
     __m256i sum[N];
+    block_sums(x[b], y, b, sum);
+    accumulate_block<N>(x[b].d, y, b, sum, acc);
+  }
+  store_rows<N>(acc, out, out_stride);
+}
+
+// Signed weights: |y| times (w signed by y), the u8 x s8 multiply-add; each pair sum fits
+// int16 because neither side holds -128.
+template <int N>
+void q8_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
+            size_t out_stride) {
+  packed_rows<N, PackedQ8_0x8>(n_cols, group, acts, act_stride, out, out_stride,
+                               [](const PackedQ8_0x8& x, const PackedActBlock* const* y, int64_t b, __m256i* sum) {
+    const __m256i ones = _mm256_set1_epi16(1);
     #pragma GCC unroll 4
-    for (__m256i& s : sum) s = _mm256_setzero_si256();
+    for (int t = 0; t < N; ++t) sum[t] = _mm256_setzero_si256();
     #pragma GCC unroll 2
     for (int k = 0; k < 8; ++k) {
-      const __m256i w = load(x[b].qs + 32 * k);
+      const __m256i w = load(x.qs + 32 * k);
       #pragma GCC unroll 4
       for (int t = 0; t < N; ++t) {
         const __m256i yv = broadcast_word(y[t][b].qs + 4 * k);
@@ -88,9 +101,7 @@ void q8_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stri
         sum[t] = _mm256_add_epi32(sum[t], _mm256_madd_epi16(pairs, ones));
       }
     }
-    accumulate_block<N>(x[b].d, y, b, sum, acc);
-  }
-  store_rows<N>(acc, out, out_stride);
+  });
 }
 
 // Unsigned nibbles times signed activations, minus 8 * sum(y): the same integer as the
@@ -99,22 +110,16 @@ void q8_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stri
 template <int N>
 void q4_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
             size_t out_stride) {
-  const PackedQ4_0x8* x = static_cast<const PackedQ4_0x8*>(group);
-  const PackedActBlock* y[N];
-  activation_rows<N>(acts, act_stride, y);
-  const __m256i ones = _mm256_set1_epi16(1);
-  const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
-  __m256 acc[N];
-  #pragma GCC unroll 4
-  for (__m256& a : acc) a = _mm256_setzero_ps();
-  for (int64_t b = 0; b < n_cols / 32; ++b) {
-    if constexpr (N == 1) prefetch_ahead(x + b);
+  packed_rows<N, PackedQ4_0x8>(n_cols, group, acts, act_stride, out, out_stride,
+                               [](const PackedQ4_0x8& x, const PackedActBlock* const* y, int64_t b, __m256i* sum) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
     __m256i pairs[N];
     #pragma GCC unroll 4
     for (__m256i& p : pairs) p = _mm256_setzero_si256();
     #pragma GCC unroll 2
     for (int k = 0; k < 4; ++k) {
-      const __m256i packed = load(x[b].qs + 32 * k);
+      const __m256i packed = load(x.qs + 32 * k);
       const __m256i lo = _mm256_and_si256(packed, low_nibbles);
       const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low_nibbles);
       #pragma GCC unroll 4
@@ -123,14 +128,11 @@ void q4_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stri
         pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(hi, broadcast_word(y[t][b].qs + 16 + 4 * k)));
       }
     }
-    __m256i sum[N];
     #pragma GCC unroll 4
     for (int t = 0; t < N; ++t) {
       sum[t] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[t], ones), _mm256_set1_epi32(8 * y[t][b].sum));
     }
-    accumulate_block<N>(x[b].d, y, b, sum, acc);
-  }
-  store_rows<N>(acc, out, out_stride);
+  });
 }
 
 template <template <int> class Kernel>

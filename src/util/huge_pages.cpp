@@ -1,0 +1,22 @@
+#include "util/huge_pages.h"
+
+#include <cstdlib>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+namespace tachyon {
+
+std::shared_ptr<uint8_t> allocate_huge_pages(size_t bytes) {
+  constexpr size_t kHugePage = size_t{2} << 20;
+  const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* p = std::aligned_alloc(kHugePage, rounded);
+  if (p == nullptr) return nullptr;
+#if defined(MADV_HUGEPAGE)
+  madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+  return std::shared_ptr<uint8_t>(static_cast<uint8_t*>(p), [](uint8_t* q) { std::free(q); });
+}
+
+}  // namespace tachyon
