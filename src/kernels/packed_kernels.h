@@ -24,5 +24,6 @@ static_assert(sizeof(PackedQ4_0x8) == kPackRows * 18);
 
 PackedDotFn packed_dot_kernel_scalar(GgmlType type);
 PackedDotFn packed_dot_kernel_avx2(GgmlType type);
+PackedDotFn packed_dot_kernel_avx512(GgmlType type);
 
 }  // namespace tachyon

@@ -91,7 +91,9 @@ void convert_packed_activation_row(const float* x, void* dst, int64_t n_cols) {
 PackedDotFn resolve_packed_dot(Isa isa, GgmlType type) {
   if (!isa_available(isa)) isa = detect_isa();
 #if defined(TACHYON_X86_KERNELS)
-  // AVX-512 CPUs run the AVX2 kernels: eight rows of 32-bit lanes fill a 256-bit register.
+  if (isa == Isa::Avx512) {
+    if (PackedDotFn fn = packed_dot_kernel_avx512(type)) return fn;
+  }
   if (isa == Isa::Avx512 || isa == Isa::Avx2) {
     if (PackedDotFn fn = packed_dot_kernel_avx2(type)) return fn;
   }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel_levels.h"
 #include "kernel_test_util.h"
 #include "kernels/matmul.h"
 #include "kernels/vec_dot.h"
@@ -65,10 +66,9 @@ TEST(Packed, KernelsMatchScalarTwinBitForBit) {
       const std::vector<uint8_t> acts = packed_activations(random_row(kPackedTokens * n_cols, 41), kPackedTokens, n_cols);
       const size_t act_bytes = packed_activation_row_bytes(n_cols);
       const uint8_t* second_group = static_cast<const uint8_t*>(packed.get()) + packed_group_bytes(type, n_cols);
-      for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
-        if (!isa_available(isa)) continue;
-        SCOPED_TRACE(std::string(isa_name(isa)));
-        const PackedDotFn kernel = resolve_packed_dot(isa, type);
+      for (const testing::KernelLevel<PackedDotFn>& level : testing::packed_dot_levels(type)) {
+        SCOPED_TRACE(level.name);
+        const PackedDotFn kernel = level.fn;
         for (int n_tokens = 1; n_tokens <= kPackedTokens; ++n_tokens) {
           float want[kPackedTokens * kPackRows], got[kPackedTokens * kPackRows];
           twin(n_cols, second_group, acts.data(), act_bytes, n_tokens, want, kPackRows);

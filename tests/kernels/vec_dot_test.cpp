@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gguf/quantize.h"
+#include "kernel_levels.h"
 #include "kernel_test_util.h"
 #include "util/fp16.h"
 
@@ -122,20 +123,16 @@ TEST(VecDot, ScalarTwinMatchesFloat64Dot) {
 // A faster level may differ from the scalar twin only by float summation order:
 // |simd - scalar| <= 1e-5 * sum |w_i * a_i|. Integer block sums are exact at every level.
 TEST(VecDot, EveryIsaMatchesScalarTwin) {
-  for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
-    if (!isa_available(isa)) {
-      std::printf("[   INFO   ] %s not available on this CPU: not tested here\n", isa_name(isa).data());
-      continue;
-    }
-    uint32_t seed = 100;
-    for (GgmlType type : kWeightTypes) {
+  uint32_t seed = 100;
+  for (GgmlType type : kWeightTypes) {
+    for (const testing::KernelLevel<VecDotFn>& level : testing::vec_dot_levels(type)) {
       for (int64_t n : test_lengths(type)) {
-        SCOPED_TRACE(::testing::Message() << isa_name(isa) << " " << ggml_type_name(type) << " n=" << n);
+        SCOPED_TRACE(::testing::Message() << level.name << " " << ggml_type_name(type) << " n=" << n);
         const Operands op = make_operands(type, n, seed++);
         double magnitude = 0.0;
         for (int64_t i = 0; i < n; ++i) magnitude += std::fabs(static_cast<double>(op.weights_f32[i]) * op.activations_f32[i]);
         const float scalar = vec_dot_isa(Isa::Scalar, type, n, op.weights.data(), op.activations.data());
-        const float fast = vec_dot_isa(isa, type, n, op.weights.data(), op.activations.data());
+        const float fast = level.fn(n, op.weights.data(), op.activations.data());
         EXPECT_NEAR(fast, scalar, 1e-5 * magnitude + 1e-30);
       }
     }
@@ -164,10 +161,8 @@ TEST(VecDot, IntegerSumsAreExact) {
     for (int64_t i = 0; i < n; ++i) exact += static_cast<double>(w_back[i]) * x[i];
     const float scalar = vec_dot_isa(Isa::Scalar, type, n, wq.data(), act.data());
     EXPECT_EQ(scalar, static_cast<float>(exact)) << ggml_type_name(type);
-    for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
-      if (!isa_available(isa)) continue;
-      EXPECT_EQ(vec_dot_isa(isa, type, n, wq.data(), act.data()), scalar)
-          << isa_name(isa) << " " << ggml_type_name(type);
+    for (const testing::KernelLevel<VecDotFn>& level : testing::vec_dot_levels(type)) {
+      EXPECT_EQ(level.fn(n, wq.data(), act.data()), scalar) << level.name << " " << ggml_type_name(type);
     }
   }
 }

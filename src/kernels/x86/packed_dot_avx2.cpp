@@ -1,84 +1,11 @@
-// AVX2 packed kernels (layouts in packed_kernels.h, arithmetic in packed_weights.h). Lane r of
-// every vector belongs to row r of the group, so block sums need no horizontal reduction.
-// Up to kPackedTokens activation rows share each weight load (prefill and batched decode);
-// a single row (decode) prefetches the weight stream ahead instead.
-// The unroll pragmas unroll the per-token loops fully, so the per-token accumulator arrays
-// live in registers, but the quant-word loop only twice: unrolled fully, GCC hoists every
-// product ahead of the sums and spills them to the stack.
-#include <immintrin.h>
-
-#include <cstring>
-
-#include "kernels/packed_kernels.h"
+// AVX2 packed kernels on the shared block loop (x86/packed_block_loop.h).
+// The quant-word loops unroll only twice: unrolled fully, GCC hoists every product ahead of
+// the sums and spills them to the stack.
+#include "kernels/x86/packed_block_loop.h"
 
 namespace tachyon {
 
 namespace {
-
-__m256i load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
-
-// Four activation bytes, broadcast to the eight row lanes.
-__m256i broadcast_word(const int8_t* p) {
-  int32_t word;
-  std::memcpy(&word, p, sizeof word);
-  return _mm256_set1_epi32(word);
-}
-
-// Decode streams through the weights once per token: ask for the lines 1 KiB ahead so
-// that the loads in flight cover the memory latency.
-template <typename Packed>
-void prefetch_ahead(const Packed* block) {
-  constexpr size_t kBytesAhead = 1024;
-  const char* p = reinterpret_cast<const char*>(block) + kBytesAhead;
-  for (size_t offset = 0; offset < sizeof(Packed); offset += 64) _mm_prefetch(p + offset, _MM_HINT_T0);
-  _mm_prefetch(p + sizeof(Packed) - 1, _MM_HINT_T0);
-}
-
-template <int N>
-void activation_rows(const void* acts, size_t act_stride, const PackedActBlock** rows) {
-  #pragma GCC unroll 4
-  for (int t = 0; t < N; ++t) {
-    rows[t] = reinterpret_cast<const PackedActBlock*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
-  }
-}
-
-// acc[t] = fma(float(sum[t]), weight scales * activation scale, acc[t]) for the eight rows.
-template <int N>
-void accumulate_block(const uint16_t* weight_d, const PackedActBlock* const* y, int64_t b,
-                      const __m256i* sum, __m256* acc) {
-  const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(weight_d)));
-  #pragma GCC unroll 4
-  for (int t = 0; t < N; ++t) {
-    const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(y[t][b].d));
-    acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[t]), d, acc[t]);
-  }
-}
-
-template <int N>
-void store_rows(const __m256* acc, float* out, size_t out_stride) {
-  #pragma GCC unroll 4
-  for (int t = 0; t < N; ++t) _mm256_storeu_ps(out + static_cast<size_t>(t) * out_stride, acc[t]);
-}
-
-// The block loop every packed kernel shares: BlockSums(block, y, b, sum) writes each token's
-// exact integer sums of block b for the eight rows; this scales and accumulates them.
-template <int N, typename Packed, typename BlockSums>
-void packed_rows(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
-                 size_t out_stride, BlockSums block_sums) {
-  const Packed* x = static_cast<const Packed*>(group);
-  const PackedActBlock* y[N];
-  activation_rows<N>(acts, act_stride, y);
-  __m256 acc[N];
-  #pragma GCC unroll 4
-  for (__m256& a : acc) a = _mm256_setzero_ps();
-  for (int64_t b = 0; b < n_cols / 32; ++b) {
-    if constexpr (N == 1) prefetch_ahead(x + b);
-    __m256i sum[N];
-    block_sums(x[b], y, b, sum);
-    accumulate_block<N>(x[b].d, y, b, sum, acc);
-  }
-  store_rows<N>(acc, out, out_stride);
-}
 
 // Signed weights: |y| times (w signed by y), the u8 x s8 multiply-add; each pair sum fits
 // int16 because neither side holds -128.
@@ -135,17 +62,6 @@ void q4_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stri
   });
 }
 
-template <template <int> class Kernel>
-void dispatch_tokens(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens,
-                     float* out, size_t out_stride) {
-  switch (n_tokens) {
-    case 1: return Kernel<1>::run(n_cols, group, acts, act_stride, out, out_stride);
-    case 2: return Kernel<2>::run(n_cols, group, acts, act_stride, out, out_stride);
-    case 3: return Kernel<3>::run(n_cols, group, acts, act_stride, out, out_stride);
-    default: return Kernel<4>::run(n_cols, group, acts, act_stride, out, out_stride);
-  }
-}
-
 template <int N>
 struct Q8_0x8 {
   static void run(int64_t n, const void* g, const void* a, size_t s, float* o, size_t os) { q8_0x8<N>(n, g, a, s, o, os); }
@@ -154,8 +70,6 @@ template <int N>
 struct Q4_0x8 {
   static void run(int64_t n, const void* g, const void* a, size_t s, float* o, size_t os) { q4_0x8<N>(n, g, a, s, o, os); }
 };
-
-static_assert(kPackedTokens == 4, "dispatch_tokens instantiates 1..4 tokens");
 
 }  // namespace
 

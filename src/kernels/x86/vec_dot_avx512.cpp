@@ -2,7 +2,7 @@
 // unsigned by signed bytes and sums groups of four into int32 without saturation, so integer
 // block sums are exact; only the order of float accumulation differs from the scalar twins.
 // Types without a kernel here fall back to the AVX2 ones.
-#include <immintrin.h>
+#include "kernels/x86/avx512_intrinsics.h"
 
 #include "kernels/vec_dot_kernels.h"
 

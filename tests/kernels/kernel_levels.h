@@ -1,0 +1,64 @@
+#pragma once
+// The SIMD kernels a test compares with the scalar twins: each level this CPU runs and, in a
+// build with TACHYON_TEST_AVX512_EMULATED, the AVX-512 kernels built for AVX2 with emulated
+// AVX-512 intrinsics (src/kernels/x86/avx512_intrinsics.h), so that their logic is tested on
+// CPUs without AVX-512 too.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "kernels/isa.h"
+#include "kernels/packed_weights.h"
+#include "kernels/vec_dot.h"
+
+namespace tachyon {
+#if defined(TACHYON_TEST_AVX512_EMULATED)
+VecDotFn vec_dot_kernel_avx512_emulated(GgmlType weight_type);
+PackedDotFn packed_dot_kernel_avx512_emulated(GgmlType type);
+#endif
+}  // namespace tachyon
+
+namespace tachyon::testing {
+
+template <typename Fn>
+struct KernelLevel {
+  std::string name;
+  Fn fn;
+};
+
+// Says once per process which levels this CPU cannot run (and so are not tested natively).
+inline void report_missing_levels() {
+  static const bool reported = [] {
+    for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
+      if (!isa_available(isa)) std::printf("[   INFO   ] %s not available on this CPU: not run natively\n", isa_name(isa).data());
+    }
+    return true;
+  }();
+  (void)reported;
+}
+
+inline std::vector<KernelLevel<VecDotFn>> vec_dot_levels(GgmlType type) {
+  report_missing_levels();
+  std::vector<KernelLevel<VecDotFn>> levels;
+  for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
+    if (isa_available(isa)) levels.push_back({std::string(isa_name(isa)), resolve_vec_dot(isa, type)});
+  }
+#if defined(TACHYON_TEST_AVX512_EMULATED)
+  if (VecDotFn fn = vec_dot_kernel_avx512_emulated(type)) levels.push_back({"avx512 (emulated)", fn});
+#endif
+  return levels;
+}
+
+inline std::vector<KernelLevel<PackedDotFn>> packed_dot_levels(GgmlType type) {
+  report_missing_levels();
+  std::vector<KernelLevel<PackedDotFn>> levels;
+  for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
+    if (isa_available(isa)) levels.push_back({std::string(isa_name(isa)), resolve_packed_dot(isa, type)});
+  }
+#if defined(TACHYON_TEST_AVX512_EMULATED)
+  if (PackedDotFn fn = packed_dot_kernel_avx512_emulated(type)) levels.push_back({"avx512 (emulated)", fn});
+#endif
+  return levels;
+}
+
+}  // namespace tachyon::testing
