@@ -4,8 +4,8 @@
 #include <cstring>
 #include <vector>
 
-#include "gguf/quantize.h"
 #include "kernels/packed_kernels.h"
+#include "kernels/quantize_activation.h"
 #include "util/fp16.h"
 #include "util/huge_pages.h"
 
@@ -74,7 +74,7 @@ size_t packed_activation_row_bytes(int64_t n_cols) {
 void convert_packed_activation_row(const float* x, void* dst, int64_t n_cols) {
   thread_local std::vector<BlockQ8_0> q8;
   q8.resize(static_cast<size_t>(n_cols / 32));
-  quantize_row_q8_0(x, q8.data(), n_cols);
+  quantize_activation_q8_0(x, q8.data(), n_cols);
   PackedActBlock* out = static_cast<PackedActBlock*>(dst);
   for (size_t b = 0; b < q8.size(); ++b) {
     out[b].d = fp16_to_f32(q8[b].d);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "gguf/quantize.h"
+#include "kernels/quantize_activation.h"
 #include "kernels/vec_dot_kernels.h"
 #include "util/fp16.h"
 
@@ -43,7 +44,7 @@ void convert_activation_row(GgmlType weight_type, const float* x, void* dst, int
       for (int64_t i = 0; i < n; ++i) out[i] = f32_to_bf16(x[i]);
       return;
     }
-    case GgmlType::Q8_0: quantize_row_q8_0(x, static_cast<BlockQ8_0*>(dst), n); return;
+    case GgmlType::Q8_0: quantize_activation_q8_0(x, static_cast<BlockQ8_0*>(dst), n); return;
     case GgmlType::Q8_1: quantize_row_q8_1(x, static_cast<BlockQ8_1*>(dst), n); return;
     case GgmlType::Q8_K: quantize_row_q8_K(x, static_cast<BlockQ8_K*>(dst), n); return;
     default: return;

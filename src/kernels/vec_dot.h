@@ -19,7 +19,7 @@ bool supports_weight_type(GgmlType weight_type);
 // Bytes of one converted activation row of n elements (n a multiple of the weight block size).
 size_t activation_row_bytes(GgmlType weight_type, int64_t n);
 // Converts n float activations to vec_dot_type(weight_type) into dst
-// (activation_row_bytes(weight_type, n) bytes), with ggml's reference quantizers.
+// (activation_row_bytes(weight_type, n) bytes), byte for byte as ggml's reference quantizers.
 void convert_activation_row(GgmlType weight_type, const float* x, void* dst, int64_t n);
 
 // Signature shared by every kernel: n elements, one weight row, one converted activation row.

@@ -3,21 +3,35 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/half_row_ops.h"
-#include "kernels/vector_ops.h"
+#include "kernels/attention_rows.h"
 
 namespace tachyon {
 namespace {
 
-// dot(q, row[0..n)) with the row stored in the cache's element type.
-float dot_kv(const float* q, const uint8_t* row, int64_t n, KvDType dtype) {
-  if (dtype == KvDType::F32) return dot_f32(q, reinterpret_cast<const float*>(row), n);
-  return dot_f32_f16(q, reinterpret_cast<const uint16_t*>(row), n);
-}
+// Positions per kernel call: their row pointers are gathered once, on the stack.
+constexpr int32_t kRowTile = 64;
 
-void axpy_kv(float a, const uint8_t* row, float* out, int64_t n, KvDType dtype) {
-  if (dtype == KvDType::F32) return axpy(a, reinterpret_cast<const float*>(row), out, n);
-  axpy_f16(a, reinterpret_cast<const uint16_t*>(row), out, n);
+// attend_kv_group for a cache of Elem rows (uint16_t halves or floats); w is (group, n).
+template <typename Elem>
+void attend_rows(KvCache& kv, int64_t layer, int32_t seq_id, int32_t first, int32_t n, size_t head_offset,
+                 int64_t group, int64_t d, const float* q, float* out, float* w) {
+  const Elem* rows[kRowTile];
+  const auto head_row = [&](const uint8_t* row) { return reinterpret_cast<const Elem*>(row + head_offset); };
+  // Scores, one row per head, then each row turned into softmax weights.
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  for (int32_t i0 = 0; i0 < n; i0 += kRowTile) {
+    const int32_t m = std::min(kRowTile, n - i0);
+    for (int32_t r = 0; r < m; ++r) rows[r] = head_row(kv.k_row(layer, seq_id, first + i0 + r));
+    group_scores(q, group, d, rows, m, scale, w + i0, n);
+  }
+  for (int64_t h = 0; h < group; ++h) softmax_row(w + h * n, n);
+  // out (group, d) = weights · V, positions in ascending order across the tiles.
+  std::fill(out, out + group * d, 0.0f);
+  for (int32_t i0 = 0; i0 < n; i0 += kRowTile) {
+    const int32_t m = std::min(kRowTile, n - i0);
+    for (int32_t r = 0; r < m; ++r) rows[r] = head_row(kv.v_row(layer, seq_id, first + i0 + r));
+    group_weighted_sum(w + i0, n, group, d, rows, m, out);
+  }
 }
 
 }  // namespace
@@ -31,27 +45,10 @@ void attend_kv_group(const AttentionParams& p, KvCache& kv, int64_t layer, int32
   const int32_t first = p.sliding_window > 0 ? std::max<int32_t>(0, pos - int32_t(p.sliding_window) + 1) : 0;
   const int32_t n = pos - first + 1;
   scratch.resize(size_t(group) * size_t(n));  // (group, n): scores, then softmax weights
-  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-
-  for (int32_t i = 0; i < n; ++i) {
-    const uint8_t* k = kv.k_row(layer, seq_id, first + i) + head_offset;
-    for (int64_t h = 0; h < group; ++h) scratch[size_t(h * n + i)] = dot_kv(q + h * d, k, d, dtype) * scale;
-  }
-  for (int64_t h = 0; h < group; ++h) {
-    float* w = &scratch[size_t(h * n)];
-    const float max_score = *std::max_element(w, w + n);
-    double sum = 0.0;
-    for (int32_t i = 0; i < n; ++i) {
-      w[i] = std::exp(w[i] - max_score);
-      sum += w[i];
-    }
-    const float inv_sum = static_cast<float>(1.0 / sum);
-    for (int32_t i = 0; i < n; ++i) w[i] *= inv_sum;
-  }
-  std::fill(out, out + group * d, 0.0f);
-  for (int32_t i = 0; i < n; ++i) {
-    const uint8_t* v = kv.v_row(layer, seq_id, first + i) + head_offset;
-    for (int64_t h = 0; h < group; ++h) axpy_kv(scratch[size_t(h * n + i)], v, out + h * d, d, dtype);
+  if (dtype == KvDType::F32) {
+    attend_rows<float>(kv, layer, seq_id, first, n, head_offset, group, d, q, out, scratch.data());
+  } else {
+    attend_rows<uint16_t>(kv, layer, seq_id, first, n, head_offset, group, d, q, out, scratch.data());
   }
 }
 

@@ -1,0 +1,45 @@
+// AVX2 Q8_0 quantizer, byte-identical to the scalar quantize_row_q8_0: max |x| is exact in any
+// order, the scale and its inverse are the same scalar operations, and roundf (half away
+// from zero) is rebuilt exactly as trunc(v) + copysign(1, v) where |v - trunc(v)| >= 0.5
+// (v - trunc(v) is exact, and adding 0.5 first would round 0.49999997 up).
+#include <immintrin.h>
+
+#include "kernels/quantize_activation.h"
+
+namespace tachyon {
+
+void quantize_row_q8_0_avx2(const float* x, BlockQ8_0* y, int64_t n) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256 half = _mm256_set1_ps(0.5f);
+  const __m256 one = _mm256_set1_ps(1.0f);
+  for (int64_t b = 0; b < n / QK8_0; ++b, x += QK8_0) {
+    __m256 v[4];
+    __m256 amax = _mm256_setzero_ps();
+    for (int k = 0; k < 4; ++k) {
+      v[k] = _mm256_loadu_ps(x + 8 * k);
+      amax = _mm256_max_ps(_mm256_andnot_ps(sign, v[k]), amax);  // NaN keeps amax, as std::max does
+    }
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    const float d = _mm_cvtss_f32(m) / 127;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    y[b].d = _cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT);
+
+    const __m256 vid = _mm256_set1_ps(id);
+    __m256i q[4];
+    for (int k = 0; k < 4; ++k) {
+      const __m256 s = _mm256_mul_ps(v[k], vid);
+      const __m256 t = _mm256_round_ps(s, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+      const __m256 away = _mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_sub_ps(s, t)), half, _CMP_GE_OQ);
+      const __m256 step = _mm256_or_ps(_mm256_and_ps(s, sign), one);
+      q[k] = _mm256_cvttps_epi32(_mm256_add_ps(t, _mm256_and_ps(away, step)));
+    }
+    // Saturating packs interleave the four vectors by 128-bit lane; the permute restores order.
+    const __m256i q8 = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[b].qs),
+                        _mm256_permutevar8x32_epi32(q8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+  }
+}
+
+}  // namespace tachyon
