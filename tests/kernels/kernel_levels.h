@@ -37,28 +37,32 @@ inline void report_missing_levels() {
   (void)reported;
 }
 
-inline std::vector<KernelLevel<VecDotFn>> vec_dot_levels(GgmlType type) {
+// The kernel of each level this CPU runs, from resolve(isa, type), then `emulated` if set.
+template <typename Fn>
+std::vector<KernelLevel<Fn>> kernel_levels(Fn (*resolve)(Isa, GgmlType), GgmlType type, Fn emulated) {
   report_missing_levels();
-  std::vector<KernelLevel<VecDotFn>> levels;
+  std::vector<KernelLevel<Fn>> levels;
   for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
-    if (isa_available(isa)) levels.push_back({std::string(isa_name(isa)), resolve_vec_dot(isa, type)});
+    if (isa_available(isa)) levels.push_back({std::string(isa_name(isa)), resolve(isa, type)});
   }
-#if defined(TACHYON_TEST_AVX512_EMULATED)
-  if (VecDotFn fn = vec_dot_kernel_avx512_emulated(type)) levels.push_back({"avx512 (emulated)", fn});
-#endif
+  if (emulated != nullptr) levels.push_back({"avx512 (emulated)", emulated});
   return levels;
 }
 
-inline std::vector<KernelLevel<PackedDotFn>> packed_dot_levels(GgmlType type) {
-  report_missing_levels();
-  std::vector<KernelLevel<PackedDotFn>> levels;
-  for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
-    if (isa_available(isa)) levels.push_back({std::string(isa_name(isa)), resolve_packed_dot(isa, type)});
-  }
+inline std::vector<KernelLevel<VecDotFn>> vec_dot_levels(GgmlType type) {
 #if defined(TACHYON_TEST_AVX512_EMULATED)
-  if (PackedDotFn fn = packed_dot_kernel_avx512_emulated(type)) levels.push_back({"avx512 (emulated)", fn});
+  return kernel_levels(resolve_vec_dot, type, vec_dot_kernel_avx512_emulated(type));
+#else
+  return kernel_levels<VecDotFn>(resolve_vec_dot, type, nullptr);
 #endif
-  return levels;
+}
+
+inline std::vector<KernelLevel<PackedDotFn>> packed_dot_levels(GgmlType type) {
+#if defined(TACHYON_TEST_AVX512_EMULATED)
+  return kernel_levels(resolve_packed_dot, type, packed_dot_kernel_avx512_emulated(type));
+#else
+  return kernel_levels<PackedDotFn>(resolve_packed_dot, type, nullptr);
+#endif
 }
 
 }  // namespace tachyon::testing

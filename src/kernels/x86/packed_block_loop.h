@@ -65,11 +65,11 @@ void store_rows(const __m256* acc, float* out, size_t out_stride) {
   for (int t = 0; t < N; ++t) _mm256_storeu_ps(out + static_cast<size_t>(t) * out_stride, acc[t]);
 }
 
-// BlockSums(block, y, b, sum) writes each token's exact integer sums of block b for the
+// Sums<N>::block(block, y, b, sum) writes each token's exact integer sums of block b for the
 // eight rows; this scales and accumulates them.
-template <int N, typename Packed, typename BlockSums>
+template <int N, typename Packed, template <int> class Sums>
 void packed_rows(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
-                 size_t out_stride, BlockSums block_sums) {
+                 size_t out_stride) {
   const Packed* x = static_cast<const Packed*>(group);
   const PackedActBlock* y[N];
   activation_rows<N>(acts, act_stride, y);
@@ -79,22 +79,31 @@ void packed_rows(int64_t n_cols, const void* group, const void* acts, size_t act
   for (int64_t b = 0; b < n_cols / 32; ++b) {
     if constexpr (N == 1) prefetch_ahead(x + b);
     __m256i sum[N];
-    block_sums(x[b], y, b, sum);
+    Sums<N>::block(x[b], y, b, sum);
     accumulate_block<N>(x[b].d, y, b, sum, acc);
   }
   store_rows<N>(acc, out, out_stride);
 }
 
-// Kernel<N>::run for n_tokens = N in 1..kPackedTokens.
-template <template <int> class Kernel>
+template <typename Packed, template <int> class Sums>
 void dispatch_tokens(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens,
                      float* out, size_t out_stride) {
   static_assert(kPackedTokens == 4, "dispatch_tokens instantiates 1..4 tokens");
   switch (n_tokens) {
-    case 1: return Kernel<1>::run(n_cols, group, acts, act_stride, out, out_stride);
-    case 2: return Kernel<2>::run(n_cols, group, acts, act_stride, out, out_stride);
-    case 3: return Kernel<3>::run(n_cols, group, acts, act_stride, out, out_stride);
-    default: return Kernel<4>::run(n_cols, group, acts, act_stride, out, out_stride);
+    case 1: return packed_rows<1, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
+    case 2: return packed_rows<2, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
+    case 3: return packed_rows<3, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
+    default: return packed_rows<4, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
+  }
+}
+
+// The kernel table of one level, from its block-sum functors for each packed type.
+template <template <int> class Q8_0Sums, template <int> class Q4_0Sums>
+PackedDotFn packed_kernel_table(GgmlType type) {
+  switch (type) {
+    case GgmlType::Q8_0: return dispatch_tokens<PackedQ8_0x8, Q8_0Sums>;
+    case GgmlType::Q4_0: return dispatch_tokens<PackedQ4_0x8, Q4_0Sums>;
+    default: return nullptr;
   }
 }
 

@@ -10,10 +10,8 @@ namespace {
 // Signed weights: |y| times (w signed by y), the u8 x s8 multiply-add; each pair sum fits
 // int16 because neither side holds -128.
 template <int N>
-void q8_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
-            size_t out_stride) {
-  packed_rows<N, PackedQ8_0x8>(n_cols, group, acts, act_stride, out, out_stride,
-                               [](const PackedQ8_0x8& x, const PackedActBlock* const* y, int64_t b, __m256i* sum) {
+struct Q8_0Sums {
+  static void block(const PackedQ8_0x8& x, const PackedActBlock* const* y, int64_t b, __m256i* sum) {
     const __m256i ones = _mm256_set1_epi16(1);
     #pragma GCC unroll 4
     for (int t = 0; t < N; ++t) sum[t] = _mm256_setzero_si256();
@@ -28,17 +26,15 @@ void q8_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stri
         sum[t] = _mm256_add_epi32(sum[t], _mm256_madd_epi16(pairs, ones));
       }
     }
-  });
-}
+  }
+};
 
 // Unsigned nibbles times signed activations, minus 8 * sum(y): the same integer as the
 // offset quants. Eight u8 x s8 pair sums of at most 2 * 15 * 127 each still fit int16, so a
 // block's products are summed in 16 bits and widened once.
 template <int N>
-void q4_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
-            size_t out_stride) {
-  packed_rows<N, PackedQ4_0x8>(n_cols, group, acts, act_stride, out, out_stride,
-                               [](const PackedQ4_0x8& x, const PackedActBlock* const* y, int64_t b, __m256i* sum) {
+struct Q4_0Sums {
+  static void block(const PackedQ4_0x8& x, const PackedActBlock* const* y, int64_t b, __m256i* sum) {
     const __m256i ones = _mm256_set1_epi16(1);
     const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
     __m256i pairs[N];
@@ -59,26 +55,11 @@ void q4_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stri
     for (int t = 0; t < N; ++t) {
       sum[t] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[t], ones), _mm256_set1_epi32(8 * y[t][b].sum));
     }
-  });
-}
-
-template <int N>
-struct Q8_0x8 {
-  static void run(int64_t n, const void* g, const void* a, size_t s, float* o, size_t os) { q8_0x8<N>(n, g, a, s, o, os); }
-};
-template <int N>
-struct Q4_0x8 {
-  static void run(int64_t n, const void* g, const void* a, size_t s, float* o, size_t os) { q4_0x8<N>(n, g, a, s, o, os); }
+  }
 };
 
 }  // namespace
 
-PackedDotFn packed_dot_kernel_avx2(GgmlType type) {
-  switch (type) {
-    case GgmlType::Q8_0: return dispatch_tokens<Q8_0x8>;
-    case GgmlType::Q4_0: return dispatch_tokens<Q4_0x8>;
-    default: return nullptr;
-  }
-}
+PackedDotFn packed_dot_kernel_avx2(GgmlType type) { return packed_kernel_table<Q8_0Sums, Q4_0Sums>(type); }
 
 }  // namespace tachyon

@@ -30,25 +30,21 @@ void unsigned_weight_sums(const __m256i* words, int32_t offset, const PackedActB
 }
 
 template <int N>
-void q8_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
-            size_t out_stride) {
-  packed_rows<N, PackedQ8_0x8>(n_cols, group, acts, act_stride, out, out_stride,
-                               [](const PackedQ8_0x8& x, const PackedActBlock* const* y, int64_t b, __m256i* sum) {
+struct Q8_0Sums {
+  static void block(const PackedQ8_0x8& x, const PackedActBlock* const* y, int64_t b, __m256i* sum) {
     const __m256i sign_bit = _mm256_set1_epi8(static_cast<char>(0x80));
     __m256i words[8];
     #pragma GCC unroll 8
     for (int k = 0; k < 8; ++k) words[k] = _mm256_xor_si256(load(x.qs + 32 * k), sign_bit);
     unsigned_weight_sums<N>(words, 128, y, b, sum);
-  });
-}
+  }
+};
 
 // Byte k of a packed Q4_0 word holds quants 4k+i (low nibble) and 16+4k+i (high nibble), so
 // the low nibbles are weight words 0..3 and the high nibbles words 4..7.
 template <int N>
-void q4_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
-            size_t out_stride) {
-  packed_rows<N, PackedQ4_0x8>(n_cols, group, acts, act_stride, out, out_stride,
-                               [](const PackedQ4_0x8& x, const PackedActBlock* const* y, int64_t b, __m256i* sum) {
+struct Q4_0Sums {
+  static void block(const PackedQ4_0x8& x, const PackedActBlock* const* y, int64_t b, __m256i* sum) {
     const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
     __m256i words[8];
     #pragma GCC unroll 4
@@ -58,26 +54,11 @@ void q4_0x8(int64_t n_cols, const void* group, const void* acts, size_t act_stri
       words[4 + k] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low_nibbles);
     }
     unsigned_weight_sums<N>(words, 8, y, b, sum);
-  });
-}
-
-template <int N>
-struct Q8_0x8 {
-  static void run(int64_t n, const void* g, const void* a, size_t s, float* o, size_t os) { q8_0x8<N>(n, g, a, s, o, os); }
-};
-template <int N>
-struct Q4_0x8 {
-  static void run(int64_t n, const void* g, const void* a, size_t s, float* o, size_t os) { q4_0x8<N>(n, g, a, s, o, os); }
+  }
 };
 
 }  // namespace
 
-PackedDotFn packed_dot_kernel_avx512(GgmlType type) {
-  switch (type) {
-    case GgmlType::Q8_0: return dispatch_tokens<Q8_0x8>;
-    case GgmlType::Q4_0: return dispatch_tokens<Q4_0x8>;
-    default: return nullptr;
-  }
-}
+PackedDotFn packed_dot_kernel_avx512(GgmlType type) { return packed_kernel_table<Q8_0Sums, Q4_0Sums>(type); }
 
 }  // namespace tachyon
