@@ -29,6 +29,8 @@ void group_scores(const float* q, int64_t n_q, int64_t d, const float* const* k_
 
 void softmax_row(float* x, int64_t n) { active_ops().softmax(x, n); }
 
+void exp_row(const float* x, float* y, int64_t n) { active_ops().exp(x, y, n); }
+
 void group_weighted_sum(const float* w, int64_t w_stride, int64_t n_q, int64_t d, const uint16_t* const* v_rows,
                         int64_t n_rows, float* out) {
   active_ops().weighted_sum_f16(w, w_stride, n_q, d, v_rows, n_rows, out);

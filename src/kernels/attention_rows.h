@@ -31,6 +31,10 @@ void group_weighted_sum(const float* w, int64_t w_stride, int64_t n_q, int64_t d
 void group_weighted_sum(const float* w, int64_t w_stride, int64_t n_q, int64_t d, const float* const* v_rows,
                         int64_t n_rows, float* out);
 
+// y[i] = exp(x[i]) with the kernel softmax_row uses (AttentionRowOps::exp); also the exp of
+// silu_mul. y may alias x.
+void exp_row(const float* x, float* y, int64_t n);
+
 struct AttentionRowOps {
   void (*scores_f16)(const float* q, int64_t n_q, int64_t d, const uint16_t* const* k_rows, int64_t n_rows,
                      float scale, float* scores, int64_t scores_stride);

@@ -1,5 +1,6 @@
 // The llama forward pass, top to bottom. Shapes: T = tokens in the batch, D = n_embd,
 // H = n_head, Hkv = n_head_kv, d = head_dim, F = n_ff, V = n_vocab.
+#include <algorithm>
 #include <cstring>
 
 #include "gguf/quantize.h"
@@ -97,7 +98,12 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, st
     for (int64_t t = 0; t < T; ++t) rms_norm(&x[t * D], L.ffn_norm.data(), &xn[t * D], D, h.rms_eps);
     const MatmulTarget gate_up[] = {{&L.w_gate, gate.data()}, {&L.w_up, up.data()}};
     matmul_many(gate_up, xn.data(), T, pool);
-    silu_mul(gate.data(), up.data(), gate.data(), T * F);
+    // gate = silu(gate) * up: elementwise, so spread over the pool in blocks.
+    constexpr int64_t kSiluBlock = 512;
+    pool.parallel_for((T * F + kSiluBlock - 1) / kSiluBlock, [&](int64_t begin, int64_t end, int) {
+      const int64_t first = begin * kSiluBlock, last = std::min(T * F, end * kSiluBlock);
+      silu_mul(&gate[first], &up[first], &gate[first], last - first);
+    });
     matmul(L.w_down, gate.data(), proj.data(), T, pool);
     for (int64_t i = 0; i < T * D; ++i) x[i] += proj[i];
   }

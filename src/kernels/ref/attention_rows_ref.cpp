@@ -50,7 +50,7 @@ float exp_one(float x) {
   return (p * bits_to_f32(uint32_t(e1 + 127) << 23)) * bits_to_f32(uint32_t(e - e1 + 127) << 23);
 }
 
-void exp_row(const float* x, float* y, int64_t n) {
+void exp_values(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = exp_one(x[i]);
 }
 
@@ -81,7 +81,7 @@ void weighted_sum(const float* w, int64_t w_stride, int64_t n_q, int64_t d, cons
 }  // namespace
 
 AttentionRowOps attention_row_ops_scalar() {
-  return {scores<uint16_t>, scores<float>, softmax, exp_row, weighted_sum<uint16_t>, weighted_sum<float>};
+  return {scores<uint16_t>, scores<float>, softmax, exp_values, weighted_sum<uint16_t>, weighted_sum<float>};
 }
 
 }  // namespace tachyon

@@ -102,7 +102,7 @@ __m256 first_lanes(int64_t count) {
       _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
 }
 
-void exp_row(const float* x, float* y, int64_t n) {
+void exp_values(const float* x, float* y, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, exp8(_mm256_loadu_ps(x + i)));
   if (i < n) {
@@ -206,7 +206,7 @@ void weighted_sum(const float* w, int64_t w_stride, int64_t n_q, int64_t d, cons
 }  // namespace
 
 AttentionRowOps attention_row_ops_avx2() {
-  return {scores<uint16_t>, scores<float>, softmax, exp_row, weighted_sum<uint16_t>, weighted_sum<float>};
+  return {scores<uint16_t>, scores<float>, softmax, exp_values, weighted_sum<uint16_t>, weighted_sum<float>};
 }
 
 }  // namespace tachyon
