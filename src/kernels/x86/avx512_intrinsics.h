@@ -17,39 +17,38 @@
 
 namespace tachyon::avx512_emulation {
 
-inline simde__m512i join(__m256i lo, __m256i hi) {
-  return simde_mm512_inserti64x4(simde_mm512_castsi256_si512(lo), hi, 1);
+// A 512-bit value from two 256-bit halves (low first), and back.
+template <typename Full, typename Half>
+Full join(Half lo, Half hi) {
+  static_assert(sizeof(Full) == 2 * sizeof(Half));
+  const Half halves[2] = {lo, hi};
+  Full v;
+  std::memcpy(&v, halves, sizeof v);
+  return v;
 }
-inline __m256i half_of(simde__m512i v, int upper) {
-  __m256i halves[2];
-  std::memcpy(halves, &v, sizeof halves);
-  return halves[upper];
-}
-inline simde__m512 join(__m256 lo, __m256 hi) {
-  return simde_mm512_insertf32x8(simde_mm512_castps256_ps512(lo), hi, 1);
-}
-inline __m256 half_of(simde__m512 v, int upper) {
-  __m256 halves[2];
+template <typename Half, typename Full>
+Half half_of(Full v, int upper) {
+  Half halves[2];
   std::memcpy(halves, &v, sizeof halves);
   return halves[upper];
 }
 
 inline simde__m512 cvtph_ps(__m256i h) {
-  return join(_mm256_cvtph_ps(_mm256_castsi256_si128(h)), _mm256_cvtph_ps(_mm256_extracti128_si256(h, 1)));
+  return join<simde__m512>(_mm256_cvtph_ps(_mm256_castsi256_si128(h)), _mm256_cvtph_ps(_mm256_extracti128_si256(h, 1)));
 }
 inline simde__m512 cvtepi32_ps(simde__m512i v) {
-  return join(_mm256_cvtepi32_ps(half_of(v, 0)), _mm256_cvtepi32_ps(half_of(v, 1)));
+  return join<simde__m512>(_mm256_cvtepi32_ps(half_of<__m256i>(v, 0)), _mm256_cvtepi32_ps(half_of<__m256i>(v, 1)));
 }
 inline simde__m512i cvtepi16_epi32(__m256i v) {
-  return join(_mm256_cvtepi16_epi32(_mm256_castsi256_si128(v)), _mm256_cvtepi16_epi32(_mm256_extracti128_si256(v, 1)));
+  return join<simde__m512i>(_mm256_cvtepi16_epi32(_mm256_castsi256_si128(v)), _mm256_cvtepi16_epi32(_mm256_extracti128_si256(v, 1)));
 }
 inline simde__m512i cvtepi8_epi32(__m128i v) {
-  return join(_mm256_cvtepi8_epi32(v), _mm256_cvtepi8_epi32(_mm_srli_si128(v, 8)));
+  return join<simde__m512i>(_mm256_cvtepi8_epi32(v), _mm256_cvtepi8_epi32(_mm_srli_si128(v, 8)));
 }
 
 // The reduction order of GCC's _mm512_reduce_add_ps: halves, then quarters, then pairs.
 inline float reduce_add_ps(simde__m512 v) {
-  const __m256 h = _mm256_add_ps(half_of(v, 1), half_of(v, 0));
+  const __m256 h = _mm256_add_ps(half_of<__m256>(v, 1), half_of<__m256>(v, 0));
   const __m128 q = _mm_add_ps(_mm256_extractf128_ps(h, 1), _mm256_castps256_ps128(h));
   const __m128 p = _mm_add_ps(q, _mm_shuffle_ps(q, q, _MM_SHUFFLE(1, 0, 3, 2)));
   return _mm_cvtss_f32(p) + _mm_cvtss_f32(_mm_shuffle_ps(p, p, 1));
