@@ -15,6 +15,10 @@ namespace tachyon {
 #if defined(TACHYON_TEST_AVX512_EMULATED)
 VecDotFn vec_dot_kernel_avx512_emulated(GgmlType weight_type);
 PackedDotFn packed_dot_kernel_avx512_emulated(GgmlType type);
+#else
+// A build without SIMDe has no emulated AVX-512 kernels: no extra level to test.
+inline VecDotFn vec_dot_kernel_avx512_emulated(GgmlType) { return nullptr; }
+inline PackedDotFn packed_dot_kernel_avx512_emulated(GgmlType) { return nullptr; }
 #endif
 }  // namespace tachyon
 
@@ -50,19 +54,11 @@ std::vector<KernelLevel<Fn>> kernel_levels(Fn (*resolve)(Isa, GgmlType), GgmlTyp
 }
 
 inline std::vector<KernelLevel<VecDotFn>> vec_dot_levels(GgmlType type) {
-#if defined(TACHYON_TEST_AVX512_EMULATED)
   return kernel_levels(resolve_vec_dot, type, vec_dot_kernel_avx512_emulated(type));
-#else
-  return kernel_levels<VecDotFn>(resolve_vec_dot, type, nullptr);
-#endif
 }
 
 inline std::vector<KernelLevel<PackedDotFn>> packed_dot_levels(GgmlType type) {
-#if defined(TACHYON_TEST_AVX512_EMULATED)
   return kernel_levels(resolve_packed_dot, type, packed_dot_kernel_avx512_emulated(type));
-#else
-  return kernel_levels<PackedDotFn>(resolve_packed_dot, type, nullptr);
-#endif
 }
 
 }  // namespace tachyon::testing
