@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
-#include "kv/contiguous_kv_cache.h"
 
 namespace tachyon::app {
 namespace {
@@ -32,7 +31,7 @@ std::vector<int32_t> parse_token_list(const std::string& s) {
 void add_logits_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("logits", "Print the top logits and log-sum-exp at every position");
   struct Opts {
-    std::string model, prompt, tokens, kv_type = "f16";
+    std::string model, prompt, tokens, kv_type = "f16", device = "cpu";
     int top = 16, threads = 0;
     bool json = false;
   };
@@ -44,21 +43,24 @@ void add_logits_command(CLI::App& app) {
   cmd->add_option("--top", o->top, "Logits listed per position")->capture_default_str();
   cmd->add_option("--kv-type", o->kv_type, "KV cache type: f16 | f32")->capture_default_str();
   cmd->add_option("-t,--threads", o->threads, "Threads (default: all cores)");
+  add_device_option(*cmd, o->device);
   cmd->add_flag("--json", o->json, "Print one JSON array");
   cmd->callback([o, prompt, tokens] {
     if (!*prompt && !*tokens) fail("logits: one of --prompt or --tokens is required");
     if (o->kv_type != "f16" && o->kv_type != "f32") fail("--kv-type must be f16 or f32");
-    auto bundle = load_or_fail(o->model.empty() ? default_model_path() : o->model);
+    auto bundle = load_or_fail(o->model.empty() ? default_model_path() : o->model, device_or_fail(o->device));
     const auto ids = *tokens ? parse_token_list(o->tokens) : bundle->tokenizer->encode(o->prompt, true, true);
     if (ids.empty()) fail("logits: no tokens");
-    const auto& h = bundle->model->hparams();
+    const ForwardPass& model = bundle->forward();
+    const auto& h = model.hparams();
     Batch batch;
     for (size_t i = 0; i < ids.size(); ++i) batch.add(ids[i], int32_t(i), 0, true);
-    ContiguousKvCache kv(bundle->model->kv_shape(o->kv_type == "f32" ? KvDType::F32 : KvDType::F16), 1,
-                         int32_t(ids.size()));
+    auto kv = model.make_contiguous_kv(model.kv_shape(o->kv_type == "f32" ? KvDType::F32 : KvDType::F16), 1,
+                                       int32_t(ids.size()));
+    if (!kv) fail(kv.error().message);
     ThreadPool pool(o->threads);
     std::vector<float> logits;
-    Status s = bundle->model->forward(batch, kv, pool, logits);
+    Status s = model.forward(batch, **kv, pool, logits);
     if (!s) fail(s.error().message);
 
     const int64_t V = h.n_vocab;

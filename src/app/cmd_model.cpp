@@ -82,7 +82,7 @@ void add_model_command(CLI::App& app) {
     bool tied = false;
   };
   auto o = std::make_shared<Opts>();
-  make->add_option("--shape", o->shape, "Named shape: tinyllama-1.1b | tiny")->capture_default_str();
+  make->add_option("--shape", o->shape, "Named shape: tinyllama-1.1b | llama2-7b | tiny")->capture_default_str();
   make->add_option("--dims", o->dims, "Overrides: n_embd=..,n_layer=..,n_head=..,n_head_kv=..,n_ff=..,n_vocab=..,n_ctx=..");
   make->add_option("--type", o->type, "Weight type: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_K q5_K q6_K")->capture_default_str();
   make->add_option("--vocab", o->vocab, "Copy the tokenizer from this GGUF (vocab size follows it)");
@@ -92,7 +92,7 @@ void add_model_command(CLI::App& app) {
   make->add_option("-o,--output", o->out, "Output file")->required();
   make->callback([o] {
     auto spec = random_model_shape(o->shape);
-    if (!spec) fail(fmt::format("unknown shape '{}' (tinyllama-1.1b, tiny)", o->shape));
+    if (!spec) fail(fmt::format("unknown shape '{}' (tinyllama-1.1b, llama2-7b, tiny)", o->shape));
     if (!o->dims.empty()) {
       Status s = apply_dims(*spec, o->dims);
       if (!s) fail(s.error().message);

@@ -13,13 +13,14 @@ namespace tachyon::app {
 void add_perplexity_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("perplexity", "Measure a model's perplexity on a text file");
   struct Opts {
-    std::string model, text_file;
+    std::string model, text_file, device = "cpu";
     int ctx = 256, threads = 0;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("-m,--model", o->model, "GGUF model (default: the bundled model)");
   cmd->add_option("--text-file", o->text_file, "UTF-8 text to score")->required();
+  add_device_option(*cmd, o->device);
   cmd->add_option("-c,--ctx", o->ctx, "Tokens per evaluated chunk, BOS included")->capture_default_str();
   cmd->add_option("-t,--threads", o->threads, "Threads (default: all cores)");
   cmd->add_flag("--json", o->json, "Print a JSON object");
@@ -28,7 +29,7 @@ void add_perplexity_command(CLI::App& app) {
     if (!in) fail(fmt::format("cannot read {}", o->text_file));
     std::stringstream ss;
     ss << in.rdbuf();
-    auto bundle = load_or_fail(o->model.empty() ? default_model_path() : o->model);
+    auto bundle = load_or_fail(o->model.empty() ? default_model_path() : o->model, device_or_fail(o->device));
     const auto ids = bundle->tokenizer->encode(ss.str(), false, false);
     ThreadPool pool(o->threads);
     const bool quiet = o->json;

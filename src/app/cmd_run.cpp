@@ -5,7 +5,6 @@
 
 #include "app/commands.h"
 #include "engine/generator.h"
-#include "kv/contiguous_kv_cache.h"
 
 namespace tachyon::app {
 namespace {
@@ -25,7 +24,7 @@ std::string chat_prompt(const ModelBundle& bundle, const std::string& user_text,
 void add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Generate a completion and stream it to stdout");
   struct Opts {
-    std::string model, prompt, system;
+    std::string model, prompt, system, device = "cpu";
     std::vector<std::string> stop;
     int n = 128, threads = 0, top_k = 40;
     float temp = 0.8f, top_p = 0.95f, min_p = 0.05f, repeat_penalty = 1.0f;
@@ -47,9 +46,10 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--system", o->system, "System message for --chat");
   cmd->add_flag("--ignore-eos", o->ignore_eos, "Keep generating past end-of-sequence tokens");
   cmd->add_option("-t,--threads", o->threads, "Threads (default: all cores)");
+  add_device_option(*cmd, o->device);
   cmd->add_flag("-v,--verbose", o->verbose, "Print timings to stderr");
   cmd->callback([o, seed] {
-    auto bundle = load_or_fail(o->model.empty() ? default_model_path() : o->model);
+    auto bundle = load_or_fail(o->model.empty() ? default_model_path() : o->model, device_or_fail(o->device));
     const std::string text = o->chat ? chat_prompt(*bundle, o->prompt, o->system) : o->prompt;
     GenerationRequest req;
     req.prompt = bundle->tokenizer->encode(text, true, o->chat);
@@ -64,8 +64,10 @@ void add_run_command(CLI::App& app) {
     if (*seed) req.sampling.seed = o->seed;
     if (Status s = validate(req.sampling); !s) fail(s.error().message);
     if (o->n <= 0) fail("--max-tokens must be positive");
-    const auto& h = bundle->model->hparams();
-    ContiguousKvCache kv(bundle->model->kv_shape(KvDType::F16), 1, int32_t(h.n_ctx_train));
+    const ForwardPass& model = bundle->forward();
+    auto kv_or = model.make_contiguous_kv(model.kv_shape(KvDType::F16), 1, int32_t(model.hparams().n_ctx_train));
+    if (!kv_or) fail(kv_or.error().message);
+    KvCache& kv = **kv_or;
     ThreadPool pool(o->threads);
     if (!o->chat) {
       std::fwrite(o->prompt.data(), 1, o->prompt.size(), stdout);

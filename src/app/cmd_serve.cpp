@@ -20,7 +20,7 @@ struct ServeOptions {
   int threads = 0, http_threads = 2;
   int32_t ctx = 0, kv_block_size = 16, max_batch_tokens = 128, max_running = 16, max_waiting = 256;
   int64_t kv_memory_mib = 512;
-  std::string kv_type = "f16";
+  std::string kv_type = "f16", device = "cpu";
   double request_timeout = 600, shutdown_grace = 30, idle_timeout = 60;
   size_t max_body_mib = 8;
   bool no_prefix_cache = false, quiet = false;
@@ -58,7 +58,7 @@ void serve(const ServeOptions& o) {
       std::chrono::system_clock::now().time_since_epoch()).count();
   for (const auto& [name, path] : specs) {
     if (ctx.models.find(name)) fail(fmt::format("two models are named '{}'", name));
-    std::shared_ptr<const ModelBundle> bundle = load_or_fail(path);
+    std::shared_ptr<const ModelBundle> bundle = load_or_fail(path, device_or_fail(o.device));
     if (!bundle->chat_template_error.empty())
       fmt::print(stderr, "warning: {}: chat template not usable ({}); using ChatML\n", path, bundle->chat_template_error);
     EngineConfig cfg;
@@ -122,6 +122,7 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--kv-memory-mib", o->kv_memory_mib, "KV cache pool per model, MiB")->capture_default_str();
   cmd->add_option("--kv-block-size", o->kv_block_size, "Tokens per KV block")->capture_default_str();
   cmd->add_option("--kv-type", o->kv_type, "KV cache element type: f16 | f32")->capture_default_str();
+  add_device_option(*cmd, o->device);
   cmd->add_flag("--no-prefix-cache", o->no_prefix_cache, "Do not share KV blocks of common prompt prefixes");
   cmd->add_option("--max-batch-tokens", o->max_batch_tokens, "Tokens per engine step (decode first, then prefill chunks)")->capture_default_str();
   cmd->add_option("--max-running", o->max_running, "Requests decoded together")->capture_default_str();

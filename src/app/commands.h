@@ -17,6 +17,11 @@ void add_perplexity_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_bench_serve_subcommand(CLI::App& bench);  // under `bench`; only in builds with TACHYON_SERVER
+
+// Adds --device (cpu | cuda) to a command; device_or_fail parses the value it stored.
+void add_device_option(CLI::App& cmd, std::string& device);
+Device device_or_fail(const std::string& device);
 
 // Ends the process with the message on stderr and exit status 1 (the CLI's error path).
 [[noreturn]] void fail(const std::string& message);
@@ -25,7 +30,7 @@ void add_bench_command(CLI::App& app);
 // binary's source tree or install prefix.
 std::string default_model_path();
 
-// Loads a model file or fails with its error message.
-std::unique_ptr<ModelBundle> load_or_fail(const std::string& path);
+// Loads a model file (and uploads it to the device) or fails with its error message.
+std::unique_ptr<ModelBundle> load_or_fail(const std::string& path, Device device = Device::Cpu);
 
 }  // namespace tachyon::app

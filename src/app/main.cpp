@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "app/commands.h"
 
 namespace tachyon::app {
@@ -26,10 +28,20 @@ std::string default_model_path() {
   return (std::filesystem::path(TACHYON_SOURCE_DIR) / name).string();
 }
 
-std::unique_ptr<ModelBundle> load_or_fail(const std::string& path) {
-  auto bundle = load_model_bundle(path);
+std::unique_ptr<ModelBundle> load_or_fail(const std::string& path, Device device) {
+  auto bundle = load_model_bundle(path, device);
   if (!bundle) fail(bundle.error().message);
   return std::move(*bundle);
+}
+
+void add_device_option(CLI::App& cmd, std::string& device) {
+  cmd.add_option("--device", device, "Where the forward pass runs: cpu | cuda")->capture_default_str();
+}
+
+Device device_or_fail(const std::string& device) {
+  auto d = parse_device(device);
+  if (!d) fail(fmt::format("--device: {}", d.error().message));
+  return *d;
 }
 
 }  // namespace tachyon::app
@@ -37,7 +49,9 @@ std::unique_ptr<ModelBundle> load_or_fail(const std::string& path) {
 int main(int argc, char** argv) {
   CLI::App app{"tachyon: a fast OpenAI-compatible LLM inference server for GGUF models"};
   app.require_subcommand(1);
+#ifdef TACHYON_SERVER
   tachyon::app::add_serve_command(app);
+#endif
   tachyon::app::add_run_command(app);
   tachyon::app::add_tokenize_command(app);
   tachyon::app::add_logits_command(app);

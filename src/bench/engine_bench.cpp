@@ -10,7 +10,6 @@
 
 #include "bench/memory_bandwidth.h"
 #include "kernels/isa.h"
-#include "kv/contiguous_kv_cache.h"
 #include "model/llama_model.h"
 
 namespace tachyon::bench {
@@ -29,24 +28,27 @@ int32_t argmax(const float* row, int64_t n) {
 // Model, pool, token source and scratch shared by the tests of one run.
 class EngineRunner {
  public:
-  EngineRunner(const LlamaModel& model, ThreadPool& pool, KvDType kv_type, uint64_t seed)
+  EngineRunner(const ForwardPass& model, ThreadPool& pool, KvDType kv_type, uint64_t seed)
       : model_(model), pool_(pool), kv_type_(kv_type), rng_(seed),
         token_(0, int32_t(model.hparams().n_vocab - 1)) {}
 
   // One sequence of n tokens in one forward pass; returns seconds.
   Result<double> prompt_processing(int32_t n) {
-    ContiguousKvCache kv(model_.kv_shape(kv_type_), 1, n);
+    auto kv = model_.make_contiguous_kv(model_.kv_shape(kv_type_), 1, n);
+    if (!kv) return kv.error();
     Batch batch;
     for (int32_t i = 0; i < n; ++i) batch.add(token_(rng_), i, 0, i == n - 1);
     const auto start = Clock::now();
-    if (Status s = model_.forward(batch, kv, pool_, logits_); !s) return s.error();
+    if (Status s = model_.forward(batch, **kv, pool_, logits_); !s) return s.error();
     return seconds_since(start);
   }
 
   // n_seqs sequences: their prompts in one forward pass, then n_gen greedy steps of one token per
   // sequence. Returns {prefill seconds, decode seconds}.
   Result<std::pair<double, double>> batched(int32_t n_seqs, int32_t n_prompt, int32_t n_gen) {
-    ContiguousKvCache kv(model_.kv_shape(kv_type_), n_seqs, n_prompt + n_gen);
+    auto kv_or = model_.make_contiguous_kv(model_.kv_shape(kv_type_), n_seqs, n_prompt + n_gen);
+    if (!kv_or) return kv_or.error();
+    KvCache& kv = **kv_or;
     const int64_t n_vocab = model_.hparams().n_vocab;
     Batch batch;
     for (int32_t s = 0; s < n_seqs; ++s)
@@ -64,7 +66,7 @@ class EngineRunner {
   }
 
  private:
-  const LlamaModel& model_;
+  const ForwardPass& model_;
   ThreadPool& pool_;
   KvDType kv_type_;
   std::mt19937_64 rng_;
@@ -112,13 +114,21 @@ Result<EngineBenchReport> run_engine_bench(const EngineBenchOptions& o) {
   if (!file) return file.error();
   auto model = LlamaModel::load(*file);
   if (!model) return model.error();
+  std::unique_ptr<ForwardPass> device_forward;
+  if (o.device != Device::Cpu) {
+    auto d = make_device_forward(**model, o.device);
+    if (!d) return d.error();
+    device_forward = std::move(*d);
+  }
   const LlamaModel& m = **model;
+  const ForwardPass& forward = device_forward ? *device_forward : static_cast<const ForwardPass&>(m);
 
   ThreadPool pool(o.threads);
   EngineBenchReport report;
   report.model_path = o.model_path;
   report.model_name = m.hparams().name;
   report.isa = std::string(isa_name(active_isa()));
+  report.device = forward.device_name();
   report.threads = pool.size();
   report.reps = o.reps;
   describe_weights(**file, m.weights().tied_embeddings, report);
@@ -126,7 +136,7 @@ Result<EngineBenchReport> run_engine_bench(const EngineBenchOptions& o) {
     if (o.progress) o.progress(line);
   };
 
-  EngineRunner runner(m, pool, o.kv_type, o.seed);
+  EngineRunner runner(forward, pool, o.kv_type, o.seed);
   if (o.n_prompt > 0) {
     auto pp = repeat(o.reps, [&]() -> Result<double> {
       auto s = runner.prompt_processing(o.n_prompt);
@@ -164,8 +174,15 @@ Result<EngineBenchReport> run_engine_bench(const EngineBenchOptions& o) {
                          report.batched.back().decode_tps.mean));
   }
   if (o.bandwidth_bytes > 0) {
-    report.bandwidth_gbps = measure_read_bandwidth(pool, o.bandwidth_bytes);
-    progress(fmt::format("memory read bandwidth: {:.1f} GB/s", report.bandwidth_gbps));
+    if (o.device == Device::Cpu) {
+      report.bandwidth_gbps = measure_read_bandwidth(pool, o.bandwidth_bytes);
+      progress(fmt::format("memory read bandwidth: {:.1f} GB/s", report.bandwidth_gbps));
+    } else {
+      auto gbps = device_copy_bandwidth_gbps(o.device, o.bandwidth_bytes);
+      if (!gbps) return gbps.error();
+      report.bandwidth_gbps = *gbps;
+      progress(fmt::format("device copy bandwidth (read + write): {:.1f} GB/s", report.bandwidth_gbps));
+    }
     if (report.bandwidth_gbps > 0)
       report.roofline_pct =
           100.0 * double(report.weight_bytes_per_token) * report.tg.tps.mean / (report.bandwidth_gbps * 1e9);
@@ -191,6 +208,7 @@ nlohmann::json engine_report_json(const EngineBenchReport& r) {
       {"n_params", r.n_params},
       {"weight_bytes_per_token", r.weight_bytes_per_token},
       {"isa", r.isa},
+      {"device", r.device},
       {"threads", r.threads},
       {"reps", r.reps},
       {"pp", {{"n", r.pp.n_tokens}, {"tps", r.pp.tps.mean}, {"stddev", r.pp.tps.stddev}}},
@@ -205,7 +223,8 @@ std::string engine_report_table(const EngineBenchReport& r) {
   std::string out = fmt::format("model: {} ({}, {} {:.1f} M params, {:.1f} MiB of weights per token)\n",
                                 r.model_path, r.model_name, r.weight_type, r.n_params / 1e6,
                                 r.weight_bytes_per_token / 1048576.0);
-  out += fmt::format("isa: {} | threads: {} | {} timed runs per test after one warm-up\n\n", r.isa, r.threads, r.reps);
+  out += fmt::format("device: {} | isa: {} | threads: {} | {} timed runs per test after one warm-up\n\n", r.device,
+                     r.isa, r.threads, r.reps);
   out += "| test | tokens/s | ± stddev | decode tokens/s |\n|---|---:|---:|---:|\n";
   if (r.pp.n_tokens > 0) out += fmt::format("| pp{} | {:.2f} | {:.2f} | |\n", r.pp.n_tokens, r.pp.tps.mean, r.pp.tps.stddev);
   if (r.tg.n_tokens > 0) out += fmt::format("| tg{} | {:.2f} | {:.2f} | |\n", r.tg.n_tokens, r.tg.tps.mean, r.tg.tps.stddev);
@@ -213,8 +232,8 @@ std::string engine_report_table(const EngineBenchReport& r) {
     out += fmt::format("| batched {} seq x ({} + {}) | {:.2f} | {:.2f} | {:.2f} ± {:.2f} |\n", b.n_seqs, b.n_prompt,
                        b.n_gen, b.tps.mean, b.tps.stddev, b.decode_tps.mean, b.decode_tps.stddev);
   if (r.bandwidth_gbps > 0)
-    out += fmt::format("\nmemory read bandwidth: {:.1f} GB/s | tg roofline: {:.1f}% of bandwidth\n", r.bandwidth_gbps,
-                       r.roofline_pct);
+    out += fmt::format("\n{} bandwidth: {:.1f} GB/s | tg roofline: {:.1f}% of bandwidth\n",
+                       r.device == "cpu" ? "memory read" : "device copy", r.bandwidth_gbps, r.roofline_pct);
   return out;
 }
 

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "backend/device.h"
 #include "bench/stats.h"
 #include "kv/kv_cache.h"
 #include "util/result.h"
@@ -27,6 +28,7 @@ struct EngineBenchOptions {
   int reps = 3;                               // timed runs per test, after one warm-up run
   size_t bandwidth_bytes = size_t{1} << 30;   // buffer of the bandwidth test; 0 skips it
   KvDType kv_type = KvDType::F16;
+  Device device = Device::Cpu;                // where the forward passes run
   uint64_t seed = 1234;                       // for the random prompt tokens
   std::function<void(const std::string&)> progress;  // one line per finished test, if set
 };
@@ -54,12 +56,13 @@ struct EngineBenchReport {
   int64_t n_params = 0;
   size_t weight_bytes_per_token = 0;  // weights read to generate one token (embeddings: one row)
   std::string isa;
+  std::string device;  // "cpu" or the accelerator's name
   int threads = 0;
   int reps = 0;
   ThroughputResult pp;
   ThroughputResult tg;
   std::vector<BatchedResult> batched;
-  double bandwidth_gbps = 0;
+  double bandwidth_gbps = 0;  // host memory read bandwidth, or the accelerator's device-to-device copy bandwidth
   double roofline_pct = 0;  // weight_bytes_per_token * tg tok/s / bandwidth, in percent
 };
 

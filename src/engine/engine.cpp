@@ -27,7 +27,7 @@ struct Engine::Live {
 };
 
 Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const ModelBundle> bundle, EngineConfig config) {
-  const LlamaModel& model = *bundle->model;
+  const ForwardPass& model = bundle->forward();
   const int32_t n_ctx = config.n_ctx > 0 ? config.n_ctx : int32_t(model.hparams().n_ctx_train);
   if (config.kv_block_size <= 0) return make_error("kv block size must be positive");
   const KvShape shape = model.kv_shape(config.kv_dtype);
@@ -37,7 +37,9 @@ Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const ModelBundle
   if (n_blocks < blocks_per_seq)
     return make_error("KV memory of {} MiB holds {} blocks of {} tokens; one {}-token sequence needs {}",
                       config.kv_memory_mib, n_blocks, config.kv_block_size, n_ctx, blocks_per_seq);
-  return std::unique_ptr<Engine>(new Engine(std::move(bundle), config, n_ctx, int32_t(n_blocks)));
+  std::unique_ptr<Engine> engine(new Engine(std::move(bundle), config, n_ctx, int32_t(n_blocks)));
+  if (Status s = engine->start(); !s) return s.error();
+  return engine;
 }
 
 Engine::Engine(std::shared_ptr<const ModelBundle> bundle, EngineConfig config, int32_t n_ctx, int32_t n_blocks)
@@ -45,12 +47,19 @@ Engine::Engine(std::shared_ptr<const ModelBundle> bundle, EngineConfig config, i
       config_(config),
       n_ctx_(n_ctx),
       blocks_(n_blocks, config.kv_block_size, config.prefix_caching),
-      kv_(bundle_->model->kv_shape(config.kv_dtype), blocks_),
       scheduler_(SchedulerConfig{config.max_batch_tokens, config.max_running, config.max_waiting, n_ctx}, blocks_),
       pool_(config.n_threads) {
   stats_.kv_blocks_total = n_blocks;
   stats_.kv_blocks_free = n_blocks;
+}
+
+Status Engine::start() {
+  const ForwardPass& forward = bundle_->forward();
+  auto kv = forward.make_paged_kv(forward.kv_shape(config_.kv_dtype), blocks_);
+  if (!kv) return kv.error();
+  kv_ = std::move(*kv);
   thread_ = std::thread([this] { loop(); });
+  return Status::success();
 }
 
 Engine::~Engine() { shutdown(Clock::now()); }
@@ -169,7 +178,7 @@ bool Engine::step() {
     for (size_t i = 0; i < chunk.tokens.size(); ++i)
       batch.add(chunk.tokens[i], chunk.start_pos + int32_t(i), chunk.seq_id, chunk.sample && i + 1 == chunk.tokens.size());
   std::vector<float> logits;
-  Status s = bundle_->model->forward(batch, kv_, pool_, logits);
+  Status s = bundle_->forward().forward(batch, *kv_, pool_, logits);
   if (!s) {
     for (const auto& chunk : plan.chunks)
       if (auto it = live_.find(chunk.id); it != live_.end())

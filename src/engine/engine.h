@@ -20,7 +20,6 @@
 #include "engine/generator.h"
 #include "engine/model_bundle.h"
 #include "kv/kv_block_manager.h"
-#include "kv/paged_kv_cache.h"
 #include "sched/scheduler.h"
 
 namespace tachyon {
@@ -102,6 +101,7 @@ class Engine {
   struct Live;  // a request's engine-side state
 
   Engine(std::shared_ptr<const ModelBundle> bundle, EngineConfig config, int32_t n_ctx, int32_t n_blocks);
+  Status start();  // makes the KV cache and starts the thread
   void loop();
   void admit_inbox();
   bool step();  // false when nothing could be scheduled
@@ -111,7 +111,7 @@ class Engine {
   EngineConfig config_;
   int32_t n_ctx_;
   KvBlockManager blocks_;
-  PagedKvCache kv_;
+  std::unique_ptr<KvCache> kv_;  // on the forward pass's device, over blocks_
   Scheduler scheduler_;
   ThreadPool pool_;
 

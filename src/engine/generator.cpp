@@ -9,7 +9,7 @@ namespace tachyon {
 Result<GenerationResult> generate(const ModelBundle& bundle, KvCache& kv, int32_t seq_id, ThreadPool& pool,
                                   const GenerationRequest& request,
                                   const std::function<void(std::string_view)>& on_text) {
-  const LlamaModel& model = *bundle.model;
+  const ForwardPass& model = bundle.forward();
   const Tokenizer& tokenizer = *bundle.tokenizer;
   if (request.prompt.empty()) return make_error("the prompt has no tokens");
   const int64_t n_ctx = model.hparams().n_ctx_train;

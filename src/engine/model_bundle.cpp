@@ -2,7 +2,7 @@
 
 namespace tachyon {
 
-Result<std::unique_ptr<ModelBundle>> load_model_bundle(const std::string& path) {
+Result<std::unique_ptr<ModelBundle>> load_model_bundle(const std::string& path, Device device) {
   auto file = GgufFile::open(path);
   if (!file) return file.error();
   auto model = LlamaModel::load(*file);
@@ -17,6 +17,11 @@ Result<std::unique_ptr<ModelBundle>> load_model_bundle(const std::string& path) 
   bundle->file = std::move(*file);
   bundle->model = std::move(*model);
   bundle->tokenizer = std::move(*tokenizer);
+  if (device != Device::Cpu) {
+    auto forward = make_device_forward(*bundle->model, device);
+    if (!forward) return make_error("{}: {}", path, forward.error().message);
+    bundle->device_forward = std::move(*forward);
+  }
   const auto source = bundle->file->get_string("tokenizer.chat_template");
   auto tmpl = source ? ChatTemplate::parse(*source) : builtin_chat_template("chatml");
   if (!tmpl) {

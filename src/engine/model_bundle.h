@@ -7,6 +7,7 @@
 #include <string>
 
 #include "frontend/chat_template.h"
+#include "backend/device.h"
 #include "gguf/gguf_file.h"
 #include "model/llama_model.h"
 #include "tokenizer/tokenizer.h"
@@ -16,16 +17,21 @@ namespace tachyon {
 struct ModelBundle {
   std::string path;
   std::shared_ptr<const GgufFile> file;
-  std::unique_ptr<LlamaModel> model;
+  std::unique_ptr<LlamaModel> model;           // hyper-parameters and the CPU forward pass
+  std::unique_ptr<ForwardPass> device_forward;  // the forward pass on an accelerator, when one was asked for
   std::unique_ptr<Tokenizer> tokenizer;
   std::optional<ChatTemplate> chat_template;  // the file's tokenizer.chat_template, else ChatML
   std::string chat_template_error;            // why the file's template was not usable, if it was not
+
+  // Where generation runs: the accelerator's forward pass if there is one, else the CPU's.
+  const ForwardPass& forward() const { return device_forward ? *device_forward : *model; }
 
   // The conversation as prompt text, with the model's BOS/EOS strings bound in the template.
   Result<std::string> render_chat(std::span<const ChatMessage> messages) const;
 };
 
-// Opens, checks and maps a model file; every problem is one Error naming it.
-Result<std::unique_ptr<ModelBundle>> load_model_bundle(const std::string& path);
+// Opens, checks and maps a model file and, for an accelerator, uploads its weights; every problem
+// is one Error naming it.
+Result<std::unique_ptr<ModelBundle>> load_model_bundle(const std::string& path, Device device = Device::Cpu);
 
 }  // namespace tachyon

@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "kv/contiguous_kv_cache.h"
 
 namespace tachyon {
 
@@ -17,8 +16,11 @@ Result<PerplexityResult> perplexity(const ModelBundle& bundle, std::span<const i
   if (result.n_chunks == 0)
     return make_error("perplexity: the text has {} tokens, fewer than one chunk of {}", tokens.size(), chunk);
 
-  const int64_t V = bundle.model->hparams().n_vocab;
-  ContiguousKvCache kv(bundle.model->kv_shape(KvDType::F16), 1, n_ctx);
+  const ForwardPass& model = bundle.forward();
+  const int64_t V = model.hparams().n_vocab;
+  auto kv_or = model.make_contiguous_kv(model.kv_shape(KvDType::F16), 1, n_ctx);
+  if (!kv_or) return kv_or.error();
+  KvCache& kv = **kv_or;
   std::vector<float> logits;
   double nll = 0;
   for (size_t c = 0; c < result.n_chunks; ++c) {
@@ -27,7 +29,7 @@ Result<PerplexityResult> perplexity(const ModelBundle& bundle, std::span<const i
     batch.add(tok.bos_id(), 0, 0, true);
     for (size_t i = 0; i < chunk; ++i) batch.add(text[i], int32_t(i + 1), 0, i + 1 < chunk);
     kv.clear(0);
-    Status s = bundle.model->forward(batch, kv, pool, logits);
+    Status s = model.forward(batch, kv, pool, logits);
     if (!s) return s.error();
     // Row i holds the prediction of text[i].
     for (size_t i = 0; i < chunk; ++i) {

@@ -6,6 +6,9 @@
 #include "kernels/vec_dot.h"
 #include "model/llama_model.h"
 
+#include "kv/contiguous_kv_cache.h"
+#include "kv/paged_kv_cache.h"
+
 namespace tachyon {
 namespace {
 
@@ -54,6 +57,15 @@ void pack(WeightMatrix& m, std::vector<std::shared_ptr<const void>>& owned) {
 
 KvShape LlamaModel::kv_shape(KvDType dtype) const {
   return KvShape{hparams_.n_layer, hparams_.n_head_kv, hparams_.head_dim, dtype};
+}
+
+Result<std::unique_ptr<KvCache>> LlamaModel::make_paged_kv(KvShape shape, KvBlockManager& blocks) const {
+  return std::unique_ptr<KvCache>(std::make_unique<PagedKvCache>(shape, blocks));
+}
+
+Result<std::unique_ptr<KvCache>> LlamaModel::make_contiguous_kv(KvShape shape, int32_t max_sequences,
+                                                                int32_t max_positions) const {
+  return std::unique_ptr<KvCache>(std::make_unique<ContiguousKvCache>(shape, max_sequences, max_positions));
 }
 
 Result<std::unique_ptr<LlamaModel>> LlamaModel::load(std::shared_ptr<const GgufFile> file) {

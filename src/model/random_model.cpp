@@ -103,6 +103,12 @@ std::optional<RandomModelSpec> random_model_shape(std::string_view name) {
     s.n_ctx = 2048;
     return s;
   }
+  if (name == "llama2-7b") {
+    s.name = "random-llama2-7b";
+    s.n_embd = 4096, s.n_layer = 32, s.n_head = 32, s.n_head_kv = 32, s.n_ff = 11008, s.n_vocab = 32000;
+    s.n_ctx = 4096;
+    return s;
+  }
   if (name == "tiny") {
     s.name = "random-tiny";
     s.n_embd = 288, s.n_layer = 6, s.n_head = 6, s.n_head_kv = 6, s.n_ff = 768, s.n_vocab = 32000;

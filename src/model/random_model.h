@@ -26,7 +26,7 @@ struct RandomModelSpec {
   std::optional<std::string> vocab_path;  // GGUF whose tokenizer.* metadata is copied
 };
 
-// Named shapes: "tinyllama-1.1b", "tiny" (llama2.c stories15M-like); nullopt for unknown names.
+// Named shapes: "tinyllama-1.1b", "llama2-7b", "tiny" (llama2.c stories15M-like); nullopt for unknown names.
 std::optional<RandomModelSpec> random_model_shape(std::string_view name);
 // Applies "n_embd=..,n_layer=..,n_head=..,n_head_kv=..,n_ff=..,n_vocab=..,n_ctx=.." overrides.
 Status apply_dims(RandomModelSpec& spec, std::string_view dims);
