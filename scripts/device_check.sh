@@ -38,25 +38,26 @@ ninja -C build-device tachyon cuda_test backend_test >"$out/build.log" 2>&1 || {
 bin=build-device/src/app/tachyon
 
 step "GPU tests"
-timeout 300 build-device/tests/backend/cuda_test --gtest_output=json:"$out/cuda_test.json" 2>&1 | tail -40
+timeout 150 build-device/tests/backend/cuda_test --gtest_output=json:"$out/cuda_test.json" 2>&1 | tail -40
 echo "cuda_test: exit ${PIPESTATUS[0]}"
 
 step "random models"
 models=/tmp/tachyon-models
 mkdir -p "$models"
-timeout 90 "$bin" model make-random --shape tinyllama-1.1b --type f16 -o "$models/tinyllama-f16.gguf" >/dev/null
-timeout 90 "$bin" model make-random --shape tinyllama-1.1b --type q8_0 -o "$models/tinyllama-q8_0.gguf" >/dev/null
-timeout 240 "$bin" model make-random --shape llama2-7b --type f16 -o "$models/llama2-7b-f16.gguf" >/dev/null
+timeout 60 "$bin" model make-random --shape tinyllama-1.1b --type f16 -o "$models/tinyllama-f16.gguf" >/dev/null
+timeout 60 "$bin" model make-random --shape tinyllama-1.1b --type q8_0 -o "$models/tinyllama-q8_0.gguf" >/dev/null
+timeout 150 "$bin" model make-random --shape llama2-7b --type f16 -o "$models/llama2-7b-f16.gguf" >/dev/null
 ls -la "$models"
 
 step "bench engine --device cuda"
-for name in tinyllama-f16 tinyllama-q8_0 llama2-7b-f16; do
+for name in llama2-7b-f16 tinyllama-f16 tinyllama-q8_0; do
   echo "-- $name"
-  timeout 150 "$bin" bench engine --device cuda --model "$models/$name.gguf" --pp 512 --tg 128 --batch 1,8,64 \
+  timeout 120 "$bin" bench engine --device cuda --model "$models/$name.gguf" --pp 512 --tg 128 --batch 1,8,64 \
     --batch-prompt 128 --batch-gen 128 --reps 2 --bandwidth-mib 4096 --out "$out/bench-$name.json"
 done
 
-step "PyTorch on the same shapes"
-timeout 240 python3 tools/gpu/torch_reference.py --shapes llama2-7b --out "$out/torch.json" | tail -3
+step "PyTorch on the same shape"
+timeout 150 python3 tools/gpu/torch_reference.py --shapes llama2-7b --out "$out/torch.json" | tail -2
 
 step "done in ${SECONDS}s"
+nvidia-smi --query-gpu=clocks.sm,clocks.mem,temperature.gpu,power.draw --format=csv || true
