@@ -38,6 +38,7 @@ ninja -C build-device tachyon cuda_test backend_test >"$out/build.log" 2>&1 || {
 bin=build-device/src/app/tachyon
 
 step "GPU tests"
+if [ -d .devdata ] && [ ! -e ../shared/testdata ]; then mkdir -p ../shared && ln -s "$PWD/.devdata" ../shared/testdata; fi
 timeout 150 build-device/tests/backend/cuda_test --gtest_output=json:"$out/cuda_test.json" 2>&1 | tail -40
 echo "cuda_test: exit ${PIPESTATUS[0]}"
 

@@ -68,13 +68,20 @@ TEST(CudaKernelsTest, MatmulMatchesReferenceAndIsBatchInvariant) {
   SKIP_WITHOUT_CUDA_DEVICE();
   const int64_t rows = 100, cols = 768, n_tokens = 70;  // rows and tokens off the 16-tiles
   const auto x_host = random_floats(size_t(n_tokens * cols), 5);
-  DeviceBuffer x = to_device(x_host);
+  DeviceBuffer x = to_device(x_host), x_half;
+  const int64_t padded = (n_tokens + kHalfRowTile - 1) / kHalfRowTile * kHalfRowTile;
+  ASSERT_TRUE(x_half.allocate(size_t(padded * cols) * sizeof(uint16_t), "x_half").ok());
+  ASSERT_EQ(cudaMemset(x_half.get(), 0, size_t(padded * cols) * sizeof(uint16_t)), cudaSuccess);
+  ASSERT_EQ(to_half(x.get<float>(), x_half.get<uint16_t>(), n_tokens * cols, nullptr), cudaSuccess);
+  // to_half rounds as the CPU does.
+  const auto halves = to_host<uint16_t>(x_half, size_t(n_tokens * cols));
+  for (size_t i = 0; i < halves.size(); ++i) ASSERT_EQ(halves[i], f32_to_fp16(x_host[i])) << "element " << i;
   for (GgmlType type : kTypes) {
     const HostMatrix m = make_matrix(type, rows, cols, 23 + uint64_t(type));
     DeviceBuffer w = to_device(m.bytes), y;
     ASSERT_TRUE(y.allocate(size_t(n_tokens * rows) * sizeof(float), "y").ok());
     const DeviceMatrix dm{uint32_t(type), w.get<uint8_t>(), rows, cols, m.row_bytes};
-    ASSERT_EQ(matmul(dm, x.get<float>(), y.get<float>(), n_tokens, false, nullptr), cudaSuccess);
+    ASSERT_EQ(matmul(dm, x.get<float>(), x_half.get<uint16_t>(), y.get<float>(), n_tokens, false, nullptr), cudaSuccess);
     const auto all = to_host<float>(y, size_t(n_tokens * rows));
 
     // Against float64 sums of the inputs as the kernel sees them (f16 unless the weights are F32).
@@ -96,13 +103,13 @@ TEST(CudaKernelsTest, MatmulMatchesReferenceAndIsBatchInvariant) {
 
     // The same rows from smaller batches and from each token alone are bit-identical.
     for (int64_t n : {1, 5, 16, 17, 33}) {
-      ASSERT_EQ(matmul(dm, x.get<float>(), y.get<float>(), n, false, nullptr), cudaSuccess);
+      ASSERT_EQ(matmul(dm, x.get<float>(), x_half.get<uint16_t>(), y.get<float>(), n, false, nullptr), cudaSuccess);
       const auto part = to_host<float>(y, size_t(n * rows));
       for (size_t i = 0; i < part.size(); ++i)
         ASSERT_EQ(part[i], all[i]) << ggml_type_name(type) << " batch of " << n << " element " << i;
     }
     for (int64_t t : {int64_t(0), int64_t(42), n_tokens - 1}) {
-      ASSERT_EQ(matmul(dm, x.get<float>() + t * cols, y.get<float>(), 1, false, nullptr), cudaSuccess);
+      ASSERT_EQ(matmul(dm, x.get<float>() + t * cols, x_half.get<uint16_t>() + t * cols, y.get<float>(), 1, false, nullptr), cudaSuccess);
       const auto one = to_host<float>(y, size_t(rows));
       for (int64_t r = 0; r < rows; ++r)
         ASSERT_EQ(one[size_t(r)], all[size_t(t * rows + r)]) << ggml_type_name(type) << " token " << t << " alone";
@@ -110,7 +117,7 @@ TEST(CudaKernelsTest, MatmulMatchesReferenceAndIsBatchInvariant) {
     // accumulate adds to what is there.
     std::vector<float> ones(size_t(n_tokens * rows), 1.0f);
     ASSERT_EQ(cudaMemcpy(y.get(), ones.data(), ones.size() * sizeof(float), cudaMemcpyHostToDevice), cudaSuccess);
-    ASSERT_EQ(matmul(dm, x.get<float>(), y.get<float>(), n_tokens, true, nullptr), cudaSuccess);
+    ASSERT_EQ(matmul(dm, x.get<float>(), x_half.get<uint16_t>(), y.get<float>(), n_tokens, true, nullptr), cudaSuccess);
     const auto acc = to_host<float>(y, ones.size());
     for (size_t i = 0; i < acc.size(); ++i) ASSERT_EQ(acc[i], 1.0f + all[i]) << ggml_type_name(type);
   }

@@ -174,6 +174,11 @@ Status CudaLlama::ensure_scratch(int64_t n_tokens, size_t n_index) const {
         !s)
       return s;
     if (Status s = host_logits_.reserve(size_t(n_tokens * h.n_vocab) * sizeof(float), "pinned logits"); !s) return s;
+    // f16 rows past the batch are read by the last tile and their results dropped: zero them once.
+    const int64_t padded = (n_tokens + kHalfRowTile - 1) / kHalfRowTile * kHalfRowTile;
+    const size_t half_bytes = size_t(padded * std::max({h.n_embd, h.n_head * h.head_dim, h.n_ff})) * sizeof(uint16_t);
+    if (Status s = half_input_.allocate(half_bytes, "f16 activations in device memory"); !s) return s;
+    if (Status s = cuda_status(cudaMemset(half_input_.get(), 0, half_bytes), "clearing f16 activations"); !s) return s;
     scratch_tokens_ = n_tokens;
   }
   if (Status s = indices_.reserve(n_index * sizeof(int32_t), "batch indices in device memory"); !s) return s;
@@ -233,6 +238,7 @@ Status CudaLlama::forward(const Batch& batch, KvCache& kv_base, ThreadPool&, std
   float* gate = attn + T * q_dim;         // (T, F)
   float* up = gate + T * F;               // (T, F)
   float* out = up + T * F;                // (n_out, V)
+  uint16_t* xh = half_input_.get<uint16_t>();  // (T, ·) the current matmul input as f16
 
   cudaError_t err = cudaMemcpyAsync(dev, host, n_index * sizeof(int32_t), cudaMemcpyHostToDevice, stream_);
   auto run = [&](cudaError_t e) {
@@ -251,22 +257,27 @@ Status CudaLlama::forward(const Batch& batch, KvCache& kv_base, ThreadPool&, std
     const CudaLayerWeights& L = layers_[l];
     // Attention block: xn = rmsnorm(x) * attn_norm; q, k, v projections; rotate q and k, store k and v.
     run(rms_norm(x, L.attn_norm, xn, nullptr, T, D, h.rms_eps, stream_));
-    run(matmul(L.wq, xn, q, T, false, stream_));
-    run(matmul(L.wk, xn, k, T, false, stream_));
-    run(matmul(L.wv, xn, v, T, false, stream_));
+    run(to_half(xn, xh, T * D, stream_));
+    run(matmul(L.wq, xn, xh, q, T, false, stream_));
+    run(matmul(L.wk, xn, xh, k, T, false, stream_));
+    run(matmul(L.wv, xn, xh, v, T, false, stream_));
     run(rope_store_kv(rope, geo, int64_t(l), q, k, v, T, h.n_head, stream_));
     run(attention(geo, int64_t(l), q, attn, T, h.n_head, h.sliding_window, stream_));
-    run(matmul(L.wo, attn, x, T, true, stream_));  // x += W_o attn
+    run(to_half(attn, xh, T * q_dim, stream_));
+    run(matmul(L.wo, attn, xh, x, T, true, stream_));  // x += W_o attn
     // Feed-forward block (SwiGLU): x += W_down (silu(W_gate xn) * W_up xn).
     run(rms_norm(x, L.ffn_norm, xn, nullptr, T, D, h.rms_eps, stream_));
-    run(matmul(L.w_gate, xn, gate, T, false, stream_));
-    run(matmul(L.w_up, xn, up, T, false, stream_));
+    run(to_half(xn, xh, T * D, stream_));
+    run(matmul(L.w_gate, xn, xh, gate, T, false, stream_));
+    run(matmul(L.w_up, xn, xh, up, T, false, stream_));
     run(silu_mul(gate, up, T * F, stream_));
-    run(matmul(L.w_down, gate, x, T, true, stream_));
+    run(to_half(gate, xh, T * F, stream_));
+    run(matmul(L.w_down, gate, xh, x, T, true, stream_));
   }
   // Final norm and output projection, only for the rows that want logits.
   run(rms_norm(x, output_norm_, xn, rows_out, n_out, D, h.rms_eps, stream_));
-  run(matmul(output_, xn, out, n_out, false, stream_));
+  run(to_half(xn, xh, n_out * D, stream_));
+  run(matmul(output_, xn, xh, out, n_out, false, stream_));
   float* host_out = host_logits_.get<float>();
   run(cudaMemcpyAsync(host_out, out, size_t(n_out * V) * sizeof(float), cudaMemcpyDeviceToHost, stream_));
   run(cudaStreamSynchronize(stream_));

@@ -54,6 +54,7 @@ class CudaLlama final : public ForwardPass {
   mutable std::mutex mutex_;
   mutable int64_t scratch_tokens_ = 0;
   mutable DeviceBuffer activations_;  // x, xn, q, k, v, attn, gate, up, logits
+  mutable DeviceBuffer half_input_;   // the current matmul input as f16, whole tiles of rows
   mutable DeviceBuffer indices_;      // tokens, positions, table offsets, logit rows, block ids
   mutable PinnedBuffer host_indices_;
   mutable PinnedBuffer host_logits_;

@@ -29,12 +29,20 @@ cudaError_t embed_rows(const DeviceMatrix& table, const int32_t* tokens, int64_t
                        cudaStream_t stream);
 
 // y (n_tokens, w.n_rows) = (accumulate ? y : 0) + x (n_tokens, w.n_cols) · Wᵀ.
-// Quantized and 16-bit weights: dequantized to f16 tiles in shared memory, activations rounded to
-// f16, products summed in f32 on the tensor cores 16 columns at a time in ascending order. F32
-// weights: f32 FMAs in a fixed lane order. Either way y[t][r] depends only on x[t] and row r,
-// never on n_tokens or the tiling: batch invariant. Twin: kernels/matmul.h (within rounding).
-cudaError_t matmul(const DeviceMatrix& w, const float* x, float* y, int64_t n_tokens, bool accumulate,
-                   cudaStream_t stream);
+// x is given twice: as f32 (read for F32 weights) and rounded to f16 by to_half (read for every
+// other type), x_half's buffer holding whole tiles of 64 rows (rows past n_tokens are read and
+// their results dropped). Quantized and 16-bit weights are dequantized to f16 and multiplied on
+// the tensor cores with f32 sums; the columns are cut into kMatmulSplits fixed segments, each
+// summed 16 columns at a time in ascending order, and the segments' sums are added in order. F32
+// weights: f32 FMAs in a fixed lane order. Either way y[t][r] depends only on x[t] and row r, never
+// on n_tokens or the launch shape: batch invariant. Twin: kernels/matmul.h (within rounding).
+inline constexpr int kMatmulSplits = 4;
+inline constexpr int64_t kHalfRowTile = 64;
+cudaError_t matmul(const DeviceMatrix& w, const float* x, const uint16_t* x_half, float* y, int64_t n_tokens,
+                   bool accumulate, cudaStream_t stream);
+
+// y = x rounded to f16 (bits), n values. Twin: util/fp16.h f32_to_fp16.
+cudaError_t to_half(const float* x, uint16_t* y, int64_t n, cudaStream_t stream);
 
 // y[i] = rmsnorm(x[rows ? rows[i] : i]) * weight for i in [0, n_out); x, y (·, n) f32.
 // Twin: kernels/vector_ops.h rms_norm.
