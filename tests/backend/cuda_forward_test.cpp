@@ -3,11 +3,11 @@
 // greedy continuations, and the serving engine giving 64 concurrent seeded requests exactly the
 // tokens each gets alone.
 #include <filesystem>
-#include <future>
 
 #include "backend/cuda/cuda_forward.h"
 #include "backend/cuda_test_support.h"
 #include "engine/engine.h"
+#include "engine/run_requests.h"
 #include "model/golden_check.h"
 #include "model/random_model.h"
 
@@ -31,22 +31,6 @@ TEST(CudaForwardTest, MatchesReferenceLogits) {
 TEST(CudaForwardTest, GreedyContinuationMatches) {
   SKIP_WITHOUT_CUDA_DEVICE();
   golden::check_greedy_continuations(on_gpu);
-}
-
-// Submits all requests at once and returns each one's generated tokens.
-std::vector<std::vector<int32_t>> run(Engine& engine, const std::vector<EngineRequest>& requests) {
-  std::vector<std::promise<std::vector<int32_t>>> done(requests.size());
-  std::vector<std::vector<int32_t>> tokens(requests.size());
-  for (size_t i = 0; i < requests.size(); ++i) {
-    auto id = engine.submit(requests[i], [&, i](EngineEvent&& e) {
-      for (const auto& t : e.tokens) tokens[i].push_back(t.token);
-      if (e.finished) done[i].set_value(tokens[i]);
-    });
-    EXPECT_TRUE(id.ok()) << id.error().message;
-  }
-  std::vector<std::vector<int32_t>> out;
-  for (auto& d : done) out.push_back(d.get_future().get());
-  return out;
 }
 
 TEST(CudaForwardTest, SixtyFourConcurrentSeededRequestsGetTheirTokensAlone) {
@@ -77,12 +61,12 @@ TEST(CudaForwardTest, SixtyFourConcurrentSeededRequestsGetTheirTokensAlone) {
     auto engine = Engine::create(bundle, cfg);
     ASSERT_TRUE(engine.ok()) << engine.error().message;
     std::vector<std::vector<int32_t>> alone;
-    for (const auto& r : requests) alone.push_back(run(**engine, {r})[0]);
+    for (const auto& r : requests) alone.push_back(run_requests(**engine, {r})[0]);
     EngineConfig busy = cfg;
     busy.max_batch_tokens = 256;
     auto batched = Engine::create(bundle, busy);
     ASSERT_TRUE(batched.ok()) << batched.error().message;
-    const auto together = run(**batched, requests);
+    const auto together = run_requests(**batched, requests);
     for (size_t i = 0; i < requests.size(); ++i) {
       EXPECT_EQ(alone[i].size(), 32u);
       EXPECT_EQ(together[i], alone[i]) << ggml_type_name(type) << " request " << i;

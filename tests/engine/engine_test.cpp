@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/engine.h"
+#include "engine/run_requests.h"
 #include "model/random_model.h"
 
 namespace tachyon {
@@ -43,20 +44,8 @@ class EngineTest : public ::testing::Test {
     return r;
   }
 
-  // Submits all requests at once and returns each one's generated tokens.
   static std::vector<std::vector<int32_t>> run(Engine& engine, const std::vector<EngineRequest>& requests) {
-    std::vector<std::promise<std::vector<int32_t>>> done(requests.size());
-    std::vector<std::vector<int32_t>> tokens(requests.size());
-    for (size_t i = 0; i < requests.size(); ++i) {
-      auto id = engine.submit(requests[i], [&, i](EngineEvent&& e) {
-        for (const auto& t : e.tokens) tokens[i].push_back(t.token);
-        if (e.finished) done[i].set_value(tokens[i]);
-      });
-      EXPECT_TRUE(id.ok()) << id.error().message;
-    }
-    std::vector<std::vector<int32_t>> out;
-    for (auto& d : done) out.push_back(d.get_future().get());
-    return out;
+    return run_requests(engine, requests);
   }
 
   static fs::path* path_;
