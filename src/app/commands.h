@@ -17,6 +17,8 @@ void add_perplexity_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_keys_command(CLI::App& app);
+void add_usage_command(CLI::App& app);
 
 // Ends the process with the message on stderr and exit status 1 (the CLI's error path).
 [[noreturn]] void fail(const std::string& message);

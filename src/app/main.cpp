@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   tachyon::app::add_model_command(app);
   tachyon::app::add_quantize_command(app);
   tachyon::app::add_bench_command(app);
+  tachyon::app::add_keys_command(app);
+  tachyon::app::add_usage_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
