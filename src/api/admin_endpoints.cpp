@@ -104,6 +104,7 @@ asio::awaitable<void> admin_usage(ServerContext& ctx, const HttpRequest& req, Re
   if (!store) co_return co_await send_error(writer, store.error());
   platform::UsageQuery query;
   if (auto key = req.query_param("key")) query.key_id = *key;
+  if (auto request = req.query_param("request_id")) query.request_id = *request;
   for (const char* name : {"since", "until"}) {
     auto text = req.query_param(name);
     if (!text) continue;

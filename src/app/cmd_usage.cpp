@@ -11,7 +11,7 @@ namespace {
 
 struct UsageOptions {
   std::string data_dir = platform::kDefaultDataDir;
-  std::string key, since, until, by;
+  std::string key, request, since, until, by;
   bool json = false, csv = false;
 };
 
@@ -25,6 +25,7 @@ int64_t date_or_fail(const std::string& flag, const std::string& text, bool end_
 void print_usage(const UsageOptions& o) {
   platform::UsageQuery query;
   if (!o.key.empty()) query.key_id = o.key;
+  if (!o.request.empty()) query.request_id = o.request;
   if (!o.since.empty()) query.since_ms = date_or_fail("--since", o.since, false);
   if (!o.until.empty()) query.until_ms = date_or_fail("--until", o.until, true);
   if (o.by == "day") query.by = platform::UsageGrouping::Day;
@@ -66,6 +67,7 @@ void add_usage_command(CLI::App& app) {
   auto o = std::make_shared<UsageOptions>();
   cmd->add_option("--data-dir", o->data_dir, "Folder holding tachyon's database")->capture_default_str();
   cmd->add_option("--key", o->key, "Only this key's requests (key_...)");
+  cmd->add_option("--request", o->request, "Only the request with this X-Request-ID");
   cmd->add_option("--since", o->since, "From this date, YYYY-MM-DD (UTC), inclusive");
   cmd->add_option("--until", o->until, "Through this date, YYYY-MM-DD (UTC), inclusive");
   cmd->add_option("--by", o->by, "One row per day, model or key")->check(CLI::IsMember({"day", "model", "key"}));

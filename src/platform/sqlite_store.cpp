@@ -259,6 +259,7 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mutex_);
     std::string where = "WHERE status = 200";
     if (query.key_id) where += " AND key_id = :key";
+    if (query.request_id) where += " AND request_id = :request";
     if (query.since_ms) where += " AND created_ms >= :since";
     if (query.until_ms) where += " AND created_ms < :until";
     constexpr const char* kSums =
@@ -266,6 +267,7 @@ class SqliteStore final : public Store {
         "COALESCE(SUM(input_cost_micros),0), COALESCE(SUM(output_cost_micros),0), COALESCE(SUM(request_cost_micros),0)";
     auto bind_filters = [&](Statement& q) {
       if (query.key_id) q.bind(q.parameter(":key"), *query.key_id);
+      if (query.request_id) q.bind(q.parameter(":request"), *query.request_id);
       if (query.since_ms) q.bind(q.parameter(":since"), *query.since_ms);
       if (query.until_ms) q.bind(q.parameter(":until"), *query.until_ms);
     };

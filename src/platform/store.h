@@ -57,6 +57,7 @@ enum class UsageGrouping { None, Day, Model, Key };
 
 struct UsageQuery {
   std::optional<std::string> key_id{};
+  std::optional<std::string> request_id{};
   std::optional<int64_t> since_ms{};  // inclusive
   std::optional<int64_t> until_ms{};  // exclusive
   UsageGrouping by = UsageGrouping::None;

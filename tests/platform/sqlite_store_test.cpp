@@ -152,6 +152,11 @@ TEST(SqliteStore, UsageTotalsCountCompletedRequestsAndGroup) {
   ASSERT_EQ(filtered->rows.size(), 1u);
   EXPECT_EQ(filtered->rows[0].group, "m1");
 
+  auto one = (*store)->query_usage({.request_id = "r2"});
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->totals.requests, 1);
+  EXPECT_EQ(one->totals.prompt_tokens, 1);
+
   auto r4 = (*store)->usage_of_request("r4");
   ASSERT_TRUE(r4.ok());
   ASSERT_EQ(r4->size(), 1u);

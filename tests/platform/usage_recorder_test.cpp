@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "platform/sqlite_store.h"
@@ -15,8 +16,8 @@ using testing::TempDir;
 
 UsageRecord row(int i) {
   UsageRecord r;
-  r.request_id = "req-" + std::to_string(i);
-  r.key_id = "key_" + std::to_string(i % 3);
+  r.request_id = fmt::format("req-{}", i);
+  r.key_id = fmt::format("key_{}", i % 3);
   r.model = "m";
   r.endpoint = "/v1/chat/completions";
   r.created_ms = 1000 + i;
