@@ -37,10 +37,10 @@ struct KeySecret {
 
 // One finished request, success or not.
 struct UsageRecord {
-  std::string request_id;
-  std::string key_id;  // "" for requests served in open mode
-  std::string model;
-  std::string endpoint;  // e.g. "/v1/chat/completions"
+  std::string request_id{};
+  std::string key_id{};  // "" for requests served in open mode
+  std::string model{};
+  std::string endpoint{};  // e.g. "/v1/chat/completions"
   int64_t created_ms = 0;
   int status = 200;  // the HTTP status the client was sent; 499 when the client went away
   int64_t prompt_tokens = 0;
@@ -50,7 +50,7 @@ struct UsageRecord {
   int64_t queue_ms = 0;
   int64_t ttft_ms = 0;
   int64_t total_ms = 0;
-  CostMicros cost;  // zero unless the request completed
+  CostMicros cost{};  // zero unless the request completed
 };
 
 enum class UsageGrouping { None, Day, Model, Key };

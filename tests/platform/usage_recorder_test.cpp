@@ -15,11 +15,10 @@ namespace {
 using testing::TempDir;
 
 UsageRecord row(int i) {
-  UsageRecord r;
-  r.request_id = fmt::format("req-{}", i);
-  r.key_id = fmt::format("key_{}", i % 3);
-  r.model = "m";
-  r.endpoint = "/v1/chat/completions";
+  UsageRecord r{.request_id = fmt::format("req-{}", i),
+                .key_id = fmt::format("key_{}", i % 3),
+                .model = std::string("m"),
+                .endpoint = std::string("/v1/chat/completions")};
   r.created_ms = 1000 + i;
   r.prompt_tokens = i;
   r.completion_tokens = 2 * i;
