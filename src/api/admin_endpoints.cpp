@@ -126,4 +126,23 @@ asio::awaitable<void> admin_usage(ServerContext& ctx, const HttpRequest& req, Re
   co_await send_json(writer, 200, body);
 }
 
+asio::awaitable<void> admin_request_log(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
+  auto store = admin_store(ctx, req);
+  if (!store) co_return co_await send_error(writer, store.error());
+  auto log = (*store)->get_request_log(std::string(req.path_param("request_id")));
+  if (!log) co_return co_await send_error(writer, log.error());
+  ordered_json body = ordered_json::object();
+  body["request_id"] = log->request_id;
+  body["key_id"] = log->key_id;
+  body["model"] = log->model;
+  body["endpoint"] = log->endpoint;
+  body["created_at"] = platform::format_timestamp(log->created_ms);
+  body["status"] = log->status;
+  // The request as sent; a body that was not JSON is kept as a string.
+  ordered_json request = ordered_json::parse(log->request_json, nullptr, false);
+  body["request"] = request.is_discarded() ? ordered_json(log->request_json) : std::move(request);
+  body["choices"] = ordered_json::parse(log->response_text, nullptr, false);
+  co_await send_json(writer, 200, body);
+}
+
 }  // namespace tachyon::endpoints

@@ -25,5 +25,7 @@ asio::awaitable<void> admin_create_key(ServerContext& ctx, const HttpRequest& re
 asio::awaitable<void> admin_revoke_key(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> admin_rotate_key(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> admin_usage(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);
+// GET /admin/requests/{request_id}: a request's log while it is retained.
+asio::awaitable<void> admin_request_log(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);
 
 }  // namespace tachyon::endpoints

@@ -41,6 +41,7 @@ asio::awaitable<void> chat_completions(ServerContext& ctx, Caller& caller, const
   job.caller = &caller;
   job.endpoint = req.path;
   job.request_id = req.request_id;
+  job.request_body = req.body;
   co_await run_generation(ctx, **model, std::move(job), writer);
 }
 
@@ -68,6 +69,7 @@ asio::awaitable<void> completions(ServerContext& ctx, Caller& caller, const Http
   job.caller = &caller;
   job.endpoint = req.path;
   job.request_id = req.request_id;
+  job.request_body = req.body;
   co_await run_generation(ctx, **model, std::move(job), writer);
 }
 

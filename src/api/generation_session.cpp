@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "api/api_error.h"
 #include "api/metering.h"
@@ -63,6 +64,9 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
   const platform::AuthenticatedKey* key = job.caller && job.caller->key ? &*job.caller->key : nullptr;
   double queue_seconds = 0;
   std::optional<Clock::time_point> first_token_at;
+  // Prompt and completion text are kept for the retention period, unless the server or the key
+  // keeps none.
+  const bool keep_log = ctx.platform.keep_request_logs && !(key && key->no_retention);
   // The request's usage row; tokens and cost only for what the client was sent in full.
   auto usage_row = [&](int status, const UsageCounts& usage, const platform::CostMicros& cost) {
     platform::UsageRecord row;
@@ -200,6 +204,7 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
       cached_tokens = e.cached_tokens;
       ++n_finished;
     }
+    if (params.stream && keep_log) c.text += e.text;
     if (params.stream) {
       const bool first = chat && !c.first_chunk_sent;
       if (first || !e.text.empty() || !lp.empty() || e.finished) {
@@ -243,7 +248,15 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
   platform::CostMicros cost;
   if (completed) cost = platform::compute_cost(ctx.platform.prices.price(model.name), usage.prompt_tokens, usage.completion_tokens);
   if (ctx.platform.store) usage.cost = usage_cost(cost);
-  const Status recorded = co_await commit_usage(ctx, usage_row(status, usage, cost));
+  platform::UsageRecord row = usage_row(status, usage, cost);
+  if (keep_log) {
+    nlohmann::json texts = nlohmann::json::array();
+    for (const auto& c : choices) texts.push_back(job.echo_text + c.text);
+    row.log = platform::RequestLog{row.request_id, row.key_id, row.model, row.endpoint, row.created_ms, row.status,
+                                   job.request_body,
+                                   texts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  }
+  const Status recorded = co_await commit_usage(ctx, std::move(row));
   if (!recorded) {
     fmt::print(stderr, "usage not recorded for {}: {}\n", job.request_id, recorded.error().message);
     if (completed) failure = make_error(ErrorKind::Internal, "the request's usage could not be recorded");

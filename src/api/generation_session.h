@@ -24,6 +24,7 @@ struct GenerationJob {
   Caller* caller = nullptr;  // who asked; without a key (open mode) there are no limits
   std::string endpoint;      // the request path, for the usage row
   std::string request_id;    // the response's X-Request-ID, for the usage row
+  std::string request_body;  // as sent, for the request log (unless the key keeps no text)
 };
 
 asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, GenerationJob job, ResponseWriter& writer);

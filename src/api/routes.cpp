@@ -28,6 +28,7 @@ Router make_router(ServerContext& ctx) {
   router.add("DELETE", "/admin/keys/{id}", bind(endpoints::admin_revoke_key));
   router.post("/admin/keys/{id}/rotate", bind(endpoints::admin_rotate_key));
   router.get("/admin/usage", bind(endpoints::admin_usage));
+  router.get("/admin/requests/{request_id}", bind(endpoints::admin_request_log));
   return router;
 }
 

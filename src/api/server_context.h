@@ -11,6 +11,7 @@
 #include "platform/key_ring.h"
 #include "platform/pricing.h"
 #include "platform/rate_limiter.h"
+#include "platform/retention.h"
 #include "platform/store.h"
 #include "platform/usage_recorder.h"
 
@@ -23,7 +24,9 @@ struct PlatformServices {
   std::unique_ptr<platform::KeyRing> keys;
   std::unique_ptr<platform::RateLimiter> limiter;
   std::unique_ptr<platform::UsageRecorder> usage;  // destroyed first: commits what is queued
+  std::unique_ptr<platform::RetentionJob> retention;  // purges request logs past the period
   platform::PriceTable prices;
+  bool keep_request_logs = false;  // false with --no-retention: no request text is ever stored
   bool auth_required = false;                        // --auth required: never serve open
   std::optional<platform::SecretHash> admin_key;     // nullopt: the admin API answers 403
   std::optional<platform::SecretHash> metrics_key;   // nullopt: /metrics for loopback clients only

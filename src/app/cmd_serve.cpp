@@ -35,6 +35,8 @@ struct ServeOptions {
   std::string admin_key_file, metrics_key_file;
   int64_t default_rpm = 0, default_tpm = 0;
   std::vector<std::string> prices;
+  int64_t retention_days = 30;
+  bool no_retention = false;
 };
 
 // A secret from a file (first line, surrounding whitespace removed) or else from an environment
@@ -70,6 +72,12 @@ void start_platform(const ServeOptions& o, PlatformServices& p) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   });
   p.usage = std::make_unique<platform::UsageRecorder>(*p.store);
+  if (o.retention_days <= 0) fail("--retention-days must be positive (use --no-retention to keep no logs)");
+  p.keep_request_logs = !o.no_retention;
+  // Purges run even with --no-retention, so logs kept by an earlier run still expire.
+  constexpr int64_t kDayMs = 86'400'000;
+  p.retention = std::make_unique<platform::RetentionJob>(*p.store, platform::system_now_ms, o.retention_days * kDayMs,
+                                                         3'600'000);
   for (const auto& spec : o.prices) {
     auto price = platform::parse_price_spec(spec);
     if (!price) fail(price.error().message);
@@ -211,6 +219,9 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--default-tpm", o->default_tpm, "Tokens per minute for keys without their own limit (0: unlimited)")
       ->capture_default_str();
+  cmd->add_option("--retention-days", o->retention_days, "Days request logs (prompts and completions) are kept")
+      ->capture_default_str();
+  cmd->add_flag("--no-retention", o->no_retention, "Keep no request logs at all, only usage numbers");
   cmd->add_option("--price", o->prices, "MODEL=INPUT,OUTPUT[,REQUEST]: USD per million prompt and completion tokens and per request (repeatable)");
   cmd->callback([o] { serve(*o); });
 }

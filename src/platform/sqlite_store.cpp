@@ -56,6 +56,22 @@ CREATE INDEX usage_by_time ON usage(created_ms);
 CREATE INDEX usage_by_key ON usage(key_id, created_ms);
 CREATE INDEX usage_by_request ON usage(request_id);
 )sql",
+    // 2: request logs, purged after the retention period.
+    R"sql(
+CREATE TABLE request_logs (
+  id INTEGER PRIMARY KEY,
+  request_id TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  request_json TEXT NOT NULL,
+  response_text TEXT NOT NULL
+);
+CREATE INDEX request_logs_by_time ON request_logs(created_ms);
+CREATE INDEX request_logs_by_request ON request_logs(request_id);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -228,7 +244,26 @@ class SqliteStore final : public Store {
                 "INSERT INTO usage (request_id, key_id, model, endpoint, created_ms, status, prompt_tokens, "
                 "completion_tokens, cached_tokens, search_queries, queue_ms, ttft_ms, total_ms, input_cost_micros, "
                 "output_cost_micros, request_cost_micros) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    Statement log(db_,
+                  "INSERT INTO request_logs (request_id, key_id, model, endpoint, created_ms, status, request_json, "
+                  "response_text) VALUES (?,?,?,?,?,?,?,?)");
     for (const UsageRecord& r : rows) {
+      if (r.log) {
+        log.bind(1, r.log->request_id);
+        log.bind(2, r.log->key_id);
+        log.bind(3, r.log->model);
+        log.bind(4, r.log->endpoint);
+        log.bind(5, r.log->created_ms);
+        log.bind(6, int64_t(r.log->status));
+        log.bind(7, r.log->request_json);
+        log.bind(8, r.log->response_text);
+        if (log.step() != SQLITE_DONE) {
+          Error e = log.error();
+          (void)exec("ROLLBACK");
+          return e;
+        }
+        log.reset();
+      }
       q.bind(1, r.request_id);
       q.bind(2, r.key_id);
       q.bind(3, r.model);
@@ -328,6 +363,28 @@ class SqliteStore final : public Store {
     return rows;
   }
 
+  Result<RequestLog> get_request_log(const std::string& request_id) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_,
+                "SELECT request_id, key_id, model, endpoint, created_ms, status, request_json, response_text "
+                "FROM request_logs WHERE request_id = ? ORDER BY id DESC LIMIT 1");
+    q.bind(1, request_id);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE)
+      return Error{fmt::format("no request log for '{}'", request_id), ErrorKind::NotFound, "request_id"};
+    if (rc != SQLITE_ROW) return q.error();
+    return RequestLog{q.text_at(0), q.text_at(1), q.text_at(2), q.text_at(3), q.int_at(4), int(q.int_at(5)),
+                      q.text_at(6), q.text_at(7)};
+  }
+
+  Result<int64_t> purge_request_logs(int64_t before_ms) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "DELETE FROM request_logs WHERE created_ms < ?");
+    q.bind(1, before_ms);
+    if (q.step() != SQLITE_DONE) return q.error();
+    return int64_t(sqlite3_changes(db_));
+  }
+
  private:
   static constexpr const char* kKeyColumns =
       "SELECT id, name, hint, created_ms, expires_ms, revoked_ms, requests_per_minute, tokens_per_minute, models, "
@@ -421,7 +478,9 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& di
   sqlite3_busy_timeout(db, 5000);
   // WAL: readers never block the writer. synchronous=NORMAL: a commit is in the WAL file when it
   // returns, so it survives the process being killed; only a power loss can lose the last ones.
-  if (Status s = store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !s)
+  // secure_delete: purged request logs are overwritten, not left in free pages.
+  if (Status s = store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                                   "PRAGMA secure_delete=ON;"); !s)
     return s.error();
   if (Status s = store->migrate(); !s) return s.error();
   return std::unique_ptr<Store>(std::move(store));

@@ -35,6 +35,19 @@ struct KeySecret {
   std::optional<int64_t> expires_ms;  // set on the old secret of a rotated key
 };
 
+// What a request asked and what it was answered, kept for debugging and audit for the
+// retention period, then purged. Never written for keys created with --no-retention.
+struct RequestLog {
+  std::string request_id{};
+  std::string key_id{};
+  std::string model{};
+  std::string endpoint{};
+  int64_t created_ms = 0;
+  int status = 200;
+  std::string request_json{};   // the request body as sent: parameters and prompt
+  std::string response_text{};  // a JSON array of the choices' generated texts, in order
+};
+
 // One finished request, success or not.
 struct UsageRecord {
   std::string request_id{};
@@ -51,6 +64,7 @@ struct UsageRecord {
   int64_t ttft_ms = 0;
   int64_t total_ms = 0;
   CostMicros cost{};  // zero unless the request completed
+  std::optional<RequestLog> log{};  // committed with the row; absent when nothing may be kept
 };
 
 enum class UsageGrouping { None, Day, Model, Key };
@@ -98,11 +112,17 @@ class Store {
   virtual Status rotate_key(const std::string& id, const SecretHash& secret, const std::string& hint,
                             int64_t old_expires_ms) = 0;
 
-  // Appends usage rows in one transaction: all of them are durable when this returns ok.
+  // Appends usage rows, and the request logs they carry, in one transaction: all of them are
+  // durable when this returns ok.
   virtual Status insert_usage(std::span<const UsageRecord> rows) = 0;
   virtual Result<UsageReport> query_usage(const UsageQuery& query) = 0;
   // Rows of one request (tests and audits); usually one.
   virtual Result<std::vector<UsageRecord>> usage_of_request(const std::string& request_id) = 0;
+
+  // The log of one request; NotFound when there is none (never kept, or purged).
+  virtual Result<RequestLog> get_request_log(const std::string& request_id) = 0;
+  // Deletes the logs of requests created before `before_ms`; returns how many.
+  virtual Result<int64_t> purge_request_logs(int64_t before_ms) = 0;
 };
 
 }  // namespace tachyon::platform
