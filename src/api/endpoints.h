@@ -14,6 +14,10 @@ asio::awaitable<void> list_models(ServerContext& ctx, Caller& caller, const Http
 asio::awaitable<void> get_model(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> tokenize(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> detokenize(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
+// Perplexity's async chat completions (see async_job_runner.h).
+asio::awaitable<void> async_create(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
+asio::awaitable<void> async_list(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
+asio::awaitable<void> async_get(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> health(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> ready(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> metrics(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);

@@ -18,6 +18,9 @@ Router make_router(ServerContext& ctx) {
   router.post("/v1/completions", keyed(endpoints::completions));
   router.get("/v1/models", keyed(endpoints::list_models));
   router.get("/v1/models/{id}", keyed(endpoints::get_model));
+  router.post("/async/chat/completions", keyed(endpoints::async_create));
+  router.get("/async/chat/completions", keyed(endpoints::async_list));
+  router.get("/async/chat/completions/{id}", keyed(endpoints::async_get));
   router.post("/tokenize", keyed(endpoints::tokenize));
   router.post("/detokenize", keyed(endpoints::detokenize));
   router.get("/health", bind(endpoints::health));

@@ -17,6 +17,8 @@
 
 namespace tachyon {
 
+class AsyncJobRunner;
+
 // Keys, limits, usage and prices. Every pointer may be null (a server built without a store,
 // as in tests): requests are then served open and unmetered.
 struct PlatformServices {
@@ -40,6 +42,10 @@ struct ServerContext {
   std::string system_fingerprint;  // identifies the build and settings that produced an answer
   std::atomic<bool> ready{false};  // models loaded and engines running (GET /ready)
   std::atomic<bool> draining{false};  // shutting down: new generations get 503
+  // Declared last so that it is destroyed first, before the engines its job may use. Null
+  // without a store.
+  std::unique_ptr<AsyncJobRunner> async_jobs;
+  ~ServerContext();
 };
 
 }  // namespace tachyon

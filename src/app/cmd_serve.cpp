@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "api/async_job_runner.h"
 #include "api/routes.h"
 #include "app/commands.h"
 #include "http/http_server.h"
@@ -167,6 +168,7 @@ void serve(const ServeOptions& o) {
                  e.request_id);
   });
   if (Status s = server.start(); !s) fail(s.error().message);
+  ctx.async_jobs = std::make_unique<AsyncJobRunner>(ctx);
   ctx.ready = true;
   fmt::print(stderr, "tachyon serving {} on http://{}:{}\n", fmt::join(ctx.models.names(), ", "), o.host, server.port());
 
@@ -174,6 +176,7 @@ void serve(const ServeOptions& o) {
   sigwait(&signals, &sig);
   fmt::print(stderr, "received {}, draining (grace {} s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM", o.shutdown_grace);
   ctx.draining = true;
+  ctx.async_jobs->stop();
   const auto grace = std::chrono::milliseconds(int64_t(o.shutdown_grace * 1000));
   // Engines finish or cancel their requests first, so handlers see their last events; then the
   // server closes what is left.

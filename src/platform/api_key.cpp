@@ -40,6 +40,21 @@ Result<std::string> generate_key_id() {
   return "key_" + *body;
 }
 
+Result<std::string> generate_job_id() {
+  uint8_t b[16];
+  if (RAND_bytes(b, sizeof b) != 1) return make_error(ErrorKind::Internal, "the system random number generator failed");
+  b[6] = uint8_t((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = uint8_t((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 15]);
+  }
+  return out;
+}
+
 SecretHash hash_secret(std::string_view secret) {
   SecretHash hash{};
   unsigned int n = 0;

@@ -21,6 +21,9 @@ Result<std::string> generate_secret();
 // `keys revoke`, in usage reports and in logs.
 Result<std::string> generate_key_id();
 
+// A fresh async job id: a random UUID (version 4), as Perplexity's async API returns them.
+Result<std::string> generate_job_id();
+
 SecretHash hash_secret(std::string_view secret);
 
 // Equality of two hashes in time independent of where they differ.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace tachyon::platform {
 
 bool AuthenticatedKey::allows_model(std::string_view model) const {
@@ -44,17 +46,31 @@ Result<AuthenticatedKey> KeyRing::authenticate(std::string_view secret) {
   if (!match) return unauthenticated("Incorrect API key provided");
   auto key = std::find_if(keys_.begin(), keys_.end(), [&](const KeyRecord& k) { return k.id == match->key_id; });
   if (key == keys_.end()) return unauthenticated("Incorrect API key provided");
-  if (key->revoked_ms && *key->revoked_ms <= now) return unauthenticated("This API key has been revoked");
-  if (key->expires_ms && *key->expires_ms <= now) return unauthenticated("This API key has expired");
-  if (match->expires_ms && *match->expires_ms <= now)
+  auto out = usable(*key, now);
+  if (out && match->expires_ms && *match->expires_ms <= now)
     return unauthenticated("This API key has been rotated; use its new secret");
+  return out;
+}
+
+Result<AuthenticatedKey> KeyRing::find(const std::string& key_id) {
+  if (Status s = reload_if_stale(); !s) return s.error();
+  const int64_t now = now_ms_();
+  std::lock_guard lock(mutex_);
+  auto key = std::find_if(keys_.begin(), keys_.end(), [&](const KeyRecord& k) { return k.id == key_id; });
+  if (key == keys_.end()) return Error{fmt::format("no API key '{}'", key_id), ErrorKind::Unauthenticated};
+  return usable(*key, now);
+}
+
+Result<AuthenticatedKey> KeyRing::usable(const KeyRecord& key, int64_t now) const {
+  if (key.revoked_ms && *key.revoked_ms <= now) return Error{"This API key has been revoked", ErrorKind::Unauthenticated};
+  if (key.expires_ms && *key.expires_ms <= now) return Error{"This API key has expired", ErrorKind::Unauthenticated};
   AuthenticatedKey out;
-  out.id = key->id;
-  out.name = key->name;
-  out.limits.requests_per_minute = key->requests_per_minute.value_or(defaults_.requests_per_minute);
-  out.limits.tokens_per_minute = key->tokens_per_minute.value_or(defaults_.tokens_per_minute);
-  out.models = key->models;
-  out.no_retention = key->no_retention;
+  out.id = key.id;
+  out.name = key.name;
+  out.limits.requests_per_minute = key.requests_per_minute.value_or(defaults_.requests_per_minute);
+  out.limits.tokens_per_minute = key.tokens_per_minute.value_or(defaults_.tokens_per_minute);
+  out.models = key.models;
+  out.no_retention = key.no_retention;
   return out;
 }
 

@@ -37,6 +37,10 @@ class KeyRing {
   // in constant time, with no early exit, so timing says nothing about which hash was close.
   Result<AuthenticatedKey> authenticate(std::string_view secret);
 
+  // The key with this id, under the same rules as authenticate() (revoked or expired keys are
+  // Unauthenticated): for work done later on a key's behalf, such as async jobs.
+  Result<AuthenticatedKey> find(const std::string& key_id);
+
   // Whether the store holds any key, even a revoked or expired one: a server whose store has
   // none runs open unless told to require keys. Revoking the last key never reopens a server.
   Result<bool> has_keys();
@@ -46,6 +50,7 @@ class KeyRing {
 
  private:
   Status reload_if_stale();
+  Result<AuthenticatedKey> usable(const KeyRecord& key, int64_t now) const;
 
   Store& store_;
   std::function<int64_t()> now_ms_;

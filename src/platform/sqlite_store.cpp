@@ -72,6 +72,24 @@ CREATE TABLE request_logs (
 CREATE INDEX request_logs_by_time ON request_logs(created_ms);
 CREATE INDEX request_logs_by_request ON request_logs(request_id);
 )sql",
+    // 3: asynchronous chat completions.
+    R"sql(
+CREATE TABLE async_jobs (
+  id TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  started_ms INTEGER,
+  completed_ms INTEGER,
+  failed_ms INTEGER,
+  status INTEGER NOT NULL,
+  request_json TEXT NOT NULL,
+  response_json TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX async_jobs_by_key ON async_jobs(key_id, created_ms);
+CREATE INDEX async_jobs_by_status ON async_jobs(status, created_ms);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -385,7 +403,131 @@ class SqliteStore final : public Store {
     return int64_t(sqlite3_changes(db_));
   }
 
+  Status insert_job(const AsyncJob& job) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_,
+                "INSERT INTO async_jobs (id, key_id, model, created_ms, status, request_json) VALUES (?,?,?,?,?,?)");
+    q.bind(1, job.id);
+    q.bind(2, job.key_id);
+    q.bind(3, job.model);
+    q.bind(4, job.created_ms);
+    q.bind(5, int64_t(job.status));
+    q.bind(6, job.request_json);
+    if (q.step() != SQLITE_DONE) return q.error();
+    return Status::success();
+  }
+
+  Result<AsyncJob> get_job(const std::string& id, const std::string& key_id) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, std::string(kJobColumns) + ", request_json, response_json, error_message FROM async_jobs "
+                                               "WHERE id = ? AND key_id = ?");
+    q.bind(1, id);
+    q.bind(2, key_id);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return Error{fmt::format("no async job '{}'", id), ErrorKind::NotFound, "id"};
+    if (rc != SQLITE_ROW) return q.error();
+    AsyncJob job = job_at(q);
+    job.request_json = q.text_at(8);
+    job.response_json = q.text_at(9);
+    job.error_message = q.text_at(10);
+    return job;
+  }
+
+  Result<std::vector<AsyncJob>> list_jobs(const std::string& key_id, int64_t offset, int64_t limit) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, std::string(kJobColumns) +
+                         " FROM async_jobs WHERE key_id = ? ORDER BY created_ms DESC, id DESC LIMIT ? OFFSET ?");
+    q.bind(1, key_id);
+    q.bind(2, limit);
+    q.bind(3, offset);
+    std::vector<AsyncJob> jobs;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) jobs.push_back(job_at(q));
+    if (rc != SQLITE_DONE) return q.error();
+    return jobs;
+  }
+
+  Result<std::optional<AsyncJob>> claim_next_job(int64_t now_ms) override {
+    std::lock_guard lock(mutex_);
+    if (Status s = exec("BEGIN IMMEDIATE"); !s) return s.error();
+    auto claimed = claim_locked(now_ms);
+    if (!claimed) {
+      (void)exec("ROLLBACK");
+      return claimed.error();
+    }
+    if (Status s = exec("COMMIT"); !s) return s.error();
+    return claimed;
+  }
+
+  Status complete_job(const std::string& id, int64_t now_ms, const std::string& response_json) override {
+    return end_job(id, "completed_ms", now_ms, JobStatus::Completed, "response_json", response_json);
+  }
+
+  Status fail_job(const std::string& id, int64_t now_ms, const std::string& error_message) override {
+    return end_job(id, "failed_ms", now_ms, JobStatus::Failed, "error_message", error_message);
+  }
+
+  Result<int64_t> requeue_interrupted_jobs() override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "UPDATE async_jobs SET status = ?, started_ms = NULL WHERE status = ?");
+    q.bind(1, int64_t(JobStatus::Created));
+    q.bind(2, int64_t(JobStatus::InProgress));
+    if (q.step() != SQLITE_DONE) return q.error();
+    return int64_t(sqlite3_changes(db_));
+  }
+
  private:
+  static constexpr const char* kJobColumns =
+      "SELECT id, key_id, model, created_ms, started_ms, completed_ms, failed_ms, status";
+
+  static AsyncJob job_at(const Statement& q) {
+    AsyncJob job;
+    job.id = q.text_at(0);
+    job.key_id = q.text_at(1);
+    job.model = q.text_at(2);
+    job.created_ms = q.int_at(3);
+    job.started_ms = q.optional_int_at(4);
+    job.completed_ms = q.optional_int_at(5);
+    job.failed_ms = q.optional_int_at(6);
+    job.status = JobStatus(q.int_at(7));
+    return job;
+  }
+
+  Result<std::optional<AsyncJob>> claim_locked(int64_t now_ms) {
+    Statement q(db_, std::string(kJobColumns) +
+                         ", request_json FROM async_jobs WHERE status = ? ORDER BY created_ms, id LIMIT 1");
+    q.bind(1, int64_t(JobStatus::Created));
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<AsyncJob>{};
+    if (rc != SQLITE_ROW) return q.error();
+    AsyncJob job = job_at(q);
+    job.request_json = q.text_at(8);
+    Statement u(db_, "UPDATE async_jobs SET status = ?, started_ms = ? WHERE id = ?");
+    u.bind(1, int64_t(JobStatus::InProgress));
+    u.bind(2, now_ms);
+    u.bind(3, job.id);
+    if (u.step() != SQLITE_DONE) return u.error();
+    job.status = JobStatus::InProgress;
+    job.started_ms = now_ms;
+    return std::optional<AsyncJob>(std::move(job));
+  }
+
+  Status end_job(const std::string& id, const char* time_column, int64_t now_ms, JobStatus status,
+                 const char* text_column, const std::string& text) {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, fmt::format("UPDATE async_jobs SET status = ?, {} = ?, {} = ? WHERE id = ? AND status = ?",
+                                 time_column, text_column));
+    q.bind(1, int64_t(status));
+    q.bind(2, now_ms);
+    q.bind(3, text);
+    q.bind(4, id);
+    q.bind(5, int64_t(JobStatus::InProgress));
+    if (q.step() != SQLITE_DONE) return q.error();
+    if (sqlite3_changes(db_) == 0)
+      return Error{fmt::format("async job '{}' is not in progress", id), ErrorKind::NotFound, "id"};
+    return Status::success();
+  }
+
   static constexpr const char* kKeyColumns =
       "SELECT id, name, hint, created_ms, expires_ms, revoked_ms, requests_per_minute, tokens_per_minute, models, "
       "no_retention FROM api_keys";
@@ -452,6 +594,16 @@ class SqliteStore final : public Store {
 };
 
 }  // namespace
+
+const char* job_status_name(JobStatus status) {
+  switch (status) {
+    case JobStatus::Created: return "CREATED";
+    case JobStatus::InProgress: return "IN_PROGRESS";
+    case JobStatus::Completed: return "COMPLETED";
+    case JobStatus::Failed: return "FAILED";
+  }
+  return "FAILED";
+}
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& dir) {
   std::error_code ec;

@@ -48,6 +48,26 @@ struct RequestLog {
   std::string response_text{};  // a JSON array of the choices' generated texts, in order
 };
 
+enum class JobStatus { Created, InProgress, Completed, Failed };
+
+// "CREATED", "IN_PROGRESS", "COMPLETED", "FAILED", as Perplexity's async API spells them.
+const char* job_status_name(JobStatus status);
+
+// An asynchronous chat completion: stored at submission, run later, its answer kept.
+struct AsyncJob {
+  std::string id{};
+  std::string key_id{};
+  std::string model{};
+  int64_t created_ms = 0;
+  std::optional<int64_t> started_ms{};
+  std::optional<int64_t> completed_ms{};
+  std::optional<int64_t> failed_ms{};
+  JobStatus status = JobStatus::Created;
+  std::string request_json{};   // the chat completion request to run
+  std::string response_json{};  // the chat completion, once completed
+  std::string error_message{};  // why it failed
+};
+
 // One finished request, success or not.
 struct UsageRecord {
   std::string request_id{};
@@ -123,6 +143,20 @@ class Store {
   virtual Result<RequestLog> get_request_log(const std::string& request_id) = 0;
   // Deletes the logs of requests created before `before_ms`; returns how many.
   virtual Result<int64_t> purge_request_logs(int64_t before_ms) = 0;
+
+  virtual Status insert_job(const AsyncJob& job) = 0;
+  // The job with this id if it belongs to `key_id`; NotFound otherwise.
+  virtual Result<AsyncJob> get_job(const std::string& id, const std::string& key_id) = 0;
+  // A key's jobs, newest first, without request or response bodies; `offset` skips as many.
+  virtual Result<std::vector<AsyncJob>> list_jobs(const std::string& key_id, int64_t offset, int64_t limit) = 0;
+  // Marks the oldest CREATED job IN_PROGRESS at `now_ms` and returns it; nullopt when none waits.
+  virtual Result<std::optional<AsyncJob>> claim_next_job(int64_t now_ms) = 0;
+  // Ends an IN_PROGRESS job: completed with its response, or failed with a message.
+  virtual Status complete_job(const std::string& id, int64_t now_ms, const std::string& response_json) = 0;
+  virtual Status fail_job(const std::string& id, int64_t now_ms, const std::string& error_message) = 0;
+  // Puts jobs a stopped server left IN_PROGRESS back to CREATED, so they run again; returns how
+  // many. Call at start, before any job is claimed.
+  virtual Result<int64_t> requeue_interrupted_jobs() = 0;
 };
 
 }  // namespace tachyon::platform

@@ -54,3 +54,18 @@ TEST(ApiKey, HintIsTheLastFourCharacters) {
 
 }  // namespace
 }  // namespace tachyon::platform
+
+namespace tachyon::platform {
+namespace {
+
+TEST(ApiKey, JobIdsAreVersion4Uuids) {
+  auto id = generate_job_id();
+  ASSERT_TRUE(id.ok());
+  ASSERT_EQ(id->size(), 36u);
+  EXPECT_EQ((*id)[14], '4');
+  EXPECT_NE(std::string("89ab").find((*id)[19]), std::string::npos);
+  EXPECT_NE(*id, *generate_job_id());
+}
+
+}  // namespace
+}  // namespace tachyon::platform

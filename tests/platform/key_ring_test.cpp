@@ -62,10 +62,13 @@ TEST_F(KeyRingTest, RejectsUnknownRevokedAndExpiredKeys) {
 
   const IssuedKey r = create({.name = "r"});
   ASSERT_TRUE(ring.authenticate(r.secret).ok());
+  ASSERT_TRUE(ring.find(r.key.id).ok());
+  EXPECT_EQ(ring.find("key_missing").error().kind, ErrorKind::Unauthenticated);
   ASSERT_TRUE(store->revoke_key(r.key.id, clock.now).ok());
   auto revoked = ring.authenticate(r.secret);
   ASSERT_FALSE(revoked.ok());
   EXPECT_NE(revoked.error().message.find("revoked"), std::string::npos);
+  EXPECT_FALSE(ring.find(r.key.id).ok());  // work queued for a revoked key does not run
 }
 
 TEST_F(KeyRingTest, RotationKeepsTheOldSecretForTheGracePeriod) {

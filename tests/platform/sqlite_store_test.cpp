@@ -166,3 +166,70 @@ TEST(SqliteStore, UsageTotalsCountCompletedRequestsAndGroup) {
 
 }  // namespace
 }  // namespace tachyon::platform
+
+namespace tachyon::platform {
+namespace {
+
+AsyncJob job_named(std::string id, std::string key, int64_t created_ms) {
+  AsyncJob job;
+  job.id = std::move(id);
+  job.key_id = std::move(key);
+  job.model = "m";
+  job.created_ms = created_ms;
+  job.request_json = R"({"messages":[]})";
+  return job;
+}
+
+TEST(SqliteStore, AsyncJobsRunOldestFirstAndSurviveARestart) {
+  TempDir tmp;
+  {
+    auto store = open_sqlite_store(tmp.path());
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->insert_job(job_named("j2", "key_a", 2000)).ok());
+    ASSERT_TRUE((*store)->insert_job(job_named("j1", "key_a", 1000)).ok());
+    ASSERT_TRUE((*store)->insert_job(job_named("j3", "key_b", 3000)).ok());
+    auto first = (*store)->claim_next_job(5000);
+    ASSERT_TRUE(first.ok() && first->has_value());
+    EXPECT_EQ((*first)->id, "j1");
+    EXPECT_EQ((*first)->status, JobStatus::InProgress);
+    EXPECT_EQ((*first)->request_json, R"({"messages":[]})");
+    ASSERT_TRUE((*store)->complete_job("j1", 6000, R"({"id":"x"})").ok());
+    EXPECT_FALSE((*store)->complete_job("j1", 6000, "{}").ok());  // already ended
+    auto second = (*store)->claim_next_job(7000);
+    ASSERT_TRUE(second.ok() && second->has_value());
+    EXPECT_EQ((*second)->id, "j2");
+    // The server stops here with j2 in progress.
+  }
+  auto store = open_sqlite_store(tmp.path());
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(*(*store)->requeue_interrupted_jobs(), 1);
+  auto again = (*store)->claim_next_job(8000);
+  ASSERT_TRUE(again.ok() && again->has_value());
+  EXPECT_EQ((*again)->id, "j2");
+  ASSERT_TRUE((*store)->fail_job("j2", 9000, "boom").ok());
+
+  auto j1 = (*store)->get_job("j1", "key_a");
+  ASSERT_TRUE(j1.ok());
+  EXPECT_EQ(j1->status, JobStatus::Completed);
+  EXPECT_EQ(j1->completed_ms, 6000);
+  EXPECT_EQ(j1->response_json, R"({"id":"x"})");
+  auto j2 = (*store)->get_job("j2", "key_a");
+  ASSERT_TRUE(j2.ok());
+  EXPECT_EQ(j2->status, JobStatus::Failed);
+  EXPECT_EQ(j2->error_message, "boom");
+  EXPECT_EQ((*store)->get_job("j1", "key_b").error().kind, ErrorKind::NotFound);  // another key's job
+
+  auto listed = (*store)->list_jobs("key_a", 0, 10);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ(listed->at(0).id, "j2");  // newest first
+  EXPECT_EQ((*store)->list_jobs("key_a", 1, 10)->size(), 1u);
+  auto next = (*store)->claim_next_job(10'000);
+  ASSERT_TRUE(next.ok() && next->has_value());
+  EXPECT_EQ((*next)->id, "j3");
+  EXPECT_FALSE((*store)->claim_next_job(10'000)->has_value());
+  EXPECT_STREQ(job_status_name(JobStatus::InProgress), "IN_PROGRESS");
+}
+
+}  // namespace
+}  // namespace tachyon::platform
