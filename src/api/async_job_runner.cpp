@@ -49,6 +49,7 @@ std::string error_message_of(const HttpResponse& response) {
 
 }  // namespace
 
+ServerContext::ServerContext() = default;
 ServerContext::~ServerContext() = default;
 
 AsyncJobRunner::AsyncJobRunner(ServerContext& ctx) : ctx_(ctx), timer_(io_) {

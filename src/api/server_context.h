@@ -45,6 +45,9 @@ struct ServerContext {
   // Declared last so that it is destroyed first, before the engines its job may use. Null
   // without a store.
   std::unique_ptr<AsyncJobRunner> async_jobs;
+
+  // Out of line, where AsyncJobRunner is complete.
+  ServerContext();
   ~ServerContext();
 };
 

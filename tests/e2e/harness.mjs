@@ -12,9 +12,11 @@ export const tachyonBin = process.env.TACHYON_BIN ?? path.join(repo, 'build/src/
 export const testModel = process.env.TACHYON_E2E_MODEL ?? path.join(repo, 'tests/data/models/golden-llama-256-Q4_0.gguf');
 export const modelName = 'golden-q4';
 
-// A fresh data directory (key store and usage) for one test file.
+// A fresh data directory (key store and usage), removed when the test process exits.
 export function tempDataDir() {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-e2e-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-e2e-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 // Runs `tachyon ARGS...` to completion and returns its stdout (throws on a non-zero exit).

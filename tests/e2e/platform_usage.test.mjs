@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startServer, createKey, tempDataDir, tachyon, modelName, sleep } from './harness.mjs';
+import { startServer, createKey, tempDataDir, tachyon, modelName } from './harness.mjs';
 
 const N_REQUESTS = 500;
 const N_CLIENTS = 50;
