@@ -103,7 +103,9 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
     const platform::Admission admission = ctx.platform.limiter->admit(key->id, key->limits, n_prompt + params.n * n_out);
     job.caller->rate = admission.snapshot;
     if (!admission.admitted) {
-      const Status recorded = co_await commit_usage(ctx, usage_row(429, {}, {}));
+      // Named, not a temporary inside co_await: GCC 12 mishandles some of those.
+      platform::UsageRecord refused = usage_row(429, {}, {});
+      const Status recorded = co_await commit_usage(ctx, std::move(refused));
       if (!recorded) fmt::print(stderr, "usage not recorded: {}\n", recorded.error().message);
       const Error e{fmt::format("Rate limit reached for key {}: retry in {:.1f} s", key->id,
                                 double(admission.retry_after_ms) / 1000),
@@ -135,7 +137,8 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
       cancel_all();
       queue->close();
       if (key && ctx.platform.limiter) ctx.platform.limiter->settle(key->id, key->limits, reserved_tokens, 0);
-      const Status recorded = co_await commit_usage(ctx, usage_row(http_status(id.error()), {}, {}));
+      platform::UsageRecord rejected = usage_row(http_status(id.error()), {}, {});
+      const Status recorded = co_await commit_usage(ctx, std::move(rejected));
       if (!recorded) fmt::print(stderr, "usage not recorded: {}\n", recorded.error().message);
       co_await send_error(writer, id.error());
       co_return;
