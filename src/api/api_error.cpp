@@ -22,6 +22,16 @@ ApiError to_api_error(const Error& error) {
       api.status = 400;
       api.type = "invalid_request_error";
       break;
+    case ErrorKind::Unauthenticated:
+      api.status = 401;
+      api.type = "invalid_request_error";
+      api.code = "invalid_api_key";
+      break;
+    case ErrorKind::PermissionDenied:
+      api.status = 403;
+      api.type = "permission_error";
+      api.code = error.param == "model" ? "model_not_allowed" : "permission_denied";
+      break;
     case ErrorKind::NotFound:
       api.status = 404;
       api.type = "not_found_error";

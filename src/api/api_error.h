@@ -19,9 +19,10 @@ struct ApiError {
   std::optional<std::string> param;  // the request field at fault
 };
 
-// Maps an ErrorKind to its status, type and code: InvalidArgument 400, NotFound 404
-// (code "model_not_found" when the param is "model"), ResourceExhausted 429, Unavailable 503,
-// Internal 500.
+// Maps an ErrorKind to its status, type and code: InvalidArgument 400, Unauthenticated 401
+// (code "invalid_api_key"), PermissionDenied 403 (code "model_not_allowed" when the param is
+// "model", else "permission_denied"), NotFound 404 (code "model_not_found" when the param is
+// "model"), ResourceExhausted 429, Unavailable 503, Internal 500.
 ApiError to_api_error(const Error& error);
 
 // The HTTP status for an Error (to_api_error(error).status).

@@ -10,8 +10,11 @@
 namespace tachyon::endpoints {
 namespace {
 
-// The model a request names, or a 404 listing what is served.
-Result<ServedModel*> resolve_model(ServerContext& ctx, const std::string& name) {
+// The model a request names, or a 404 listing what is served, or a 403 when the caller's key
+// may not use it.
+Result<ServedModel*> resolve_model(ServerContext& ctx, const Caller& caller, const std::string& name) {
+  if (caller.key && !caller.key->allows_model(name))
+    return Error{fmt::format("This API key may not use the model '{}'", name), ErrorKind::PermissionDenied, "model"};
   if (ServedModel* m = ctx.models.find(name)) return m;
   Error e = model_not_found(name);
   e.message += fmt::format(" (available: {})", fmt::join(ctx.models.names(), ", "));
@@ -20,10 +23,10 @@ Result<ServedModel*> resolve_model(ServerContext& ctx, const std::string& name) 
 
 }  // namespace
 
-asio::awaitable<void> chat_completions(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
+asio::awaitable<void> chat_completions(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
   auto parsed = parse_chat_completion_request(req.body);
   if (!parsed) co_return co_await send_error(writer, parsed.error());
-  auto model = resolve_model(ctx, parsed->params.model);
+  auto model = resolve_model(ctx, caller, parsed->params.model);
   if (!model) co_return co_await send_error(writer, model.error());
   std::vector<ChatMessage> messages;
   for (const auto& m : parsed->messages) messages.push_back({m.role, m.content});
@@ -35,13 +38,17 @@ asio::awaitable<void> chat_completions(ServerContext& ctx, const HttpRequest& re
   job.prompt = bundle.tokenizer->encode(*prompt, true, true);
   job.params = std::move(parsed->params);
   job.prompt_param = "messages";
+  job.caller = &caller;
+  job.endpoint = req.path;
+  job.request_id = req.request_id;
+  job.request_body = req.body;
   co_await run_generation(ctx, **model, std::move(job), writer);
 }
 
-asio::awaitable<void> completions(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
+asio::awaitable<void> completions(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
   auto parsed = parse_completion_request(req.body);
   if (!parsed) co_return co_await send_error(writer, parsed.error());
-  auto model = resolve_model(ctx, parsed->params.model);
+  auto model = resolve_model(ctx, caller, parsed->params.model);
   if (!model) co_return co_await send_error(writer, model.error());
   const Tokenizer& tokenizer = *(*model)->bundle->tokenizer;
   GenerationJob job;
@@ -59,6 +66,10 @@ asio::awaitable<void> completions(ServerContext& ctx, const HttpRequest& req, Re
   if (job.prompt.empty()) co_return co_await send_error(writer, invalid_param("prompt", "the prompt is empty"));
   job.params = std::move(parsed->params);
   job.prompt_param = "prompt";
+  job.caller = &caller;
+  job.endpoint = req.path;
+  job.request_id = req.request_id;
+  job.request_body = req.body;
   co_await run_generation(ctx, **model, std::move(job), writer);
 }
 

@@ -2,9 +2,14 @@
 
 #include <chrono>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "api/api_error.h"
+#include "api/metering.h"
 #include "api/responses.h"
 #include "http/async_queue.h"
+#include "platform/time_text.h"
 
 namespace tachyon {
 namespace {
@@ -50,11 +55,36 @@ asio::awaitable<void> send_error(ResponseWriter& writer, const Error& error) {
 
 asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, GenerationJob job, ResponseWriter& writer) {
   const Clock::time_point arrival = Clock::now();
+  const int64_t arrival_ms = platform::system_now_ms();
   Engine& engine = *model.engine;
   const Tokenizer& tokenizer = *model.bundle->tokenizer;
   const GenerationParams& params = job.params;
   const int64_t n_prompt = int64_t(job.prompt.size());
   const int64_t n_ctx = engine.n_ctx();
+  const platform::AuthenticatedKey* key = job.caller && job.caller->key ? &*job.caller->key : nullptr;
+  double queue_seconds = 0;
+  std::optional<Clock::time_point> first_token_at;
+  // Prompt and completion text are kept for the retention period, unless the server or the key
+  // keeps none.
+  const bool keep_log = ctx.platform.keep_request_logs && !(key && key->no_retention);
+  // The request's usage row; tokens and cost only for what the client was sent in full.
+  auto usage_row = [&](int status, const UsageCounts& usage, const platform::CostMicros& cost) {
+    platform::UsageRecord row;
+    row.request_id = job.request_id;
+    row.key_id = key ? key->id : "";
+    row.model = model.name;
+    row.endpoint = job.endpoint;
+    row.created_ms = arrival_ms;
+    row.status = status;
+    row.prompt_tokens = usage.prompt_tokens;
+    row.completion_tokens = usage.completion_tokens;
+    row.cached_tokens = usage.cached_tokens;
+    row.queue_ms = int64_t(queue_seconds * 1000);
+    row.ttft_ms = first_token_at ? std::chrono::duration_cast<std::chrono::milliseconds>(*first_token_at - arrival).count() : 0;
+    row.total_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - arrival).count();
+    row.cost = cost;
+    return row;
+  };
   if (ctx.draining) {
     co_await send_error(writer, make_error(ErrorKind::Unavailable, "the server is shutting down"));
     co_return;
@@ -64,6 +94,28 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
     HttpResponse response = HttpResponse::json(e.status, error_body(e));
     co_await writer.send(std::move(response));
     co_return;
+  }
+  // Rate limits, before the request can take a place in the engine's queue: prompt plus the
+  // most it may generate is reserved now and settled to the real count at the end.
+  int64_t reserved_tokens = 0;
+  if (key && ctx.platform.limiter) {
+    const int64_t n_out = params.max_tokens.value_or(int32_t(n_ctx - n_prompt));
+    const platform::Admission admission = ctx.platform.limiter->admit(key->id, key->limits, n_prompt + params.n * n_out);
+    job.caller->rate = admission.snapshot;
+    if (!admission.admitted) {
+      // Named, not a temporary inside co_await: GCC 12 mishandles some of those.
+      platform::UsageRecord refused = usage_row(429, {}, {});
+      const Status recorded = co_await commit_usage(ctx, std::move(refused));
+      if (!recorded) fmt::print(stderr, "usage not recorded: {}\n", recorded.error().message);
+      const Error e{fmt::format("Rate limit reached for key {}: retry in {:.1f} s", key->id,
+                                double(admission.retry_after_ms) / 1000),
+                    ErrorKind::ResourceExhausted};
+      HttpResponse response = HttpResponse::json(http_status(e), error_body(e));
+      set_retry_after(response.headers, admission.retry_after_ms);
+      co_await writer.send(std::move(response));
+      co_return;
+    }
+    reserved_tokens = admission.reserved_tokens;
   }
 
   auto queue = std::make_shared<AsyncQueue<ChoiceEvent>>(co_await asio::this_coro::executor);
@@ -84,6 +136,10 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
     if (!id) {
       cancel_all();
       queue->close();
+      if (key && ctx.platform.limiter) ctx.platform.limiter->settle(key->id, key->limits, reserved_tokens, 0);
+      platform::UsageRecord rejected = usage_row(http_status(id.error()), {}, {});
+      const Status recorded = co_await commit_usage(ctx, std::move(rejected));
+      if (!recorded) fmt::print(stderr, "usage not recorded: {}\n", recorded.error().message);
       co_await send_error(writer, id.error());
       co_return;
     }
@@ -129,6 +185,8 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
     if (!e.tokens.empty()) {
       if (!ttft_recorded) {
         ttft_recorded = true;
+        first_token_at = now;
+        queue_seconds = e.queue_seconds;
         ctx.metrics.observe_ttft(model.name, std::chrono::duration<double>(now - arrival).count());
         ctx.metrics.observe_queue_time(model.name, e.queue_seconds);
       } else if (c.last_token != Clock::time_point{}) {
@@ -149,6 +207,7 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
       cached_tokens = e.cached_tokens;
       ++n_finished;
     }
+    if (params.stream && keep_log) c.text += e.text;
     if (params.stream) {
       const bool first = chat && !c.first_chunk_sent;
       if (first || !e.text.empty() || !lp.empty() || e.finished) {
@@ -178,6 +237,33 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
   for (const auto& c : choices) usage.completion_tokens += c.completion_tokens;
   ctx.metrics.add_tokens(model.name, n_prompt, usage.completion_tokens);
   ctx.metrics.observe_e2e(model.name, std::chrono::duration<double>(Clock::now() - arrival).count());
+  if (key && ctx.platform.limiter) {
+    ctx.platform.limiter->settle(key->id, key->limits, reserved_tokens, n_prompt + usage.completion_tokens);
+    if (!params.stream) job.caller->rate = ctx.platform.limiter->peek(key->id, key->limits);
+  }
+
+  // The usage row is committed before the response's last bytes: a client that saw the
+  // request finish is always billed, even if the process dies right after.
+  const bool completed = !failure && n_finished == params.n && !writer.client_gone();
+  int status = 200;
+  if (failure) status = http_status(*failure);
+  else if (!completed) status = 499;  // the client went away
+  platform::CostMicros cost;
+  if (completed) cost = platform::compute_cost(ctx.platform.prices.price(model.name), usage.prompt_tokens, usage.completion_tokens);
+  if (ctx.platform.store) usage.cost = usage_cost(cost);
+  platform::UsageRecord row = usage_row(status, usage, cost);
+  if (keep_log) {
+    nlohmann::json texts = nlohmann::json::array();
+    for (const auto& c : choices) texts.push_back(job.echo_text + c.text);
+    row.log = platform::RequestLog{row.request_id, row.key_id, row.model, row.endpoint, row.created_ms, row.status,
+                                   job.request_body,
+                                   texts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+  }
+  const Status recorded = co_await commit_usage(ctx, std::move(row));
+  if (!recorded) {
+    fmt::print(stderr, "usage not recorded for {}: {}\n", job.request_id, recorded.error().message);
+    if (completed) failure = make_error(ErrorKind::Internal, "the request's usage could not be recorded");
+  }
 
   if (params.stream) {
     if (writer.client_gone()) co_return;

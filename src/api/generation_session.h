@@ -1,10 +1,12 @@
 #pragma once
-// Runs one generation request end to end on an engine: submits its n choices, forwards engine
-// events to the client (as SSE chunks, or as one JSON body at the end), records metrics, and
-// cancels the engine work the moment the client goes away.
+// Runs one generation request end to end on an engine: admits it under its key's rate limits
+// (before it can queue), submits its n choices, forwards engine events to the client (as SSE
+// chunks, or as one JSON body at the end), records metrics, commits its usage row before the
+// response's last bytes, and cancels the engine work the moment the client goes away.
 #include <string>
 #include <vector>
 
+#include "api/access_control.h"
 #include "api/generation_params.h"
 #include "api/server_context.h"
 #include "http/response_writer.h"
@@ -19,6 +21,10 @@ struct GenerationJob {
   GenerationParams params;
   std::string prompt_param;  // the request field holding the prompt, for errors: "messages" / "prompt"
   std::string echo_text;     // text completions with echo: the prompt text, sent before the output
+  Caller* caller = nullptr;  // who asked; without a key (open mode) there are no limits
+  std::string endpoint;      // the request path, for the usage row
+  std::string request_id;    // the response's X-Request-ID, for the usage row
+  std::string request_body;  // as sent, for the request log (unless the key keeps no text)
 };
 
 asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, GenerationJob job, ResponseWriter& writer);

@@ -1,4 +1,6 @@
 // GET /v1/models, /v1/models/{id}, /health, /ready, /metrics; POST /tokenize, /detokenize.
+#include <fmt/format.h>
+
 #include "api/api_error.h"
 #include "api/endpoints.h"
 #include "api/generation_session.h"
@@ -12,45 +14,48 @@ ModelCard card(const ServedModel& m) { return ModelCard{m.name, m.created, "tach
 
 // Tokenize endpoints take an optional "model" query parameter; without one they use the first
 // served model.
-Result<ServedModel*> model_for(ServerContext& ctx, const HttpRequest& req) {
+Result<ServedModel*> model_for(ServerContext& ctx, const Caller& caller, const HttpRequest& req) {
   const auto name = req.query_param("model");
   ServedModel* m = name ? ctx.models.find(*name)
                         : (ctx.models.all().empty() ? nullptr : ctx.models.all().front().get());
   if (!m) return model_not_found(name.value_or(""));
+  if (caller.key && !caller.key->allows_model(m->name))
+    return Error{fmt::format("This API key may not use the model '{}'", m->name), ErrorKind::PermissionDenied, "model"};
   return m;
 }
 
 }  // namespace
 
-asio::awaitable<void> list_models(ServerContext& ctx, const HttpRequest&, ResponseWriter& writer) {
+asio::awaitable<void> list_models(ServerContext& ctx, Caller& caller, const HttpRequest&, ResponseWriter& writer) {
   std::vector<ModelCard> cards;
-  for (const auto& m : ctx.models.all()) cards.push_back(card(*m));
+  for (const auto& m : ctx.models.all())
+    if (!caller.key || caller.key->allows_model(m->name)) cards.push_back(card(*m));
   HttpResponse response = HttpResponse::json(200, model_list_json(cards));
   co_await writer.send(std::move(response));
 }
 
-asio::awaitable<void> get_model(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
+asio::awaitable<void> get_model(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
   const std::string id(req.path_param("id"));
   const ServedModel* m = ctx.models.find(id);
-  if (!m) co_return co_await send_error(writer, model_not_found(id));
+  if (!m || (caller.key && !caller.key->allows_model(id))) co_return co_await send_error(writer, model_not_found(id));
   HttpResponse response = HttpResponse::json(200, model_json(card(*m)));
   co_await writer.send(std::move(response));
 }
 
-asio::awaitable<void> tokenize(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
+asio::awaitable<void> tokenize(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
   auto parsed = parse_tokenize_request(req.body);
   if (!parsed) co_return co_await send_error(writer, parsed.error());
-  auto m = model_for(ctx, req);
+  auto m = model_for(ctx, caller, req);
   if (!m) co_return co_await send_error(writer, m.error());
   const auto ids = (*m)->bundle->tokenizer->encode(parsed->content, parsed->add_special, parsed->add_special);
   HttpResponse response = HttpResponse::json(200, tokenize_response_json(ids));
   co_await writer.send(std::move(response));
 }
 
-asio::awaitable<void> detokenize(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
+asio::awaitable<void> detokenize(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
   auto parsed = parse_detokenize_request(req.body);
   if (!parsed) co_return co_await send_error(writer, parsed.error());
-  auto m = model_for(ctx, req);
+  auto m = model_for(ctx, caller, req);
   if (!m) co_return co_await send_error(writer, m.error());
   const Tokenizer& tok = *(*m)->bundle->tokenizer;
   for (int32_t id : parsed->tokens)
@@ -75,7 +80,8 @@ asio::awaitable<void> ready(ServerContext& ctx, const HttpRequest&, ResponseWrit
   co_await send_error(writer, error);
 }
 
-asio::awaitable<void> metrics(ServerContext& ctx, const HttpRequest&, ResponseWriter& writer) {
+asio::awaitable<void> metrics(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
+  if (Status allowed = authorize_metrics(ctx, req); !allowed) co_return co_await send_error(writer, allowed.error());
   HttpResponse response = HttpResponse::text(200, ctx.metrics.scrape(ctx.models.stats()));
   response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
   co_await writer.send(std::move(response));

@@ -33,12 +33,21 @@ json token_bytes(const std::string& token) {
 }
 
 json usage_json(const UsageCounts& usage) {
-  return {
+  json out = {
       {"prompt_tokens", usage.prompt_tokens},
       {"completion_tokens", usage.completion_tokens},
       {"total_tokens", usage.prompt_tokens + usage.completion_tokens},
       {"prompt_tokens_details", {{"cached_tokens", usage.cached_tokens}}},
   };
+  if (usage.cost) {
+    out["cost"] = {
+        {"input_tokens_cost", usage.cost->input_tokens_cost},
+        {"output_tokens_cost", usage.cost->output_tokens_cost},
+        {"request_cost", usage.cost->request_cost},
+        {"total_cost", usage.cost->total_cost},
+    };
+  }
+  return out;
 }
 
 // The fields every response object starts with.

@@ -33,10 +33,20 @@ struct ResponseMeta {
   std::string system_fingerprint{};  // empty: JSON null
 };
 
+// What a request cost in USD, as Perplexity returns it in usage.cost; each part is already
+// rounded to the micro-dollar and total_cost is their sum.
+struct UsageCost {
+  double input_tokens_cost = 0;
+  double output_tokens_cost = 0;
+  double request_cost = 0;
+  double total_cost = 0;
+};
+
 struct UsageCounts {
   int32_t prompt_tokens = 0;
   int32_t completion_tokens = 0;
   int32_t cached_tokens = 0;  // prompt tokens served from the prefix cache
+  std::optional<UsageCost> cost{};  // nullopt: no "cost" field
 };
 
 // A finished choice of a non-streamed response.

@@ -9,16 +9,29 @@ Router make_router(ServerContext& ctx) {
   auto bind = [&ctx](auto fn) -> Handler {
     return [&ctx, fn](const HttpRequest& req, ResponseWriter& writer) { return fn(ctx, req, writer); };
   };
-  router.post("/v1/chat/completions", bind(endpoints::chat_completions));
-  router.post("/chat/completions", bind(endpoints::chat_completions));  // Perplexity's path
-  router.post("/v1/completions", bind(endpoints::completions));
-  router.get("/v1/models", bind(endpoints::list_models));
-  router.get("/v1/models/{id}", bind(endpoints::get_model));
-  router.post("/tokenize", bind(endpoints::tokenize));
-  router.post("/detokenize", bind(endpoints::detokenize));
+  // Endpoints behind an API key (open when the server runs without keys).
+  auto keyed = [&ctx](KeyedHandler fn) -> Handler {
+    return [&ctx, fn](const HttpRequest& req, ResponseWriter& writer) { return with_api_key(ctx, req, writer, fn); };
+  };
+  router.post("/v1/chat/completions", keyed(endpoints::chat_completions));
+  router.post("/chat/completions", keyed(endpoints::chat_completions));  // Perplexity's path
+  router.post("/v1/completions", keyed(endpoints::completions));
+  router.get("/v1/models", keyed(endpoints::list_models));
+  router.get("/v1/models/{id}", keyed(endpoints::get_model));
+  router.post("/async/chat/completions", keyed(endpoints::async_create));
+  router.get("/async/chat/completions", keyed(endpoints::async_list));
+  router.get("/async/chat/completions/{id}", keyed(endpoints::async_get));
+  router.post("/tokenize", keyed(endpoints::tokenize));
+  router.post("/detokenize", keyed(endpoints::detokenize));
   router.get("/health", bind(endpoints::health));
   router.get("/ready", bind(endpoints::ready));
   router.get("/metrics", bind(endpoints::metrics));
+  router.get("/admin/keys", bind(endpoints::admin_list_keys));
+  router.post("/admin/keys", bind(endpoints::admin_create_key));
+  router.add("DELETE", "/admin/keys/{id}", bind(endpoints::admin_revoke_key));
+  router.post("/admin/keys/{id}/rotate", bind(endpoints::admin_rotate_key));
+  router.get("/admin/usage", bind(endpoints::admin_usage));
+  router.get("/admin/requests/{request_id}", bind(endpoints::admin_request_log));
   return router;
 }
 

@@ -1,19 +1,54 @@
 #pragma once
-// What every endpoint handler shares: the served models, the metrics and the server's state.
+// What every endpoint handler shares: the served models, the metrics, the platform services
+// (keys, limits, usage) and the server's state.
 #include <atomic>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "api/model_registry.h"
 #include "api/server_metrics.h"
+#include "platform/key_ring.h"
+#include "platform/pricing.h"
+#include "platform/rate_limiter.h"
+#include "platform/retention.h"
+#include "platform/store.h"
+#include "platform/usage_recorder.h"
 
 namespace tachyon {
 
+class AsyncJobRunner;
+
+// Keys, limits, usage and prices. Every pointer may be null (a server built without a store,
+// as in tests): requests are then served open and unmetered.
+struct PlatformServices {
+  std::unique_ptr<platform::Store> store;
+  std::unique_ptr<platform::KeyRing> keys;
+  std::unique_ptr<platform::RateLimiter> limiter;
+  std::unique_ptr<platform::UsageRecorder> usage;  // destroyed first: commits what is queued
+  std::unique_ptr<platform::RetentionJob> retention;  // purges request logs past the period
+  platform::PriceTable prices;
+  bool keep_request_logs = false;  // false with --no-retention: no request text is ever stored
+  bool auth_required = false;                        // --auth required: never serve open
+  std::optional<platform::SecretHash> admin_key;     // nullopt: the admin API answers 403
+  std::optional<platform::SecretHash> metrics_key;   // nullopt: /metrics for loopback clients only
+};
+
 struct ServerContext {
+  // Declared first so that it is destroyed last, after everything that records usage.
+  PlatformServices platform;
   ModelRegistry models;
   ServerMetrics metrics;
   std::string system_fingerprint;  // identifies the build and settings that produced an answer
   std::atomic<bool> ready{false};  // models loaded and engines running (GET /ready)
   std::atomic<bool> draining{false};  // shutting down: new generations get 503
+  // Declared last so that it is destroyed first, before the engines its job may use. Null
+  // without a store.
+  std::unique_ptr<AsyncJobRunner> async_jobs;
+
+  // Out of line, where AsyncJobRunner is complete.
+  ServerContext();
+  ~ServerContext();
 };
 
 }  // namespace tachyon

@@ -64,6 +64,7 @@ void add_bench_command(CLI::App& app) {
   add_engine_subcommand(*bench);
 #ifdef TACHYON_SERVER
   add_bench_serve_subcommand(*bench);
+  add_bench_usage_subcommand(*bench);
 #endif
 }
 

@@ -1,13 +1,19 @@
 // `tachyon serve`: loads the models, starts one engine per model and the HTTP server, and runs
 // until SIGINT/SIGTERM, then drains gracefully.
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "api/async_job_runner.h"
 #include "api/routes.h"
 #include "app/commands.h"
 #include "http/http_server.h"
+#include "platform/sqlite_store.h"
+#include "platform/time_text.h"
 
 namespace tachyon::app {
 namespace {
@@ -24,7 +30,76 @@ struct ServeOptions {
   double request_timeout = 600, shutdown_grace = 30, idle_timeout = 60;
   size_t max_body_mib = 8;
   bool no_prefix_cache = false, quiet = false;
+  // The API platform: keys, limits, usage and prices.
+  std::string data_dir = platform::kDefaultDataDir;
+  std::string auth = "auto";
+  std::string admin_key_file, metrics_key_file;
+  int64_t default_rpm = 0, default_tpm = 0;
+  std::vector<std::string> prices;
+  int64_t retention_days = 30;
+  bool no_retention = false;
 };
+
+// A secret from a file (first line, surrounding whitespace removed) or else from an environment
+// variable; nullopt when neither is set.
+std::optional<platform::SecretHash> secret_from(const std::string& file, const char* env, const char* flag) {
+  std::string secret;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) fail(fmt::format("{} {}: cannot read the file", flag, file));
+    std::getline(in, secret);
+  } else if (const char* value = std::getenv(env); value && *value) {
+    secret = value;
+  } else {
+    return std::nullopt;
+  }
+  const size_t begin = secret.find_first_not_of(" \t\r\n");
+  const size_t end = secret.find_last_not_of(" \t\r\n");
+  secret = begin == std::string::npos ? "" : secret.substr(begin, end - begin + 1);
+  if (secret.size() < 16) fail(fmt::format("the key from {} (or {}) must have at least 16 characters", flag, env));
+  return platform::hash_secret(secret);
+}
+
+// Opens the store and sets up keys, limits, usage and prices; says loudly when the server will
+// run without authentication.
+void start_platform(const ServeOptions& o, PlatformServices& p) {
+  if (o.auth != "auto" && o.auth != "required") fail("--auth must be auto or required");
+  auto store = platform::open_sqlite_store(o.data_dir);
+  if (!store) fail(fmt::format("--data-dir {}: {}", o.data_dir, store.error().message));
+  p.store = std::move(*store);
+  p.keys = std::make_unique<platform::KeyRing>(*p.store, platform::system_now_ms,
+                                               platform::RateLimits{o.default_rpm, o.default_tpm});
+  p.limiter = std::make_unique<platform::RateLimiter>([] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  });
+  p.usage = std::make_unique<platform::UsageRecorder>(*p.store);
+  if (o.retention_days <= 0) fail("--retention-days must be positive (use --no-retention to keep no logs)");
+  p.keep_request_logs = !o.no_retention;
+  // Purges run even with --no-retention, so logs kept by an earlier run still expire.
+  constexpr int64_t kDayMs = 86'400'000;
+  p.retention = std::make_unique<platform::RetentionJob>(*p.store, platform::system_now_ms, o.retention_days * kDayMs,
+                                                         3'600'000);
+  for (const auto& spec : o.prices) {
+    auto price = platform::parse_price_spec(spec);
+    if (!price) fail(price.error().message);
+    p.prices.set(price->first, price->second);
+  }
+  p.auth_required = o.auth == "required";
+  p.admin_key = secret_from(o.admin_key_file, "TACHYON_ADMIN_KEY", "--admin-key-file");
+  p.metrics_key = secret_from(o.metrics_key_file, "TACHYON_METRICS_KEY", "--metrics-key-file");
+  auto has_keys = p.keys->has_keys();
+  if (!has_keys) fail(has_keys.error().message);
+  if (!*has_keys && p.auth_required)
+    fail(fmt::format("--auth required, but {} holds no API keys: create one with `tachyon keys create --name NAME --data-dir {}`",
+                     o.data_dir, o.data_dir));
+  if (!*has_keys)
+    fmt::print(stderr,
+               "WARNING: OPEN MODE: {} holds no API keys, so every request is served WITHOUT authentication. "
+               "Create a key (`tachyon keys create --name NAME`) to require one, or start with --auth required.\n",
+               o.data_dir);
+  else
+    fmt::print(stderr, "API keys required (key store {})\n", o.data_dir);
+}
 
 // "NAME=PATH" or "PATH" (named after the file).
 std::pair<std::string, std::string> model_spec(const std::string& spec) {
@@ -53,6 +128,7 @@ void serve(const ServeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   ServerContext ctx;
+  start_platform(o, ctx.platform);
   ctx.system_fingerprint = fmt::format("tachyon-{}", TACHYON_VERSION);
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::system_clock::now().time_since_epoch()).count();
@@ -92,6 +168,7 @@ void serve(const ServeOptions& o) {
                  e.request_id);
   });
   if (Status s = server.start(); !s) fail(s.error().message);
+  ctx.async_jobs = std::make_unique<AsyncJobRunner>(ctx);
   ctx.ready = true;
   fmt::print(stderr, "tachyon serving {} on http://{}:{}\n", fmt::join(ctx.models.names(), ", "), o.host, server.port());
 
@@ -99,11 +176,15 @@ void serve(const ServeOptions& o) {
   sigwait(&signals, &sig);
   fmt::print(stderr, "received {}, draining (grace {} s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM", o.shutdown_grace);
   ctx.draining = true;
+  ctx.async_jobs->stop();
   const auto grace = std::chrono::milliseconds(int64_t(o.shutdown_grace * 1000));
   // Engines finish or cancel their requests first, so handlers see their last events; then the
   // server closes what is left.
   ctx.models.shutdown(std::chrono::steady_clock::now() + grace);
   server.stop(std::chrono::milliseconds(2000));
+  // Commit-acknowledgement callbacks wake handler queues on the server's executor: run them all
+  // while the server object still exists.
+  ctx.platform.usage->flush();
 }
 
 }  // namespace
@@ -132,6 +213,20 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-body-mib", o->max_body_mib, "Largest request body, MiB (larger: 413)")->capture_default_str();
   cmd->add_option("--shutdown-grace", o->shutdown_grace, "Seconds in-flight requests get to finish on SIGTERM/SIGINT")->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "Do not log each request");
+  cmd->add_option("--data-dir", o->data_dir, "Folder of tachyon's database: keys and usage (created 0700)")->capture_default_str();
+  cmd->add_option("--auth", o->auth, "auto: require API keys once the store has any; required: refuse to start without keys")
+      ->capture_default_str();
+  cmd->add_option("--admin-key-file", o->admin_key_file, "File holding the admin key for /admin/ (or set TACHYON_ADMIN_KEY)");
+  cmd->add_option("--metrics-key-file", o->metrics_key_file,
+                  "File holding a key for /metrics from other hosts (or TACHYON_METRICS_KEY; default: loopback only)");
+  cmd->add_option("--default-rpm", o->default_rpm, "Requests per minute for keys without their own limit (0: unlimited)")
+      ->capture_default_str();
+  cmd->add_option("--default-tpm", o->default_tpm, "Tokens per minute for keys without their own limit (0: unlimited)")
+      ->capture_default_str();
+  cmd->add_option("--retention-days", o->retention_days, "Days request logs (prompts and completions) are kept")
+      ->capture_default_str();
+  cmd->add_flag("--no-retention", o->no_retention, "Keep no request logs at all, only usage numbers");
+  cmd->add_option("--price", o->prices, "MODEL=INPUT,OUTPUT[,REQUEST]: USD per million prompt and completion tokens and per request (repeatable)");
   cmd->callback([o] { serve(*o); });
 }
 

@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 #ifdef TACHYON_SERVER
   tachyon::app::add_serve_command(app);
+  tachyon::app::add_keys_command(app);
+  tachyon::app::add_usage_command(app);
 #endif
   tachyon::app::add_run_command(app);
   tachyon::app::add_tokenize_command(app);

@@ -12,6 +12,8 @@ namespace tachyon {
 // What kind of failure an Error is; the HTTP edge maps it to a status code.
 enum class ErrorKind {
   InvalidArgument,    // the caller's input is wrong (400)
+  Unauthenticated,    // no credentials, or unknown, revoked or expired ones (401)
+  PermissionDenied,   // valid credentials that do not allow this (403)
   NotFound,           // a named thing does not exist (404)
   ResourceExhausted,  // queue full, out of capacity: retry later (429)
   Unavailable,        // shutting down or not ready (503)

@@ -72,6 +72,19 @@ TEST(Responses, ChatCompletionShape) {
   EXPECT_EQ(u["completion_tokens"], 3);
   EXPECT_EQ(u["total_tokens"], 13);
   EXPECT_EQ(u["prompt_tokens_details"]["cached_tokens"], 4);
+  EXPECT_FALSE(u.contains("cost"));
+}
+
+TEST(Responses, UsageCarriesCostAsPerplexityReturnsIt) {
+  ChoiceResult choice{.index = 0, .text = "x", .finish_reason = "stop"};
+  UsageCounts usage{.prompt_tokens = 27, .completion_tokens = 587, .cached_tokens = 0,
+                    .cost = UsageCost{0.000081, 0.008805, 0.006, 0.014886}};
+  json body = json::parse(chat_completion_json(chat_meta(), std::span(&choice, 1), usage));
+  const json& cost = body["usage"]["cost"];
+  EXPECT_EQ(keys_of(cost), (Keys{"input_tokens_cost", "output_tokens_cost", "request_cost", "total_cost"}));
+  EXPECT_DOUBLE_EQ(cost["total_cost"].get<double>(), 0.014886);
+  json chunk = json::parse(chat_usage_chunk_json(chat_meta(), usage));
+  EXPECT_DOUBLE_EQ(chunk["usage"]["cost"]["request_cost"].get<double>(), 0.006);
 }
 
 TEST(Responses, ChatCompletionWithSeveralChoicesAndNoFingerprint) {

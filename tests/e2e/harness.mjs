@@ -1,5 +1,7 @@
 // Starts a real `tachyon serve` on 127.0.0.1 with an ephemeral port and stops it after the tests.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,9 +12,28 @@ export const tachyonBin = process.env.TACHYON_BIN ?? path.join(repo, 'build/src/
 export const testModel = process.env.TACHYON_E2E_MODEL ?? path.join(repo, 'tests/data/models/golden-llama-256-Q4_0.gguf');
 export const modelName = 'golden-q4';
 
-export async function startServer(extraArgs = []) {
-  const args = ['serve', '--port', '0', '--model', `${modelName}=${testModel}`, '--quiet', ...extraArgs];
-  const proc = spawn(tachyonBin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+// A fresh data directory (key store and usage), removed when the test process exits.
+export function tempDataDir() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-e2e-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+// Runs `tachyon ARGS...` to completion and returns its stdout (throws on a non-zero exit).
+export function tachyon(args, options = {}) {
+  return execFileSync(tachyonBin, args, { encoding: 'utf8', ...options });
+}
+
+// Creates an API key with the CLI; returns its JSON ({id, name, secret, ...}).
+export function createKey(dataDir, name, extra = []) {
+  return JSON.parse(tachyon(['keys', 'create', '--name', name, '--data-dir', dataDir, '--json', ...extra]));
+}
+
+// Starts a server; without --data-dir in extraArgs it gets a fresh, empty one (open mode).
+export async function startServer(extraArgs = [], env = {}) {
+  const dataArgs = extraArgs.includes('--data-dir') ? [] : ['--data-dir', tempDataDir()];
+  const args = ['serve', '--port', '0', '--model', `${modelName}=${testModel}`, '--quiet', ...dataArgs, ...extraArgs];
+  const proc = spawn(tachyonBin, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${stderr}`)), 60000);
@@ -30,9 +51,14 @@ export async function startServer(extraArgs = []) {
   return {
     port,
     baseURL: `http://127.0.0.1:${port}`,
+    pid: proc.pid,
     stderr: () => stderr,
     async stop() {
       proc.kill('SIGTERM');
+      return exited;
+    },
+    async kill9() {
+      proc.kill('SIGKILL');
       return exited;
     },
   };

@@ -1,0 +1,44 @@
+#pragma once
+// Who is calling: the bearer key of a request, checked against the key ring; the admin key for
+// /admin/; and the rate-limit headers every authenticated response carries. Expected failures
+// are Errors (Unauthenticated 401, PermissionDenied 403) for the endpoints to send.
+#include <optional>
+
+#include "api/server_context.h"
+#include "http/router.h"
+#include "platform/key_ring.h"
+#include "platform/rate_limiter.h"
+
+namespace tachyon {
+
+// The caller of one request. Owned by the request's handler coroutine.
+struct Caller {
+  std::optional<platform::AuthenticatedKey> key;  // nullopt: the server runs open
+  std::optional<platform::RateSnapshot> rate;     // set at admission; otherwise headers peek
+};
+
+// The key a request presents in "Authorization: Bearer KEY", or no key when the server runs
+// open (no keys in the store and auth not required). Unauthenticated when the header is
+// missing, malformed or names no usable key. May read the store (see KeyRing).
+Result<Caller> authenticate(ServerContext& ctx, const HttpRequest& req);
+
+// Ok when the request presents the admin key. Unauthenticated without a bearer or with an
+// unknown one, PermissionDenied for a user key or when no admin key is configured.
+Status authorize_admin(ServerContext& ctx, const HttpRequest& req);
+
+// /metrics: anyone on loopback, or the metrics key when one is configured.
+Status authorize_metrics(ServerContext& ctx, const HttpRequest& req);
+
+// A keyed endpoint: runs after authentication with the request's caller.
+using KeyedHandler = asio::awaitable<void> (*)(ServerContext&, Caller&, const HttpRequest&, ResponseWriter&);
+
+// Authenticates the request, then runs `handler` with a writer that adds the x-ratelimit-*
+// headers (OpenAI's long forms and X-RateLimit-Limit/Remaining/Reset) to whatever it sends,
+// streams included. Sends the 401 itself.
+asio::awaitable<void> with_api_key(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer,
+                                   KeyedHandler handler);
+
+// The rate-limit headers for a snapshot; a dimension without a limit has none.
+HttpHeaders rate_limit_headers(const platform::RateSnapshot& snapshot);
+
+}  // namespace tachyon

@@ -1,0 +1,130 @@
+// Perplexity's async chat completions: POST /async/chat/completions stores a job and answers at
+// once; GET /async/chat/completions lists the key's jobs; GET /async/chat/completions/{id}
+// returns one with its response. AsyncJobRunner runs the jobs.
+#include <charconv>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "api/api_error.h"
+#include "api/async_job_runner.h"
+#include "api/chat_request.h"
+#include "api/endpoints.h"
+#include "api/generation_session.h"
+#include "platform/time_text.h"
+
+namespace tachyon::endpoints {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+ordered_json optional_seconds(const std::optional<int64_t>& ms) {
+  return ms ? ordered_json(*ms / 1000) : ordered_json(nullptr);
+}
+
+// The job as Perplexity returns it; with `full`, also its response and error message.
+ordered_json job_json(const platform::AsyncJob& job, bool full) {
+  ordered_json j = ordered_json::object();
+  j["id"] = job.id;
+  j["model"] = job.model;
+  j["created_at"] = job.created_ms / 1000;
+  j["started_at"] = optional_seconds(job.started_ms);
+  j["completed_at"] = optional_seconds(job.completed_ms);
+  j["failed_at"] = optional_seconds(job.failed_ms);
+  j["status"] = platform::job_status_name(job.status);
+  if (full) {
+    ordered_json response = nullptr;
+    if (job.status == platform::JobStatus::Completed) {
+      response = ordered_json::parse(job.response_json, nullptr, false);
+      if (response.is_discarded()) response = nullptr;
+    }
+    j["response"] = std::move(response);
+    j["error_message"] = job.error_message.empty() ? ordered_json(nullptr) : ordered_json(job.error_message);
+  }
+  return j;
+}
+
+asio::awaitable<void> send_json(ResponseWriter& writer, const ordered_json& body) {
+  HttpResponse response = HttpResponse::json(200, body.dump(-1, ' ', false, ordered_json::error_handler_t::replace));
+  co_await writer.send(std::move(response));
+}
+
+// The jobs' owner: the caller's key, or "" when the server runs open.
+std::string owner_of(const Caller& caller) { return caller.key ? caller.key->id : std::string(); }
+
+// Checks the inner chat request of a submission; returns it as it will be run (never streamed).
+Result<nlohmann::json> job_request(ServerContext& ctx, const Caller& caller, const std::string& body) {
+  const nlohmann::json outer = nlohmann::json::parse(body, nullptr, false);
+  if (outer.is_discarded() || !outer.is_object()) return make_error("the request body must be a JSON object");
+  auto inner = outer.find("request");
+  if (inner == outer.end() || !inner->is_object())
+    return invalid_param("request", "'request' must be a chat completion request object");
+  nlohmann::json request = *inner;
+  request["stream"] = false;
+  auto parsed = parse_chat_completion_request(request.dump());
+  if (!parsed) {
+    Error e = parsed.error();
+    e.param = e.param.empty() ? "request" : "request." + e.param;
+    return e;
+  }
+  const std::string& model = parsed->params.model;
+  if (caller.key && !caller.key->allows_model(model))
+    return Error{fmt::format("This API key may not use the model '{}'", model), ErrorKind::PermissionDenied, "model"};
+  if (!ctx.models.find(model)) return model_not_found(model);
+  return request;
+}
+
+}  // namespace
+
+asio::awaitable<void> async_create(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
+  if (!ctx.platform.store || !ctx.async_jobs)
+    co_return co_await send_error(writer, make_error(ErrorKind::Unavailable, "this server runs no async jobs"));
+  if (caller.key && caller.key->no_retention)
+    co_return co_await send_error(
+        writer, Error{"Async jobs keep the request and its answer in the store; this key was created with "
+                      "--no-retention",
+                      ErrorKind::PermissionDenied});
+  auto request = job_request(ctx, caller, req.body);
+  if (!request) co_return co_await send_error(writer, request.error());
+  auto id = platform::generate_job_id();
+  if (!id) co_return co_await send_error(writer, id.error());
+  platform::AsyncJob job;
+  job.id = *id;
+  job.key_id = owner_of(caller);
+  job.model = (*request)["model"].get<std::string>();
+  job.created_ms = platform::system_now_ms();
+  job.request_json = request->dump();
+  if (Status s = ctx.platform.store->insert_job(job); !s) co_return co_await send_error(writer, s.error());
+  ctx.async_jobs->notify();
+  const ordered_json body = job_json(job, true);
+  co_await send_json(writer, body);
+}
+
+asio::awaitable<void> async_list(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
+  if (!ctx.platform.store) co_return co_await send_error(writer, make_error(ErrorKind::Unavailable, "this server runs no async jobs"));
+  int64_t offset = 0, limit = 20;
+  for (auto [name, target, max] : {std::tuple{"next_token", &offset, INT64_MAX}, std::tuple{"limit", &limit, int64_t{100}}}) {
+    auto text = req.query_param(name);
+    if (!text) continue;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), *target);
+    if (ec != std::errc{} || end != text->data() + text->size() || *target < 0 || *target > max)
+      co_return co_await send_error(writer, invalid_param(name, "'{}' is not valid here", *text));
+  }
+  auto jobs = ctx.platform.store->list_jobs(owner_of(caller), offset, limit + 1);
+  if (!jobs) co_return co_await send_error(writer, jobs.error());
+  ordered_json body = ordered_json::object();
+  body["requests"] = ordered_json::array();
+  for (size_t i = 0; i < jobs->size() && int64_t(i) < limit; ++i) body["requests"].push_back(job_json((*jobs)[i], false));
+  body["next_token"] = int64_t(jobs->size()) > limit ? ordered_json(std::to_string(offset + limit)) : ordered_json(nullptr);
+  co_await send_json(writer, body);
+}
+
+asio::awaitable<void> async_get(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
+  if (!ctx.platform.store) co_return co_await send_error(writer, make_error(ErrorKind::Unavailable, "this server runs no async jobs"));
+  auto job = ctx.platform.store->get_job(std::string(req.path_param("id")), owner_of(caller));
+  if (!job) co_return co_await send_error(writer, job.error());
+  const ordered_json body = job_json(*job, true);
+  co_await send_json(writer, body);
+}
+
+}  // namespace tachyon::endpoints

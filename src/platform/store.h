@@ -1,0 +1,162 @@
+#pragma once
+// The platform's records and the store that keeps them. Store is an interface so that a
+// PostgreSQL implementation can serve replicas later; SqliteStore (sqlite_store.h) is the one
+// implementation today. Usage rows are facts appended once; every total is derived from them.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "platform/api_key.h"
+#include "platform/pricing.h"
+#include "util/result.h"
+
+namespace tachyon::platform {
+
+// An API key as the store keeps it: everything but the secret, of which only hashes are kept
+// (in KeySecret rows; a rotated key has the old one until its grace period ends).
+struct KeyRecord {
+  std::string id{};  // "key_..."
+  std::string name{};  // the operator's label
+  std::string hint{};  // last four characters of the current secret
+  int64_t created_ms = 0;
+  std::optional<int64_t> expires_ms{};  // the key stops working at this instant
+  std::optional<int64_t> revoked_ms{};
+  std::optional<int64_t> requests_per_minute{};  // nullopt: the server's default
+  std::optional<int64_t> tokens_per_minute{};    // nullopt: the server's default
+  std::vector<std::string> models{};           // empty: every served model
+  bool no_retention = false;                   // never store this key's prompts or completions
+};
+
+struct KeySecret {
+  std::string key_id;
+  SecretHash hash{};
+  std::optional<int64_t> expires_ms;  // set on the old secret of a rotated key
+};
+
+// What a request asked and what it was answered, kept for debugging and audit for the
+// retention period, then purged. Never written for keys created with --no-retention.
+struct RequestLog {
+  std::string request_id{};
+  std::string key_id{};
+  std::string model{};
+  std::string endpoint{};
+  int64_t created_ms = 0;
+  int status = 200;
+  std::string request_json{};   // the request body as sent: parameters and prompt
+  std::string response_text{};  // a JSON array of the choices' generated texts, in order
+};
+
+enum class JobStatus { Created, InProgress, Completed, Failed };
+
+// "CREATED", "IN_PROGRESS", "COMPLETED", "FAILED", as Perplexity's async API spells them.
+const char* job_status_name(JobStatus status);
+
+// An asynchronous chat completion: stored at submission, run later, its answer kept.
+struct AsyncJob {
+  std::string id{};
+  std::string key_id{};
+  std::string model{};
+  int64_t created_ms = 0;
+  std::optional<int64_t> started_ms{};
+  std::optional<int64_t> completed_ms{};
+  std::optional<int64_t> failed_ms{};
+  JobStatus status = JobStatus::Created;
+  std::string request_json{};   // the chat completion request to run
+  std::string response_json{};  // the chat completion, once completed
+  std::string error_message{};  // why it failed
+};
+
+// One finished request, success or not.
+struct UsageRecord {
+  std::string request_id{};
+  std::string key_id{};  // "" for requests served in open mode
+  std::string model{};
+  std::string endpoint{};  // e.g. "/v1/chat/completions"
+  int64_t created_ms = 0;
+  int status = 200;  // the HTTP status the client was sent; 499 when the client went away
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;
+  int64_t search_queries = 0;
+  int64_t queue_ms = 0;
+  int64_t ttft_ms = 0;
+  int64_t total_ms = 0;
+  CostMicros cost{};  // zero unless the request completed
+  std::optional<RequestLog> log{};  // committed with the row; absent when nothing may be kept
+};
+
+enum class UsageGrouping { None, Day, Model, Key };
+
+struct UsageQuery {
+  std::optional<std::string> key_id{};
+  std::optional<std::string> request_id{};
+  std::optional<int64_t> since_ms{};  // inclusive
+  std::optional<int64_t> until_ms{};  // exclusive
+  UsageGrouping by = UsageGrouping::None;
+};
+
+// Sums over completed requests (status 200): what was delivered and billed.
+struct UsageTotals {
+  int64_t requests = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  CostMicros cost;
+};
+
+struct UsageRow {
+  std::string group;  // the day, model or key id
+  UsageTotals totals;
+};
+
+struct UsageReport {
+  UsageTotals totals;
+  std::vector<UsageRow> rows;  // one per group, in group order; empty without grouping
+};
+
+// Thread-safe: every method may be called from any thread; each is one transaction.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Adds a key with its first secret. Fails if the id exists.
+  virtual Status insert_key(const KeyRecord& key, const SecretHash& secret) = 0;
+  virtual Result<std::vector<KeyRecord>> list_keys() = 0;
+  virtual Result<KeyRecord> get_key(const std::string& id) = 0;
+  // Every secret of every key, for authentication.
+  virtual Result<std::vector<KeySecret>> list_secrets() = 0;
+  // Marks a key revoked at `now_ms`; NotFound when there is no such key.
+  virtual Status revoke_key(const std::string& id, int64_t now_ms) = 0;
+  // Gives a key a new secret: its other secrets expire at `old_expires_ms` (if not sooner).
+  virtual Status rotate_key(const std::string& id, const SecretHash& secret, const std::string& hint,
+                            int64_t old_expires_ms) = 0;
+
+  // Appends usage rows, and the request logs they carry, in one transaction: all of them are
+  // durable when this returns ok.
+  virtual Status insert_usage(std::span<const UsageRecord> rows) = 0;
+  virtual Result<UsageReport> query_usage(const UsageQuery& query) = 0;
+  // Rows of one request (tests and audits); usually one.
+  virtual Result<std::vector<UsageRecord>> usage_of_request(const std::string& request_id) = 0;
+
+  // The log of one request; NotFound when there is none (never kept, or purged).
+  virtual Result<RequestLog> get_request_log(const std::string& request_id) = 0;
+  // Deletes the logs of requests created before `before_ms`; returns how many.
+  virtual Result<int64_t> purge_request_logs(int64_t before_ms) = 0;
+
+  virtual Status insert_job(const AsyncJob& job) = 0;
+  // The job with this id if it belongs to `key_id`; NotFound otherwise.
+  virtual Result<AsyncJob> get_job(const std::string& id, const std::string& key_id) = 0;
+  // A key's jobs, newest first, without request or response bodies; `offset` skips as many.
+  virtual Result<std::vector<AsyncJob>> list_jobs(const std::string& key_id, int64_t offset, int64_t limit) = 0;
+  // Marks the oldest CREATED job IN_PROGRESS at `now_ms` and returns it; nullopt when none waits.
+  virtual Result<std::optional<AsyncJob>> claim_next_job(int64_t now_ms) = 0;
+  // Ends an IN_PROGRESS job: completed with its response, or failed with a message.
+  virtual Status complete_job(const std::string& id, int64_t now_ms, const std::string& response_json) = 0;
+  virtual Status fail_job(const std::string& id, int64_t now_ms, const std::string& error_message) = 0;
+  // Puts jobs a stopped server left IN_PROGRESS back to CREATED, so they run again; returns how
+  // many. Call at start, before any job is claimed.
+  virtual Result<int64_t> requeue_interrupted_jobs() = 0;
+};
+
+}  // namespace tachyon::platform

@@ -1,0 +1,68 @@
+#include "platform/usage_recorder.h"
+
+#include <vector>
+
+namespace tachyon::platform {
+
+UsageRecorder::UsageRecorder(Store& store, size_t max_batch)
+    : store_(store), max_batch_(max_batch == 0 ? 1 : max_batch), writer_([this] { run(); }) {}
+
+UsageRecorder::~UsageRecorder() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_writer_.notify_one();
+  writer_.join();
+}
+
+void UsageRecorder::record(UsageRecord row, Committed on_committed) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back({std::move(row), std::move(on_committed)});
+    ++n_queued_;
+  }
+  wake_writer_.notify_one();
+}
+
+void UsageRecorder::flush() {
+  std::unique_lock lock(mutex_);
+  const int64_t target = n_queued_;
+  batch_done_.wait(lock, [&] { return n_done_ >= target; });
+}
+
+UsageRecorderStats UsageRecorder::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void UsageRecorder::run() {
+  std::vector<Pending> batch;
+  std::vector<UsageRecord> rows;
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_writer_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping with nothing left
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    rows.clear();
+    for (const Pending& p : batch) rows.push_back(p.row);
+    const Status status = store_.insert_usage(rows);
+    for (Pending& p : batch)
+      if (p.on_committed) p.on_committed(status);
+    {
+      std::lock_guard lock(mutex_);
+      n_done_ += int64_t(batch.size());
+      stats_.transactions++;
+      (status ? stats_.rows_committed : stats_.failures) += int64_t(batch.size());
+    }
+    batch_done_.notify_all();
+    batch.clear();
+  }
+}
+
+}  // namespace tachyon::platform

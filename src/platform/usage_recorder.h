@@ -1,0 +1,64 @@
+#pragma once
+// The one writer of usage rows. Requests hand their finished UsageRecord to record() from any
+// thread; a single writer thread takes everything queued so far and commits it in one
+// transaction (group commit), then tells each request that its row is durable. The HTTP layer
+// waits for that before it writes a response's final byte, so a request the client saw finish
+// always has its row, even if the process is killed the next instant.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "platform/store.h"
+
+namespace tachyon::platform {
+
+struct UsageRecorderStats {
+  int64_t rows_committed = 0;
+  int64_t transactions = 0;
+  int64_t failures = 0;  // rows whose transaction failed
+};
+
+class UsageRecorder {
+ public:
+  // Called on the writer thread once the row is committed (ok) or could not be (error).
+  using Committed = std::function<void(Status)>;
+
+  // `max_batch`: most rows per transaction. Starts the writer thread.
+  explicit UsageRecorder(Store& store, size_t max_batch = 512);
+  // Commits what is queued, then stops the writer thread.
+  ~UsageRecorder();
+  UsageRecorder(const UsageRecorder&) = delete;
+  UsageRecorder& operator=(const UsageRecorder&) = delete;
+
+  // Queues one row; never blocks on the database. Callable from any thread.
+  void record(UsageRecord row, Committed on_committed = {});
+
+  // Blocks until every row queued before the call is committed (tests, shutdown).
+  void flush();
+
+  UsageRecorderStats stats() const;
+
+ private:
+  struct Pending {
+    UsageRecord row;
+    Committed on_committed;
+  };
+  void run();
+
+  Store& store_;
+  size_t max_batch_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_writer_;
+  std::condition_variable batch_done_;
+  std::deque<Pending> queue_;
+  int64_t n_queued_ = 0;  // rows ever queued
+  int64_t n_done_ = 0;    // rows ever committed or failed
+  bool stopping_ = false;
+  UsageRecorderStats stats_;
+  std::thread writer_;
+};
+
+}  // namespace tachyon::platform
