@@ -1,9 +1,6 @@
-// `tachyon bench engine ...` (forward-pass speed, no HTTP), `tachyon bench serve ...` (load
-// generator for any OpenAI-compatible server) and `tachyon bench usage` (the usage writer). Wiring only; the measurements live in src/bench.
-#include <unistd.h>
-
+// `tachyon bench engine ...` (forward-pass speed, no HTTP) and `tachyon bench serve ...` (load
+// generator for any OpenAI-compatible server). Wiring only; the measurements live in src/bench.
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -13,7 +10,6 @@
 #include "bench/engine_bench.h"
 #include "bench/serve_bench.h"
 #include "bench/serve_report.h"
-#include "bench/usage_bench.h"
 
 namespace tachyon::app {
 namespace {
@@ -108,22 +104,6 @@ void add_serve_subcommand(CLI::App& bench) {
   });
 }
 
-void add_usage_subcommand(CLI::App& bench) {
-  auto* cmd = bench.add_subcommand("usage", "What recording usage costs a request: commit wait and writer rows/s");
-  auto o = std::make_shared<bench::UsageBenchOptions>();
-  o->data_dir = (std::filesystem::temp_directory_path() / fmt::format("tachyon-usage-bench-{}", ::getpid())).string();
-  cmd->add_option("--data-dir", o->data_dir, "A fresh folder for the database (removed afterwards)");
-  cmd->add_option("--sequential", o->n_sequential, "Rows recorded one at a time")->capture_default_str();
-  cmd->add_option("--concurrent", o->n_concurrent, "Requests finishing together")->capture_default_str();
-  cmd->add_option("--rows-per-client", o->n_rows_per_client, "Rows per concurrent request loop")->capture_default_str();
-  cmd->add_option("--burst", o->n_burst, "Rows queued at once")->capture_default_str();
-  cmd->callback([o] {
-    auto result = bench::run_usage_bench(*o);
-    if (!result) fail(result.error().message);
-    fmt::print("{}", bench::usage_bench_markdown(*o, *result));
-  });
-}
-
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
@@ -131,7 +111,7 @@ void add_bench_command(CLI::App& app) {
   bench->require_subcommand(1);
   add_engine_subcommand(*bench);
   add_serve_subcommand(*bench);
-  add_usage_subcommand(*bench);
+  add_bench_usage_subcommand(*bench);
 }
 
 }  // namespace tachyon::app

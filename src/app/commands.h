@@ -17,6 +17,7 @@ void add_perplexity_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_bench_usage_subcommand(CLI::App& bench);  // under `bench`
 void add_keys_command(CLI::App& app);
 void add_usage_command(CLI::App& app);
 
