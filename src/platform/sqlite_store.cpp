@@ -400,7 +400,12 @@ class SqliteStore final : public Store {
     Statement q(db_, "DELETE FROM request_logs WHERE created_ms < ?");
     q.bind(1, before_ms);
     if (q.step() != SQLITE_DONE) return q.error();
-    return int64_t(sqlite3_changes(db_));
+    const int64_t n_purged = sqlite3_changes(db_);
+    // The WAL still holds the pages as they were before the delete; copy the zeroed pages back
+    // and empty it, so the text is gone from every file. A busy reader may defer this to a later
+    // purge.
+    if (n_purged > 0) (void)exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    return n_purged;
   }
 
   Status insert_job(const AsyncJob& job) override {

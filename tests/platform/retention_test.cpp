@@ -60,10 +60,14 @@ TEST(Retention, LogsOlderThanTheWindowAreGoneAfterAPurge) {
   // Usage numbers are facts kept for billing; only the text goes.
   EXPECT_EQ((*store)->usage_of_request("old")->size(), 1u);
 
+  // With the store still open: neither the database nor its WAL holds the purged text.
+  EXPECT_EQ(all_bytes(tmp.path()).find("marker-old-7d1f"), std::string::npos);
+  EXPECT_NE(all_bytes(tmp.path()).find("marker-recent-c93a"), std::string::npos);
+
   clock.now += 2 * kDay;
   EXPECT_EQ(*job.purge_now(), 1);
   EXPECT_EQ((*store)->get_request_log("recent").error().kind, ErrorKind::NotFound);
-  store->reset();  // close, so the WAL is checkpointed into the file
+  store->reset();
   const std::string bytes = all_bytes(tmp.path());
   EXPECT_EQ(bytes.find("marker-old-7d1f"), std::string::npos);
   EXPECT_EQ(bytes.find("marker-recent-c93a"), std::string::npos);
