@@ -43,6 +43,37 @@ Result<std::string> flatten_content_parts(const nlohmann::json& parts, const std
   return text;
 }
 
+// An assistant message's tool_calls: [{"id", "type": "function", "function": {"name",
+// "arguments"}}], arguments a string (OpenAI's SDKs send JSON text).
+Result<nlohmann::ordered_json> parse_tool_calls(const nlohmann::json& calls, const std::string& param) {
+  if (!calls.is_array()) return type_error(param, "an array", calls);
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const std::string p = fmt::format("{}[{}]", param, i);
+    const nlohmann::json& call = calls[i];
+    if (!call.is_object()) return type_error(p, "an object", call);
+    const nlohmann::json* fn = find_field(call, "function");
+    if (fn == nullptr || !fn->is_object()) return invalid_param(p, "Missing required parameter: '{}.function'", p);
+    const nlohmann::json* name = find_field(*fn, "name");
+    if (name == nullptr || !name->is_string()) return invalid_param(p, "Missing required parameter: '{}.function.name'", p);
+    std::string arguments = "{}";
+    if (const nlohmann::json* args = find_field(*fn, "arguments")) {
+      if (args->is_string()) arguments = args->get<std::string>();
+      else if (args->is_object()) arguments = args->dump();
+      else return type_error(p + ".function.arguments", "a string", *args);
+    }
+    std::string id;
+    if (const nlohmann::json* given = find_field(call, "id")) {
+      if (!given->is_string()) return type_error(p + ".id", "a string", *given);
+      id = given->get<std::string>();
+    }
+    out.push_back({{"id", id},
+                   {"type", "function"},
+                   {"function", {{"name", name->get<std::string>()}, {"arguments", arguments}}}});
+  }
+  return out;
+}
+
 Result<ChatRequestMessage> parse_message(const nlohmann::json& message, size_t index) {
   std::string prefix = fmt::format("messages[{}]", index);
   if (!message.is_object()) return type_error(prefix, "an object", message);
@@ -61,6 +92,19 @@ Result<ChatRequestMessage> parse_message(const nlohmann::json& message, size_t i
 
   ChatRequestMessage out;
   out.role = std::move(*normalized);
+  if (const nlohmann::json* calls = find_field(message, "tool_calls"); calls && out.role == "assistant") {
+    Result<nlohmann::ordered_json> parsed = parse_tool_calls(*calls, prefix + ".tool_calls");
+    if (!parsed) return parsed.error();
+    if (!parsed->empty()) out.tool_calls = std::move(parsed.value());
+  }
+  if (out.role == "tool") {
+    const std::string id_param = prefix + ".tool_call_id";
+    const nlohmann::json* id = find_field(message, "tool_call_id");
+    if (id == nullptr) return invalid_param(id_param, "Missing required parameter: '{}'", id_param);
+    if (!id->is_string()) return type_error(id_param, "a string", *id);
+    out.tool_call_id = id->get<std::string>();
+    if (Status s = read_string(message, "name", out.name); !s) return s.error();
+  }
   std::string content_param = prefix + ".content";
   const nlohmann::json* content = find_field(message, "content");
   if (content == nullptr) {
@@ -107,6 +151,15 @@ Result<ChatCompletionRequest> parse_chat_completion_request(std::string_view bod
   request.params = std::move(params.value());
   if (Status s = read_chat_logprobs(*json, request.params.sampling); !s) return s.error();
   if (Status s = validate(request.params.sampling); !s) return s.error();
+  if (Status s = read_output_format(body, request.params); !s) return s.error();
+  {
+    const nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(body, nullptr, false);
+    Result<ToolRequest> tools = parse_tool_request(ordered);
+    if (!tools) return tools.error();
+    request.tools = std::move(tools.value());
+  }
+  if (request.tools.forced() && request.params.output_format)
+    return invalid_param("response_format", "'response_format' cannot be combined with a required 'tool_choice'");
 
   const nlohmann::json* messages = find_field(*json, "messages");
   if (messages == nullptr) return invalid_param("messages", "Missing required parameter: 'messages'");
@@ -119,6 +172,14 @@ Result<ChatCompletionRequest> parse_chat_completion_request(std::string_view bod
     Result<ChatRequestMessage> message = parse_message((*messages)[i], i);
     if (!message) return message.error();
     request.messages.push_back(std::move(message.value()));
+  }
+  // A tool turn's function name, when the client left it out, from the call it answers.
+  for (ChatRequestMessage& m : request.messages) {
+    if (m.role != "tool" || !m.name.empty()) continue;
+    for (const ChatRequestMessage& earlier : request.messages)
+      if (earlier.tool_calls.is_array())
+        for (const auto& call : earlier.tool_calls)
+          if (call["id"] == m.tool_call_id) m.name = call["function"]["name"].get<std::string>();
   }
   return request;
 }

@@ -6,6 +6,8 @@
 #include "api/completion_request.h"
 #include "api/endpoints.h"
 #include "api/generation_session.h"
+#include "api/structured_output.h"
+#include "api/tool_prompt.h"
 
 namespace tachyon::endpoints {
 namespace {
@@ -28,12 +30,17 @@ asio::awaitable<void> chat_completions(ServerContext& ctx, Caller& caller, const
   if (!parsed) co_return co_await send_error(writer, parsed.error());
   auto model = resolve_model(ctx, caller, parsed->params.model);
   if (!model) co_return co_await send_error(writer, model.error());
-  std::vector<ChatMessage> messages;
-  for (const auto& m : parsed->messages) messages.push_back({m.role, m.content});
+  auto grammar = output_grammar(parsed->params.output_format, parsed->tools);
+  if (!grammar) co_return co_await send_error(writer, grammar.error());
   const ModelBundle& bundle = *(*model)->bundle;
-  auto prompt = bundle.render_chat(messages);
+  const bool template_tools = bundle.chat_template->supports_tools();
+  const std::vector<ChatMessage> messages = template_messages(parsed->messages, parsed->tools, template_tools);
+  auto prompt = bundle.render_chat(messages, template_tools && parsed->tools.active() ? parsed->tools.tools_json
+                                                                                      : nlohmann::ordered_json());
   if (!prompt) co_return co_await send_error(writer, invalid_param("messages", "{}", prompt.error().message));
   GenerationJob job;
+  job.grammar = std::move(grammar.value());
+  job.tools = std::move(parsed->tools);
   job.format = ResponseFormat::Chat;
   job.prompt = bundle.tokenizer->encode(*prompt, true, true);
   job.params = std::move(parsed->params);
@@ -64,6 +71,9 @@ asio::awaitable<void> completions(ServerContext& ctx, Caller& caller, const Http
     if (parsed->echo) job.echo_text = tokenizer.decode(job.prompt);
   }
   if (job.prompt.empty()) co_return co_await send_error(writer, invalid_param("prompt", "the prompt is empty"));
+  auto grammar = output_grammar(parsed->params.output_format, ToolRequest{});
+  if (!grammar) co_return co_await send_error(writer, grammar.error());
+  job.grammar = std::move(grammar.value());
   job.params = std::move(parsed->params);
   job.prompt_param = "prompt";
   job.caller = &caller;

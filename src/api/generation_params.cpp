@@ -144,30 +144,6 @@ Status read_stream(const nlohmann::json& body, GenerationParams& out) {
   return Status::success();
 }
 
-// Structured output needs grammar-constrained sampling, which the engine does not have yet;
-// refusing is better than returning free text to a client that will parse it as JSON.
-Status check_response_format(const nlohmann::json& body) {
-  const nlohmann::json* format = find_field(body, "response_format");
-  if (format == nullptr) return Status::success();
-  if (!format->is_object()) return type_error("response_format", "an object", *format);
-  const nlohmann::json* type = find_field(*format, "type");
-  if (type == nullptr || !type->is_string()) {
-    return invalid_param("response_format",
-                         "Invalid 'response_format': expected an object with a string 'type'");
-  }
-  const std::string& name = type->get_ref<const std::string&>();
-  if (name == "text") return Status::success();
-  if (name == "json_object" || name == "json_schema") {
-    return invalid_param("response_format",
-                         "response_format of type '{}' is not supported yet; only 'text' is",
-                         name);
-  }
-  return invalid_param("response_format",
-                       "Invalid 'response_format.type': expected 'text', 'json_object' or "
-                       "'json_schema', got '{}'",
-                       name);
-}
-
 }  // namespace
 
 Result<GenerationParams> parse_generation_params(const nlohmann::json& body) {
@@ -219,10 +195,19 @@ Result<GenerationParams> parse_generation_params(const nlohmann::json& body) {
   if (Status s = read_stop(body, params.stop); !s) return s.error();
   if (Status s = read_logit_bias(body, sampling.logit_bias); !s) return s.error();
   if (Status s = read_stream(body, params); !s) return s.error();
-  if (Status s = check_response_format(body); !s) return s.error();
   if (Status s = read_string(body, "user", params.user); !s) return s.error();
   if (Status s = read_bool(body, "ignore_eos", params.ignore_eos); !s) return s.error();
   return params;
+}
+
+Status read_output_format(std::string_view body, GenerationParams& params) {
+  const nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(body, nullptr, false);
+  auto it = ordered.find("response_format");
+  if (it == ordered.end() || it->is_null()) return Status::success();
+  Result<std::optional<OutputFormat>> format = parse_output_format(*it, "response_format", false);
+  if (!format) return format.error();
+  params.output_format = std::move(format.value());
+  return Status::success();
 }
 
 }  // namespace tachyon

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/output_format.h"
 #include "sampling/sampling_params.h"
 #include "util/result.h"
 
@@ -25,14 +26,20 @@ struct GenerationParams {
   bool include_usage = false;  // stream_options.include_usage: end the stream with a usage chunk
   bool ignore_eos = false;
   std::string user;
+  // response_format: output constrained to JSON, a JSON Schema or a regex; nullopt: free text.
+  // Read by read_output_format(), from the body as sent (a schema's key order matters).
+  std::optional<OutputFormat> output_format;
 };
 
 inline constexpr int32_t kMaxStopSequences = 4;
 inline constexpr int32_t kMaxChoices = 16;
 
 // Parses and checks the shared fields of a request body object. Unknown fields are ignored;
-// a wrong JSON type or an out-of-range value is a 400 naming the field; response_format other
-// than {"type":"text"} is a 400 (structured output is not supported yet). Pure.
+// a wrong JSON type or an out-of-range value is a 400 naming the field. Pure.
 Result<GenerationParams> parse_generation_params(const nlohmann::json& body);
+
+// Reads `response_format` (see parse_output_format) into params.output_format. `body` is the
+// request as sent, already known to be a JSON object.
+Status read_output_format(std::string_view body, GenerationParams& params);
 
 }  // namespace tachyon

@@ -8,6 +8,7 @@
 #include "api/api_error.h"
 #include "api/metering.h"
 #include "api/responses.h"
+#include "api/tool_calls.h"
 #include "http/async_queue.h"
 #include "platform/time_text.h"
 
@@ -21,7 +22,10 @@ struct ChoiceEvent {
   EngineEvent event;
 };
 
-std::string finish_reason_name(FinishReason r) { return r == FinishReason::Stop ? "stop" : "length"; }
+std::string finish_reason_name(FinishReason r, bool tool_calls = false) {
+  if (r != FinishReason::Stop) return "length";
+  return tool_calls ? "tool_calls" : "stop";
+}
 
 std::vector<TokenLogprobInfo> to_logprobs(const Tokenizer& tokenizer, const std::vector<SampledToken>& tokens) {
   std::vector<TokenLogprobInfo> out;
@@ -43,7 +47,52 @@ struct ChoiceState {
   int32_t completion_tokens = 0;
   int32_t text_offset = 0;
   Clock::time_point last_token{};
+  // Tools: everything generated, a forced call's stream, and (auto) whether the text so far
+  // has been settled as content rather than held back as a possible call.
+  std::string raw;
+  ForcedCallStream forced;
+  bool settled = false;
+  bool made_call = false;
 };
+
+// What a streamed event adds to a choice whose output may be tool calls: content to send, and
+// pieces of calls.
+struct ToolPiece {
+  std::string content;
+  std::vector<ToolCallDelta> calls;
+};
+
+ToolPiece tool_piece(ChoiceState& c, const std::string& text, bool finished, const ToolRequest& tools) {
+  ToolPiece out;
+  c.raw += text;
+  if (tools.forced()) {
+    std::vector<ForcedCallStream::Delta> deltas = c.forced.feed(text);
+    if (finished)
+      for (auto& d : c.forced.finish()) deltas.push_back(std::move(d));
+    for (auto& d : deltas) {
+      c.made_call = true;
+      out.calls.push_back({0, d.header ? d.id : "", d.header ? d.name : "", std::move(d.arguments)});
+    }
+    return out;
+  }
+  if (c.settled) {
+    out.content = text;
+    return out;
+  }
+  if (!may_start_tool_call(c.raw)) {
+    c.settled = true;
+    out.content = c.raw;
+    return out;
+  }
+  if (!finished) return out;  // still held back
+  ParsedToolOutput parsed = parse_tool_output(c.raw, tools, false);
+  out.content = std::move(parsed.content);
+  for (size_t i = 0; i < parsed.calls.size(); ++i) {
+    c.made_call = true;
+    out.calls.push_back({int32_t(i), parsed.calls[i].id, parsed.calls[i].name, parsed.calls[i].arguments});
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -132,6 +181,7 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
     req.max_tokens = params.max_tokens.value_or(int32_t(n_ctx - n_prompt));
     req.stop = params.stop;
     req.ignore_eos = params.ignore_eos;
+    req.grammar = job.grammar;
     auto id = engine.submit(std::move(req), [queue, i](EngineEvent&& e) { queue->push({i, std::move(e)}); });
     if (!id) {
       cancel_all();
@@ -152,6 +202,7 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
                               std::chrono::system_clock::now().time_since_epoch()).count(),
                           model.name, ctx.system_fingerprint};
   const bool want_logprobs = params.sampling.logprobs;
+  const bool with_tools = chat && job.tools.active();
   std::vector<ChoiceState> choices(params.n);
   int32_t n_finished = 0;
   int32_t cached_tokens = 0;
@@ -210,12 +261,16 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
     if (params.stream && keep_log) c.text += e.text;
     if (params.stream) {
       const bool first = chat && !c.first_chunk_sent;
-      if (first || !e.text.empty() || !lp.empty() || e.finished) {
-        ChoiceDelta d{item->index, first, e.text,
+      ToolPiece piece;
+      if (with_tools) piece = tool_piece(c, e.text, e.finished, job.tools);
+      else piece.content = e.text;
+      if (first || !piece.content.empty() || !piece.calls.empty() || !lp.empty() || e.finished) {
+        ChoiceDelta d{item->index, first, piece.content,
                       want_logprobs ? std::optional(lp) : std::nullopt,
-                      e.finished ? std::optional(finish_reason_name(c.finish)) : std::nullopt, c.text_offset};
+                      e.finished ? std::optional(finish_reason_name(c.finish, c.made_call)) : std::nullopt,
+                      c.text_offset, std::move(piece.calls), job.tools.forced()};
         c.first_chunk_sent = true;
-        c.text_offset += code_point_count(e.text);
+        c.text_offset += code_point_count(piece.content);
         std::string chunk = chunk_json(d);
         if (!co_await writer.send_event(std::move(chunk))) {
           cancel_all();
@@ -289,9 +344,13 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
   std::vector<ChoiceResult> results;
   for (int32_t i = 0; i < params.n; ++i) {
     ChoiceState& c = choices[i];
-    results.push_back({i, job.echo_text + c.text, finish_reason_name(c.finish),
+    ParsedToolOutput parsed;
+    if (with_tools) parsed = parse_tool_output(c.text, job.tools, job.tools.forced());
+    else parsed.content = job.echo_text + c.text;
+    const bool made_call = !parsed.calls.empty();
+    results.push_back({i, std::move(parsed.content), finish_reason_name(c.finish, made_call),
                        want_logprobs ? std::optional(std::move(c.logprobs)) : std::nullopt,
-                       job.echo_text.empty() ? 0 : code_point_count(job.echo_text)});
+                       job.echo_text.empty() ? 0 : code_point_count(job.echo_text), std::move(parsed.calls)});
   }
   std::string body;
   if (chat) body = chat_completion_json(meta, results, usage);

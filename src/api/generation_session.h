@@ -8,6 +8,7 @@
 
 #include "api/access_control.h"
 #include "api/generation_params.h"
+#include "api/tool_request.h"
 #include "api/server_context.h"
 #include "http/response_writer.h"
 
@@ -25,6 +26,8 @@ struct GenerationJob {
   std::string endpoint;      // the request path, for the usage row
   std::string request_id;    // the response's X-Request-ID, for the usage row
   std::string request_body;  // as sent, for the request log (unless the key keeps no text)
+  std::shared_ptr<const Grammar> grammar;  // constrained output (response_format, forced call)
+  ToolRequest tools;  // chat: active tools turn the output into tool calls (see tool_calls.h)
 };
 
 asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, GenerationJob job, ResponseWriter& writer);

@@ -152,9 +152,19 @@ std::string chat_completion_json(const ResponseMeta& meta, std::span<const Choic
   json body = envelope(meta, "chat.completion");
   json out_choices = json::array();
   for (const ChoiceResult& choice : choices) {
+    json message = {{"role", "assistant"}, {"content", choice.text}, {"refusal", nullptr}};
+    if (!choice.tool_calls.empty()) {
+      if (choice.text.empty()) message["content"] = nullptr;
+      json calls = json::array();
+      for (const ToolCallInfo& call : choice.tool_calls)
+        calls.push_back({{"id", call.id},
+                         {"type", "function"},
+                         {"function", {{"name", call.name}, {"arguments", call.arguments}}}});
+      message["tool_calls"] = std::move(calls);
+    }
     out_choices.push_back({
         {"index", choice.index},
-        {"message", {{"role", "assistant"}, {"content", choice.text}, {"refusal", nullptr}}},
+        {"message", std::move(message)},
         {"logprobs", chat_logprobs_json(choice.logprobs)},
         {"finish_reason", choice.finish_reason},
     });
@@ -170,9 +180,25 @@ std::string chat_completion_chunk_json(const ResponseMeta& meta, const ChoiceDel
   json delta_json = json::object();
   if (delta.first) {
     delta_json["role"] = "assistant";
-    delta_json["content"] = delta.text;
+    delta_json["content"] = delta.null_content && delta.text.empty() ? json(nullptr) : json(delta.text);
   } else if (!delta.text.empty()) {
     delta_json["content"] = delta.text;
+  }
+  if (!delta.tool_calls.empty()) {
+    json calls = json::array();
+    for (const ToolCallDelta& piece : delta.tool_calls) {
+      json call = {{"index", piece.index}};
+      json function = json::object();
+      if (!piece.id.empty()) {
+        call["id"] = piece.id;
+        call["type"] = "function";
+        function["name"] = piece.name;
+      }
+      function["arguments"] = piece.arguments;
+      call["function"] = std::move(function);
+      calls.push_back(std::move(call));
+    }
+    delta_json["tool_calls"] = std::move(calls);
   }
   body["choices"] = json::array({{
       {"index", delta.index},

@@ -49,14 +49,30 @@ struct UsageCounts {
   std::optional<UsageCost> cost{};  // nullopt: no "cost" field
 };
 
+// A function call the model made.
+struct ToolCallInfo {
+  std::string id{};         // "call_" + 24 alphanumerics
+  std::string name{};
+  std::string arguments{};  // JSON text
+};
+
+// A streamed piece of a call: the first piece of call `index` carries its id and name.
+struct ToolCallDelta {
+  int32_t index = 0;
+  std::string id{};    // empty after the first piece
+  std::string name{};  // empty after the first piece
+  std::string arguments{};
+};
+
 // A finished choice of a non-streamed response.
 struct ChoiceResult {
   int32_t index = 0;
   std::string text{};
-  std::string finish_reason{};  // "stop" or "length"
+  std::string finish_reason{};  // "stop", "length" or "tool_calls"
   std::optional<std::vector<TokenLogprobInfo>> logprobs{};  // nullopt: not requested (null)
   // Text completions: the text_offset of the first logprobs token, in code points.
   int32_t text_offset = 0;
+  std::vector<ToolCallInfo> tool_calls{};  // chat: the calls; content is null when text is empty
 };
 
 // The news about one choice that a stream chunk carries.
@@ -68,6 +84,8 @@ struct ChoiceDelta {
   std::optional<std::string> finish_reason{};               // set on the choice's last chunk
   // Text completions: the text_offset of the first logprobs token, in code points.
   int32_t text_offset = 0;
+  std::vector<ToolCallDelta> tool_calls{};  // chat: pieces of tool calls
+  bool null_content = false;                // chat, first chunk: "content": null (a tool call follows)
 };
 
 // An entry of GET /v1/models.
@@ -85,13 +103,14 @@ std::string new_response_id(std::string_view prefix);
 // streaming caller sums it over the text it has sent to get the next chunk's text_offset.
 int32_t code_point_count(std::string_view text);
 
-// {"object":"chat.completion", choices[{index, message{role, content, refusal}, logprobs,
-// finish_reason}], usage{...}}.
+// {"object":"chat.completion", choices[{index, message{role, content, refusal, tool_calls?},
+// logprobs, finish_reason}], usage{...}}.
 std::string chat_completion_json(const ResponseMeta& meta, std::span<const ChoiceResult> choices,
                                  const UsageCounts& usage);
 
 // {"object":"chat.completion.chunk", choices[{index, delta, logprobs, finish_reason}]}. The delta
 // holds role "assistant" and content (even "") on the first chunk, content when there is text,
+// tool_calls [{index, id?, type?, function{name?, arguments}}] when there are pieces of calls,
 // and is {} otherwise. With include_usage every chunk has "usage": null, as OpenAI sends it.
 std::string chat_completion_chunk_json(const ResponseMeta& meta, const ChoiceDelta& delta,
                                        bool include_usage);

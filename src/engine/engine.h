@@ -44,6 +44,9 @@ struct EngineConfig {
 struct EngineRequest {
   std::vector<int32_t> prompt;
   SamplingParams sampling;
+  // Constrained decoding: every token keeps the output inside this language, and the request
+  // finishes (Stop) as soon as the output is complete and nothing may follow. Null: free text.
+  std::shared_ptr<const Grammar> grammar;
   int32_t max_tokens = 256;
   std::vector<std::string> stop;
   bool ignore_eos = false;

@@ -34,8 +34,25 @@ Result<std::unique_ptr<ModelBundle>> load_model_bundle(const std::string& path, 
   return bundle;
 }
 
-Result<std::string> ModelBundle::render_chat(std::span<const ChatMessage> messages) const {
+std::shared_ptr<const TokenVocabulary> ModelBundle::token_vocabulary() const {
+  std::call_once(token_vocabulary_once_, [this] {
+    const int32_t n = tokenizer->n_vocab();
+    std::vector<std::string> bytes(size_t(n));
+    std::vector<int32_t> eog;
+    for (int32_t id = 0; id < n; ++id) {
+      if (tokenizer->is_eog(id)) eog.push_back(id);
+      // Control tokens have no bytes and can never be part of a constrained output.
+      if (!tokenizer->is_control(id)) bytes[size_t(id)] = tokenizer->token_to_piece(id);
+    }
+    token_vocabulary_ = std::make_shared<const TokenVocabulary>(std::move(bytes), std::move(eog));
+  });
+  return token_vocabulary_;
+}
+
+Result<std::string> ModelBundle::render_chat(std::span<const ChatMessage> messages,
+                                             const nlohmann::ordered_json& tools) const {
   ChatTemplateOptions opts;
+  opts.tools = tools;
   if (tokenizer->bos_id() >= 0) opts.bos_token = std::string(tokenizer->token_text(tokenizer->bos_id()));
   if (tokenizer->eos_id() >= 0) opts.eos_token = std::string(tokenizer->token_text(tokenizer->eos_id()));
   return chat_template->render(messages, opts);

@@ -2,10 +2,12 @@
 // Everything one served model needs, loaded from one GGUF file: the mapping, the weights and the
 // tokenizer. Immutable after load; shared by every request on that model.
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 
+#include "constrain/token_vocabulary.h"
 #include "frontend/chat_template.h"
 #include "backend/device.h"
 #include "gguf/gguf_file.h"
@@ -26,8 +28,18 @@ struct ModelBundle {
   // Where generation runs: the accelerator's forward pass if there is one, else the CPU's.
   const ForwardPass& forward() const { return device_forward ? *device_forward : *model; }
 
-  // The conversation as prompt text, with the model's BOS/EOS strings bound in the template.
-  Result<std::string> render_chat(std::span<const ChatMessage> messages) const;
+  // The conversation as prompt text, with the model's BOS/EOS strings bound in the template;
+  // tools (OpenAI's `tools` array, or null) are passed to a template that takes them.
+  Result<std::string> render_chat(std::span<const ChatMessage> messages,
+                                  const nlohmann::ordered_json& tools = nullptr) const;
+
+  // Every token's bytes and the end-of-generation ids, for constrained decoding; built on first
+  // use (thread-safe), then shared by every constrained request on this model.
+  std::shared_ptr<const TokenVocabulary> token_vocabulary() const;
+
+ private:
+  mutable std::once_flag token_vocabulary_once_;
+  mutable std::shared_ptr<const TokenVocabulary> token_vocabulary_;
 };
 
 // Opens, checks and maps a model file and, for an accelerator, uploads its weights; every problem

@@ -9,6 +9,8 @@ namespace {
 // A system message carrying this text is rendered once at parse time; if the text does not
 // come out, the template does not support the system role.
 constexpr std::string_view kSystemProbe = "<system probe 5b1e>";
+// Likewise a tool of this name: if it does not come out, the template ignores `tools`.
+constexpr std::string_view kToolProbe = "tool_probe_7c2d";
 
 jinja::Value raise_exception(const jinja::CallArgs& args) {
   const jinja::Value* message = args.get(0, "message");
@@ -34,7 +36,7 @@ std::vector<ChatMessage> fold_system_messages(std::span<const ChatMessage> messa
   std::string pending;
   auto flush = [&]() {
     if (pending.empty()) return;
-    folded.push_back({"user", pending});
+    folded.push_back({"user", pending, nullptr, {}, {}});
     pending.clear();
   };
   for (const ChatMessage& message : messages) {
@@ -44,7 +46,7 @@ std::vector<ChatMessage> fold_system_messages(std::span<const ChatMessage> messa
       continue;
     }
     if (message.role == "user" && !pending.empty()) {
-      folded.push_back({"user", message.content.empty() ? pending : pending + "\n" + message.content});
+      folded.push_back({"user", message.content.empty() ? pending : pending + "\n" + message.content, nullptr, {}, {}});
       pending.clear();
       continue;
     }
@@ -61,11 +63,18 @@ Result<ChatTemplate> ChatTemplate::parse(const std::string& source) {
   Result<jinja::Template> parsed = jinja::Template::parse(source);
   if (!parsed) return parsed.error();
   ChatTemplate chat(std::move(parsed).value());
-  const ChatMessage probe[] = {{"system", std::string(kSystemProbe)}, {"user", "Hey"}};
+  ChatMessage system_probe{"system", std::string(kSystemProbe)};
+  ChatMessage user_probe{"user", "Hey"};
+  const ChatMessage probe[] = {system_probe, user_probe};
   ChatTemplateOptions probe_options;
   probe_options.add_generation_prompt = false;
   Result<std::string> rendered = chat.render_raw(probe, probe_options);
   chat.supports_system_role_ = rendered.ok() && rendered->find(kSystemProbe) != std::string::npos;
+  probe_options.tools = nlohmann::ordered_json::array(
+      {{{"type", "function"},
+        {"function", {{"name", kToolProbe}, {"description", "probe"}, {"parameters", {{"type", "object"}}}}}}});
+  rendered = chat.render_raw(std::span(probe).subspan(1), probe_options);
+  chat.supports_tools_ = rendered.ok() && rendered->find(kToolProbe) != std::string::npos;
   return chat;
 }
 
@@ -76,11 +85,15 @@ Result<std::string> ChatTemplate::render_raw(std::span<const ChatMessage> messag
     jinja::Object object;
     object.set("role", jinja::Value(message.role));
     object.set("content", jinja::Value(message.content));
+    if (!message.tool_calls.is_null()) object.set("tool_calls", jinja::Value::from_json(message.tool_calls));
+    if (!message.tool_call_id.empty()) object.set("tool_call_id", jinja::Value(message.tool_call_id));
+    if (!message.name.empty()) object.set("name", jinja::Value(message.name));
     message_values.emplace_back(std::move(object));
   }
   jinja::Object globals;
   globals.set("messages", jinja::Value(std::move(message_values)));
   globals.set("add_generation_prompt", jinja::Value(opts.add_generation_prompt));
+  if (!opts.tools.is_null()) globals.set("tools", jinja::Value::from_json(opts.tools));
   globals.set("bos_token", jinja::Value(opts.bos_token));
   globals.set("eos_token", jinja::Value(opts.eos_token));
   globals.set("raise_exception", jinja::Value(jinja::Function(raise_exception)));

@@ -7,15 +7,22 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "frontend/jinja/template.h"
 #include "util/result.h"
 
 namespace tachyon {
 
-// One turn of a conversation ("system", "user", "assistant", ...).
+// One turn of a conversation ("system", "user", "assistant", "tool").
 struct ChatMessage {
   std::string role;
   std::string content;
+  // An assistant turn's calls: [{"id", "type": "function", "function": {"name", "arguments"}}],
+  // arguments as a JSON value (templates print them with tojson); null when there are none.
+  nlohmann::ordered_json tool_calls = nullptr;
+  std::string tool_call_id;  // a tool turn: the call it answers
+  std::string name;          // a tool turn: the function's name, when known
 };
 
 // Per-render inputs besides the messages: the model's special tokens and the clock.
@@ -23,6 +30,9 @@ struct ChatTemplateOptions {
   std::string bos_token;
   std::string eos_token;
   bool add_generation_prompt = true;
+  // The request's tools as OpenAI sends them ([{"type": "function", "function": {...}}]);
+  // null: no `tools` variable at all.
+  nlohmann::ordered_json tools = nullptr;
   std::function<std::time_t()> now;  // for strftime_now; default: current time, local date
 };
 
@@ -40,6 +50,9 @@ class ChatTemplate {
 
   // Whether the template renders a system message itself (decided once, at parse time).
   bool supports_system_role() const { return supports_system_role_; }
+  // Whether the template renders the `tools` it is given (decided once, at parse time); when it
+  // does not, callers describe tools in a message of their own.
+  bool supports_tools() const { return supports_tools_; }
 
  private:
   explicit ChatTemplate(jinja::Template tmpl) : template_(std::move(tmpl)) {}
@@ -47,6 +60,7 @@ class ChatTemplate {
 
   jinja::Template template_;
   bool supports_system_role_ = true;
+  bool supports_tools_ = false;
 };
 
 // Fallback when a model has no tokenizer.chat_template: built-in formats for known families

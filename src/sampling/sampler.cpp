@@ -38,8 +38,9 @@ int32_t argmax(std::span<const float> logits) {
 
 }  // namespace
 
-Sampler::Sampler(SamplingParams params, int32_t n_vocab)
+Sampler::Sampler(SamplingParams params, int32_t n_vocab, std::unique_ptr<GrammarMatcher> matcher)
     : params_(std::move(params)),
+      matcher_(std::move(matcher)),
       penalties_(params_.repetition_penalty, params_.frequency_penalty, params_.presence_penalty,
                  params_.penalty_last_n),
       rng_(params_.seed ? *params_.seed : random_seed()) {
@@ -49,6 +50,7 @@ Sampler::Sampler(SamplingParams params, int32_t n_vocab)
 void Sampler::reset_seed(uint64_t seed) { rng_.seed(seed); }
 
 SampledToken Sampler::sample(std::span<float> logits, std::span<const int32_t> history) {
+  if (matcher_) matcher_->mask_logits(logits);
   apply_logit_bias(logits, params_.logit_bias);
   penalties_.apply(logits, history);
 
@@ -64,6 +66,9 @@ SampledToken Sampler::sample(std::span<float> logits, std::span<const int32_t> h
   if (params_.logprobs) {
     out.logprob = static_cast<float>(static_cast<double>(logits[out.token]) - log_sum);
   }
+  // An end-of-generation token is not part of the language: the matcher refuses it and stays
+  // where it is, which is where the request ends.
+  if (matcher_) (void)matcher_->accept_token(out.token);
   return out;
 }
 

@@ -2,6 +2,9 @@
 // Turns one step's logits into the next token for one request.
 //
 // Order of processing, per step:
+//   0. grammar             constrained decoding only: tokens that would leave the requested
+//                          language (JSON Schema, JSON object, regex) become -inf, so logprobs,
+//                          greedy and sampling all see the constrained distribution
 //   1. logit_bias          added to the raw logits (<= -100 bans the token)
 //   2. penalties           repetition, frequency, presence over the last penalty_last_n tokens
 //   3. logprobs            log-softmax of the logits as they are now: the model's distribution
@@ -17,10 +20,12 @@
 // The draw depends only on the seed, the number of earlier non-greedy steps and the logits, so
 // results are reproducible whatever else runs in the process.
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <span>
 #include <vector>
 
+#include "constrain/grammar_matcher.h"
 #include "sampling/logits_processors.h"
 #include "sampling/logprobs.h"
 #include "sampling/sampling_params.h"
@@ -40,8 +45,9 @@ struct SampledToken {
 // thread-safe; one request's steps call it in order from one thread at a time.
 class Sampler {
  public:
-  // params should have passed validate(); n_vocab is the length of every logits row.
-  Sampler(SamplingParams params, int32_t n_vocab);
+  // params should have passed validate(); n_vocab is the length of every logits row. With a
+  // matcher, every step is constrained to its language and advances it by the chosen token.
+  Sampler(SamplingParams params, int32_t n_vocab, std::unique_ptr<GrammarMatcher> matcher = nullptr);
 
   // logits: this step's row (n_vocab), used as scratch and left holding the biased and
   // penalised logits. history: prompt + generated tokens so far, oldest first.
@@ -51,6 +57,10 @@ class Sampler {
   void reset_seed(uint64_t seed);
 
   const SamplingParams& params() const { return params_; }
+  bool constrained() const { return matcher_ != nullptr; }
+  // Constrained decoding: the output is a complete sentence of the language and no further
+  // byte may follow, so generation must end here.
+  bool must_stop() const { return matcher_ && matcher_->must_stop(); }
 
  private:
   // A surviving token during truncation; logit is after temperature, weight its unnormalised
@@ -71,6 +81,7 @@ class Sampler {
   double next_uniform();
 
   SamplingParams params_;
+  std::unique_ptr<GrammarMatcher> matcher_;  // null: unconstrained
   PenaltyProcessor penalties_;
   std::mt19937_64 rng_;
   std::vector<Candidate> candidates_;  // scratch, reused across steps

@@ -195,20 +195,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{R"("stream": true, "stream_options": true)", "stream_options"},
         BadCase{R"("stream": true, "stream_options": {"include_usage": "yes"})",
                 "stream_options.include_usage"},
-        BadCase{R"("response_format": {"type": "json_object"})", "response_format"},
-        BadCase{R"("response_format": {"type": "json_schema", "json_schema": {}})",
-                "response_format"},
-        BadCase{R"("response_format": {"type": "xml"})", "response_format"},
-        BadCase{R"("response_format": {})", "response_format"},
-        BadCase{R"("response_format": "text")", "response_format"},
         BadCase{R"("user": 12)", "user"},
         BadCase{R"("ignore_eos": "true")", "ignore_eos"}));
-
-TEST(GenerationParams, StructuredOutputIsRefusedNotIgnored) {
-  Result<GenerationParams> params = parse_with(R"("response_format": {"type": "json_object"})");
-  ASSERT_FALSE(params.ok());
-  EXPECT_NE(params.error().message.find("not supported"), std::string::npos);
-}
 
 TEST(GenerationParams, TypeErrorMessageNamesFieldAndTypes) {
   Result<GenerationParams> params = parse_with(R"("temperature": "hot")");

@@ -11,6 +11,8 @@ export const tachyonBin = process.env.TACHYON_BIN ?? path.join(repo, 'build/src/
 // A 10k-vocab random-weight llama model from the reference data, with a Zephyr chat template.
 export const testModel = process.env.TACHYON_E2E_MODEL ?? path.join(repo, 'tests/data/models/golden-llama-256-Q4_0.gguf');
 export const modelName = 'golden-q4';
+// The bundled model (a 7.7 M-parameter Llama trained on English prose, knowing nothing of JSON).
+export const bundledModel = { name: 'tachyon-mini', path: path.join(repo, 'models/tachyon-mini-q8_0.gguf') };
 
 // A fresh data directory (key store and usage), removed when the test process exits.
 export function tempDataDir() {
@@ -30,9 +32,10 @@ export function createKey(dataDir, name, extra = []) {
 }
 
 // Starts a server; without --data-dir in extraArgs it gets a fresh, empty one (open mode).
-export async function startServer(extraArgs = [], env = {}) {
+// `model` picks what it serves (default: the random-weight test model as `golden-q4`).
+export async function startServer(extraArgs = [], env = {}, model = { name: modelName, path: testModel }) {
   const dataArgs = extraArgs.includes('--data-dir') ? [] : ['--data-dir', tempDataDir()];
-  const args = ['serve', '--port', '0', '--model', `${modelName}=${testModel}`, '--quiet', ...dataArgs, ...extraArgs];
+  const args = ['serve', '--port', '0', '--model', `${model.name}=${model.path}`, '--quiet', ...dataArgs, ...extraArgs];
   const proc = spawn(tachyonBin, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   const port = await new Promise((resolve, reject) => {

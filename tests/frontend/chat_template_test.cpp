@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -149,6 +150,46 @@ TEST(BuiltinChatTemplate, RendersKnownFormats) {
     EXPECT_EQ(*second, c.multi_turn);
   }
   EXPECT_FALSE(builtin_chat_template("no-such-family").ok());
+}
+
+// Tools and tool calls reach templates that take them: the Llama 3.1/3.2, Qwen 2.5 and Mistral
+// templates print the tool's schema and earlier calls; Gemma 2, Phi-3.5 and Zephyr do not take
+// tools (the API then describes them itself).
+TEST(ChatTemplateReference, ToolsReachTemplatesThatTakeThem) {
+  std::filesystem::path dir = std::filesystem::path(TACHYON_TEST_DATA) / "chat_templates";
+  const nlohmann::ordered_json tools = nlohmann::ordered_json::parse(R"([{"type": "function", "function": {
+    "name": "get_weather", "description": "Current weather",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}])");
+  const nlohmann::ordered_json calls = nlohmann::ordered_json::parse(R"([{"id": "call0abc1", "type": "function",
+    "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}])");
+  const std::map<std::string, bool> expected = {
+      {"Qwen-Qwen2.5-7B-Instruct.json", true},           {"meta-llama-Llama-3.1-8B-Instruct.json", true},
+      {"meta-llama-Llama-3.2-3B-Instruct.json", true},   {"mistralai-Mistral-Nemo-Instruct-2407.json", true},
+      {"google-gemma-2-2b-it.json", false},              {"microsoft-Phi-3.5-mini-instruct.json", false},
+      {"tinyllama-zephyr.json", false}};
+  for (const auto& [file, takes_tools] : expected) {
+    SCOPED_TRACE(file);
+    std::ifstream in(dir / file);
+    nlohmann::json spec = nlohmann::json::parse(in);
+    Result<ChatTemplate> tmpl = ChatTemplate::parse(spec.at("template").get<std::string>());
+    ASSERT_TRUE(tmpl.ok()) << tmpl.error().message;
+    EXPECT_EQ(tmpl->supports_tools(), takes_tools);
+    if (!takes_tools) continue;
+    ChatTemplateOptions opts = pinned_options(spec.at("bos_token"), spec.at("eos_token"));
+    opts.tools = tools;
+    ChatMessage user{"user", "Weather in Paris?"};
+    ChatMessage call{"assistant", ""};
+    call.tool_calls = calls;
+    ChatMessage result{"tool", "18 C"};
+    result.tool_call_id = "call0abc1";
+    result.name = "get_weather";
+    const std::vector<ChatMessage> messages = {user, call, result};
+    Result<std::string> prompt = tmpl->render(messages, opts);
+    ASSERT_TRUE(prompt.ok()) << prompt.error().message;
+    EXPECT_NE(prompt->find("Current weather"), std::string::npos) << *prompt;
+    EXPECT_NE(prompt->find("\"city\": \"Paris\""), std::string::npos) << *prompt;
+    EXPECT_NE(prompt->find("18 C"), std::string::npos) << *prompt;
+  }
 }
 
 }  // namespace

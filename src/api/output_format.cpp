@@ -1,0 +1,71 @@
+#include "api/output_format.h"
+
+#include <fmt/format.h>
+
+namespace tachyon {
+namespace {
+
+const nlohmann::ordered_json* member(const nlohmann::ordered_json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+Result<OutputFormat> read_schema(const nlohmann::ordered_json& holder, const std::string& param) {
+  OutputFormat out;
+  out.kind = OutputFormat::Kind::JsonSchema;
+  const nlohmann::ordered_json* schema = member(holder, "schema");
+  if (schema == nullptr) return invalid_param(param, "Missing required parameter: '{}.schema'", param);
+  if (!schema->is_object() && !schema->is_boolean())
+    return invalid_param(param, "Invalid '{}.schema': expected a JSON Schema object", param);
+  out.schema = *schema;
+  if (const auto* name = member(holder, "name")) {
+    if (!name->is_string()) return invalid_param(param, "Invalid '{}.name': expected a string", param);
+    out.name = name->get<std::string>();
+  }
+  if (const auto* strict = member(holder, "strict")) {
+    if (!strict->is_boolean()) return invalid_param(param, "Invalid '{}.strict': expected a boolean", param);
+    out.strict = strict->get<bool>();
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::optional<OutputFormat>> parse_output_format(const nlohmann::ordered_json& format, const std::string& field,
+                                                        bool flat) {
+  if (!format.is_object()) return invalid_param(field, "Invalid type for '{}': expected an object", field);
+  const nlohmann::ordered_json* type = member(format, "type");
+  if (type == nullptr || !type->is_string())
+    return invalid_param(field, "Invalid '{}': expected an object with a string 'type'", field);
+  const std::string& name = type->get_ref<const std::string&>();
+  if (name == "text") return std::optional<OutputFormat>();
+  if (name == "json_object") return std::optional(OutputFormat{});
+  if (name == "json_schema") {
+    if (flat) {
+      Result<OutputFormat> out = read_schema(format, field);
+      if (!out) return out.error();
+      return std::optional(std::move(out.value()));
+    }
+    const nlohmann::ordered_json* holder = member(format, "json_schema");
+    if (holder == nullptr || !holder->is_object())
+      return invalid_param(field, "Missing required parameter: '{}.json_schema' (an object with a 'schema')", field);
+    Result<OutputFormat> out = read_schema(*holder, field + ".json_schema");
+    if (!out) return out.error();
+    return std::optional(std::move(out.value()));
+  }
+  if (name == "regex") {
+    const nlohmann::ordered_json* holder = member(format, "regex");
+    const nlohmann::ordered_json* pattern = holder && holder->is_object() ? member(*holder, "regex") : nullptr;
+    if (pattern == nullptr || !pattern->is_string())
+      return invalid_param(field, "Invalid '{}': type 'regex' needs {{\"regex\": {{\"regex\": \"...\"}}}}", field);
+    OutputFormat out;
+    out.kind = OutputFormat::Kind::Regex;
+    out.regex = pattern->get<std::string>();
+    return std::optional(std::move(out));
+  }
+  return invalid_param(field, "Invalid '{}.type': expected 'text', 'json_object', 'json_schema' or 'regex', got '{}'",
+                       field, name);
+}
+
+}  // namespace tachyon

@@ -1,0 +1,159 @@
+#include "api/responses_request.h"
+
+#include <fmt/format.h>
+
+namespace tachyon {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+const ojson* member(const ojson& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+// A message item's content: a string, or parts of type input_text / output_text.
+Result<std::string> item_text(const ojson& content, const std::string& param) {
+  if (content.is_string()) return content.get<std::string>();
+  if (!content.is_array()) return invalid_param(param, "Invalid type for '{}': expected a string or an array", param);
+  std::string text;
+  for (size_t i = 0; i < content.size(); ++i) {
+    const ojson& part = content[i];
+    const ojson* type = part.is_object() ? member(part, "type") : nullptr;
+    const std::string kind = type && type->is_string() ? type->get<std::string>() : "";
+    if (kind != "input_text" && kind != "output_text" && kind != "text")
+      return invalid_param(param, "Invalid '{}[{}]': content of type '{}' is not supported; only text is", param, i, kind);
+    const ojson* t = member(part, "text");
+    if (t == nullptr || !t->is_string()) return invalid_param(param, "Invalid '{}[{}]': a text part needs 'text'", param, i);
+    text += t->get<std::string>();
+  }
+  return text;
+}
+
+Result<ojson> input_messages(const ojson& input) {
+  ojson messages = ojson::array();
+  if (input.is_string()) {
+    messages.push_back({{"role", "user"}, {"content", input}});
+    return messages;
+  }
+  if (!input.is_array()) return invalid_param("input", "Invalid type for 'input': expected a string or an array of items");
+  for (size_t i = 0; i < input.size(); ++i) {
+    const std::string param = fmt::format("input[{}]", i);
+    const ojson& item = input[i];
+    if (!item.is_object()) return invalid_param(param, "Invalid type for '{}': expected an object", param);
+    const ojson* type = member(item, "type");
+    const std::string kind = type && type->is_string() ? type->get<std::string>() : "message";
+    if (kind == "message") {
+      const ojson* role = member(item, "role");
+      const ojson* content = member(item, "content");
+      if (role == nullptr || !role->is_string()) return invalid_param(param, "Missing required parameter: '{}.role'", param);
+      if (content == nullptr) return invalid_param(param, "Missing required parameter: '{}.content'", param);
+      Result<std::string> text = item_text(*content, param + ".content");
+      if (!text) return text.error();
+      messages.push_back({{"role", *role}, {"content", std::move(text.value())}});
+    } else if (kind == "function_call") {
+      const ojson* call_id = member(item, "call_id");
+      const ojson* name = member(item, "name");
+      const ojson* arguments = member(item, "arguments");
+      if (!call_id || !call_id->is_string() || !name || !name->is_string())
+        return invalid_param(param, "Invalid '{}': a function_call needs 'call_id' and 'name'", param);
+      ojson call = {{"id", *call_id},
+                    {"type", "function"},
+                    {"function", {{"name", *name}, {"arguments", arguments && arguments->is_string() ? *arguments : ojson("{}")}}}};
+      // Consecutive calls belong to one assistant turn.
+      if (!messages.empty() && messages.back()["role"] == "assistant" && messages.back().contains("tool_calls"))
+        messages.back()["tool_calls"].push_back(std::move(call));
+      else
+        messages.push_back({{"role", "assistant"}, {"content", nullptr}, {"tool_calls", ojson::array({std::move(call)})}});
+    } else if (kind == "function_call_output") {
+      const ojson* call_id = member(item, "call_id");
+      const ojson* output = member(item, "output");
+      if (!call_id || !call_id->is_string() || !output)
+        return invalid_param(param, "Invalid '{}': a function_call_output needs 'call_id' and 'output'", param);
+      Result<std::string> text = item_text(*output, param + ".output");
+      if (!text) return text.error();
+      messages.push_back({{"role", "tool"}, {"tool_call_id", *call_id}, {"content", std::move(text.value())}});
+    } else {
+      return invalid_param(param, "Invalid '{}.type': items of type '{}' are not supported", param, kind);
+    }
+  }
+  if (messages.empty()) return invalid_param("input", "Invalid 'input': expected at least one item");
+  return messages;
+}
+
+}  // namespace
+
+Result<ResponsesRequest> parse_responses_request(std::string_view body) {
+  const ojson request = ojson::parse(body, nullptr, false);
+  if (request.is_discarded()) return Error{"Invalid JSON in the request body", ErrorKind::InvalidArgument, {}};
+  if (!request.is_object()) return Error{"The request body must be a JSON object", ErrorKind::InvalidArgument, {}};
+  if (member(request, "previous_response_id"))
+    return invalid_param("previous_response_id",
+                         "'previous_response_id' is not supported: this server does not store responses; send the "
+                         "earlier items in 'input' instead");
+  ResponsesRequest out;
+  ojson& chat = out.chat_body;
+  if (const ojson* model = member(request, "model")) chat["model"] = *model;
+  const ojson* input = member(request, "input");
+  if (input == nullptr) return invalid_param("input", "Missing required parameter: 'input'");
+  Result<ojson> messages = input_messages(*input);
+  if (!messages) return messages.error();
+  if (const ojson* instructions = member(request, "instructions")) {
+    if (!instructions->is_string()) return invalid_param("instructions", "Invalid type for 'instructions': expected a string");
+    messages->insert(messages->begin(), ojson{{"role", "system"}, {"content", *instructions}});
+  }
+  chat["messages"] = std::move(messages.value());
+  if (const ojson* max = member(request, "max_output_tokens")) chat["max_tokens"] = *max;
+  for (const char* key : {"temperature", "top_p", "seed", "parallel_tool_calls", "user", "top_logprobs"})
+    if (const ojson* v = member(request, key)) chat[key] = *v;
+  if (const ojson* text = member(request, "text")) {
+    if (!text->is_object()) return invalid_param("text", "Invalid type for 'text': expected an object");
+    if (const ojson* format = member(*text, "format")) {
+      if (!format->is_object()) return invalid_param("text.format", "Invalid type for 'text.format': expected an object");
+      const ojson* type = member(*format, "type");
+      if (type && *type == "json_schema") {
+        ojson schema = {{"schema", format->value("schema", ojson())}};
+        for (const char* key : {"name", "strict", "description"})
+          if (const ojson* v = member(*format, key)) schema[key] = *v;
+        chat["response_format"] = {{"type", "json_schema"}, {"json_schema", std::move(schema)}};
+      } else {
+        chat["response_format"] = *format;
+      }
+    }
+  }
+  if (const ojson* tools = member(request, "tools")) {
+    if (!tools->is_array()) return invalid_param("tools", "Invalid type for 'tools': expected an array");
+    ojson nested = ojson::array();
+    for (size_t i = 0; i < tools->size(); ++i) {
+      const ojson& tool = (*tools)[i];
+      const ojson* type = tool.is_object() ? member(tool, "type") : nullptr;
+      if (!type || *type != "function")
+        return invalid_param(fmt::format("tools[{}]", i), "Invalid 'tools[{}].type': only 'function' tools are supported", i);
+      ojson fn = ojson::object();
+      for (const char* key : {"name", "description", "parameters", "strict"})
+        if (const ojson* v = member(tool, key)) fn[key] = *v;
+      nested.push_back({{"type", "function"}, {"function", std::move(fn)}});
+    }
+    chat["tools"] = std::move(nested);
+  }
+  if (const ojson* choice = member(request, "tool_choice")) {
+    if (choice->is_object() && member(*choice, "name")) {
+      chat["tool_choice"] = {{"type", "function"}, {"function", {{"name", (*choice)["name"]}}}};
+    } else {
+      chat["tool_choice"] = *choice;
+    }
+  }
+  if (const ojson* stream = member(request, "stream")) {
+    if (!stream->is_boolean()) return invalid_param("stream", "Invalid type for 'stream': expected a boolean");
+    out.stream = stream->get<bool>();
+    chat["stream"] = out.stream;
+    if (out.stream) chat["stream_options"] = {{"include_usage", true}};
+  }
+  for (const char* key : {"instructions", "max_output_tokens", "temperature", "top_p", "parallel_tool_calls",
+                          "tool_choice", "tools", "text", "metadata", "user"})
+    if (const ojson* v = member(request, key)) out.echo[key] = *v;
+  return out;
+}
+
+}  // namespace tachyon

@@ -1,0 +1,219 @@
+#include "api/responses_stream.h"
+
+#include <chrono>
+
+#include "api/responses.h"
+
+namespace tachyon {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+std::string dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
+
+ojson message_item_json() {
+  return {{"type", "message"},
+          {"id", new_response_id("msg_")},
+          {"status", "in_progress"},
+          {"role", "assistant"},
+          {"content", ojson::array()}};
+}
+
+ojson text_part(std::string text) {
+  return {{"type", "output_text"}, {"text", std::move(text)}, {"annotations", ojson::array()}};
+}
+
+ojson function_call_json(const std::string& call_id, const std::string& name, std::string arguments) {
+  return {{"type", "function_call"},
+          {"id", new_response_id("fc_")},
+          {"call_id", call_id},
+          {"name", name},
+          {"arguments", std::move(arguments)},
+          {"status", "in_progress"}};
+}
+
+}  // namespace
+
+ResponsesTranslator::ResponsesTranslator(std::string model, ojson echo)
+    : id_(new_response_id("resp_")),
+      created_at_(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()),
+      model_(std::move(model)),
+      echo_(std::move(echo)) {}
+
+void ResponsesTranslator::add_usage(const ojson& usage) {
+  if (!usage.is_object()) return;
+  const int64_t in = usage.value("prompt_tokens", 0);
+  const int64_t out = usage.value("completion_tokens", 0);
+  int64_t cached = 0;
+  if (auto d = usage.find("prompt_tokens_details"); d != usage.end() && d->is_object()) cached = d->value("cached_tokens", 0);
+  usage_ = {{"input_tokens", in},
+            {"input_tokens_details", {{"cached_tokens", cached}}},
+            {"output_tokens", out},
+            {"output_tokens_details", {{"reasoning_tokens", 0}}},
+            {"total_tokens", in + out}};
+  if (auto cost = usage.find("cost"); cost != usage.end()) usage_["cost"] = *cost;
+}
+
+ojson ResponsesTranslator::response_json(const std::string& status) const {
+  ojson output = ojson::array();
+  for (const Item& item : items_) output.push_back(item.json);
+  ojson r = {{"id", id_},
+             {"object", "response"},
+             {"created_at", created_at_},
+             {"status", status},
+             {"error", nullptr},
+             {"incomplete_details", nullptr},
+             {"instructions", echo_.value("instructions", ojson())},
+             {"max_output_tokens", echo_.value("max_output_tokens", ojson())},
+             {"model", model_},
+             {"output", std::move(output)},
+             {"parallel_tool_calls", echo_.value("parallel_tool_calls", ojson(true))},
+             {"previous_response_id", nullptr},
+             {"store", false},
+             {"temperature", echo_.value("temperature", ojson(1.0))},
+             {"text", echo_.value("text", ojson{{"format", {{"type", "text"}}}})},
+             {"tool_choice", echo_.value("tool_choice", ojson("auto"))},
+             {"tools", echo_.value("tools", ojson::array())},
+             {"top_p", echo_.value("top_p", ojson(1.0))},
+             {"usage", usage_},
+             {"metadata", echo_.value("metadata", ojson::object())}};
+  if (status == "incomplete") r["incomplete_details"] = {{"reason", "max_output_tokens"}};
+  return r;
+}
+
+std::string ResponsesTranslator::from_completion(std::string_view chat_completion) {
+  const ojson chat = ojson::parse(chat_completion, nullptr, false);
+  const ojson& choice = chat["choices"][0];
+  const ojson& message = choice["message"];
+  if (message.contains("content") && message["content"].is_string() && !message["content"].get<std::string>().empty()) {
+    Item item{message_item_json()};
+    item.json["status"] = "completed";
+    item.json["content"].push_back(text_part(message["content"].get<std::string>()));
+    items_.push_back(std::move(item));
+  }
+  if (message.contains("tool_calls")) {
+    for (const ojson& call : message["tool_calls"]) {
+      Item item{function_call_json(call["id"].get<std::string>(), call["function"]["name"].get<std::string>(),
+                                   call["function"]["arguments"].get<std::string>())};
+      item.json["status"] = "completed";
+      items_.push_back(std::move(item));
+    }
+  }
+  add_usage(chat.value("usage", ojson()));
+  finish_reason_ = choice.value("finish_reason", "");
+  return dump(response_json(finish_reason_ == "length" ? "incomplete" : "completed"));
+}
+
+std::string ResponsesTranslator::event(ojson body) {
+  body["sequence_number"] = sequence_++;
+  return dump(body);
+}
+
+std::vector<std::string> ResponsesTranslator::start() {
+  std::vector<std::string> events;
+  events.push_back(event({{"type", "response.created"}, {"response", response_json("in_progress")}}));
+  events.push_back(event({{"type", "response.in_progress"}, {"response", response_json("in_progress")}}));
+  return events;
+}
+
+size_t ResponsesTranslator::message_item(std::vector<std::string>& events) {
+  for (size_t i = 0; i < items_.size(); ++i)
+    if (items_[i].json["type"] == "message") return i;
+  items_.push_back({message_item_json()});
+  const size_t index = items_.size() - 1;
+  events.push_back(event({{"type", "response.output_item.added"}, {"output_index", index}, {"item", items_[index].json}}));
+  items_[index].json["content"].push_back(text_part(""));
+  events.push_back(event({{"type", "response.content_part.added"},
+                          {"item_id", items_[index].json["id"]},
+                          {"output_index", index},
+                          {"content_index", 0},
+                          {"part", text_part("")}}));
+  return index;
+}
+
+std::vector<std::string> ResponsesTranslator::on_chunk(std::string_view chat_chunk) {
+  std::vector<std::string> events;
+  const ojson chunk = ojson::parse(chat_chunk, nullptr, false);
+  if (!chunk.is_object()) return events;
+  if (chunk.contains("error")) {
+    const ojson& e = chunk["error"];
+    events.push_back(event({{"type", "error"},
+                            {"code", e.value("code", ojson())},
+                            {"message", e.value("message", "")},
+                            {"param", e.value("param", ojson())}}));
+    return events;
+  }
+  if (auto usage = chunk.find("usage"); usage != chunk.end() && usage->is_object()) add_usage(*usage);
+  if (!chunk.contains("choices") || chunk["choices"].empty()) return events;
+  const ojson& choice = chunk["choices"][0];
+  if (auto reason = choice.find("finish_reason"); reason != choice.end() && reason->is_string())
+    finish_reason_ = reason->get<std::string>();
+  const ojson& delta = choice["delta"];
+  if (auto content = delta.find("content"); content != delta.end() && content->is_string() && !content->get<std::string>().empty()) {
+    const size_t index = message_item(events);
+    Item& item = items_[index];
+    item.json["content"][0]["text"] = item.json["content"][0]["text"].get<std::string>() + content->get<std::string>();
+    events.push_back(event({{"type", "response.output_text.delta"},
+                            {"item_id", item.json["id"]},
+                            {"output_index", index},
+                            {"content_index", 0},
+                            {"delta", *content},
+                            {"logprobs", ojson::array()}}));
+  }
+  if (auto calls = delta.find("tool_calls"); calls != delta.end() && calls->is_array()) {
+    for (const ojson& piece : *calls) {
+      const int tool_index = piece.value("index", 0);
+      const std::string arguments = piece["function"].value("arguments", "");
+      size_t index = items_.size();
+      for (size_t i = 0; i < items_.size(); ++i)
+        if (items_[i].tool_index == tool_index) index = i;
+      if (index == items_.size()) {
+        items_.push_back({function_call_json(piece.value("id", ""), piece["function"].value("name", ""), ""), tool_index});
+        events.push_back(event({{"type", "response.output_item.added"}, {"output_index", index}, {"item", items_[index].json}}));
+      }
+      if (arguments.empty()) continue;
+      Item& item = items_[index];
+      item.json["arguments"] = item.json["arguments"].get<std::string>() + arguments;
+      events.push_back(event({{"type", "response.function_call_arguments.delta"},
+                              {"item_id", item.json["id"]},
+                              {"output_index", index},
+                              {"delta", arguments}}));
+    }
+  }
+  return events;
+}
+
+std::vector<std::string> ResponsesTranslator::finish() {
+  std::vector<std::string> events;
+  for (size_t index = 0; index < items_.size(); ++index) {
+    Item& item = items_[index];
+    item.json["status"] = "completed";
+    if (item.json["type"] == "message") {
+      const ojson& part = item.json["content"][0];
+      events.push_back(event({{"type", "response.output_text.done"},
+                              {"item_id", item.json["id"]},
+                              {"output_index", index},
+                              {"content_index", 0},
+                              {"text", part["text"]},
+                              {"logprobs", ojson::array()}}));
+      events.push_back(event({{"type", "response.content_part.done"},
+                              {"item_id", item.json["id"]},
+                              {"output_index", index},
+                              {"content_index", 0},
+                              {"part", part}}));
+    } else {
+      events.push_back(event({{"type", "response.function_call_arguments.done"},
+                              {"item_id", item.json["id"]},
+                              {"output_index", index},
+                              {"name", item.json["name"]},
+                              {"arguments", item.json["arguments"]}}));
+    }
+    events.push_back(event({{"type", "response.output_item.done"}, {"output_index", index}, {"item", item.json}}));
+  }
+  const bool incomplete = finish_reason_ == "length";
+  events.push_back(event({{"type", incomplete ? "response.incomplete" : "response.completed"},
+                          {"response", response_json(incomplete ? "incomplete" : "completed")}}));
+  return events;
+}
+
+}  // namespace tachyon

@@ -1,0 +1,49 @@
+#pragma once
+// Chat completion output recast as the Responses API's: a Response object from a
+// chat.completion body, and the typed stream events (response.created, response.output_item.added,
+// response.content_part.added, response.output_text.delta, response.function_call_arguments.delta,
+// the matching .done events, response.completed / response.incomplete) from chat.completion.chunk
+// events, each with its sequence_number. Pure; one translator per response.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tachyon {
+
+class ResponsesTranslator {
+ public:
+  // echo: the request fields the Response object repeats (see ResponsesRequest).
+  ResponsesTranslator(std::string model, nlohmann::ordered_json echo);
+
+  // A complete chat.completion body (JSON text) as a Response object (JSON text).
+  std::string from_completion(std::string_view chat_completion);
+
+  // Streaming: the opening events, then the events for each chat chunk, then the closing ones.
+  std::vector<std::string> start();
+  std::vector<std::string> on_chunk(std::string_view chat_chunk);
+  std::vector<std::string> finish();
+
+ private:
+  struct Item {
+    nlohmann::ordered_json json;  // the output item as it stands
+    int tool_index = -1;          // function_call: the chat delta's tool_calls index
+  };
+
+  nlohmann::ordered_json response_json(const std::string& status) const;
+  std::string event(nlohmann::ordered_json body);
+  size_t message_item(std::vector<std::string>& events);
+  void add_usage(const nlohmann::ordered_json& usage);
+
+  std::string id_;
+  int64_t created_at_;
+  std::string model_;
+  nlohmann::ordered_json echo_;
+  std::vector<Item> items_;
+  nlohmann::ordered_json usage_ = nullptr;
+  std::string finish_reason_;
+  int64_t sequence_ = 0;
+};
+
+}  // namespace tachyon

@@ -1,0 +1,103 @@
+#include "api/output_format.h"
+
+#include <gtest/gtest.h>
+
+#include "api/chat_request.h"
+#include "api/structured_output.h"
+
+namespace tachyon {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+Result<std::optional<OutputFormat>> parse(const char* text) {
+  return parse_output_format(ojson::parse(text), "response_format", false);
+}
+
+TEST(OutputFormat, ReadsOpenAIAndPerplexityForms) {
+  auto text = parse(R"({"type": "text"})");
+  ASSERT_TRUE(text.ok());
+  EXPECT_FALSE(text->has_value());
+  auto object = parse(R"({"type": "json_object"})");
+  ASSERT_TRUE(object.ok());
+  EXPECT_EQ((*object)->kind, OutputFormat::Kind::JsonObject);
+  auto schema = parse(R"({"type": "json_schema", "json_schema": {"name": "p", "strict": true,
+    "schema": {"type": "object", "properties": {"z": {"type": "string"}, "a": {"type": "integer"}}}}})");
+  ASSERT_TRUE(schema.ok()) << schema.error().message;
+  EXPECT_EQ((*schema)->kind, OutputFormat::Kind::JsonSchema);
+  EXPECT_TRUE((*schema)->strict);
+  EXPECT_EQ((*schema)->name, "p");
+  EXPECT_EQ((*schema)->schema["properties"].begin().key(), "z");  // the order as sent
+  auto regex = parse(R"({"type": "regex", "regex": {"regex": "\\d{4}"}})");
+  ASSERT_TRUE(regex.ok());
+  EXPECT_EQ((*regex)->kind, OutputFormat::Kind::Regex);
+  EXPECT_EQ((*regex)->regex, "\\d{4}");
+}
+
+TEST(OutputFormat, MalformedFormatsAre400s) {
+  for (const char* bad : {R"({})", R"({"type": "xml"})", R"({"type": "json_schema"})",
+                          R"({"type": "json_schema", "json_schema": {}})", R"({"type": "regex", "regex": "x"})",
+                          R"({"type": "json_schema", "json_schema": {"schema": {}, "strict": "yes"}})", R"("text")"}) {
+    auto format = parse(bad);
+    ASSERT_FALSE(format.ok()) << bad;
+    EXPECT_EQ(format.error().param.substr(0, 15), "response_format") << bad;
+  }
+}
+
+TEST(OutputFormat, ChatRequestsCarryTheFormat) {
+  Result<ChatCompletionRequest> request = parse_chat_completion_request(
+      R"({"model": "m", "messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}})");
+  ASSERT_TRUE(request.ok()) << request.error().message;
+  ASSERT_TRUE(request->params.output_format.has_value());
+  EXPECT_EQ(request->params.output_format->kind, OutputFormat::Kind::JsonObject);
+}
+
+TEST(StructuredOutput, CompilesFormatsAndForcedToolCalls) {
+  auto none = output_grammar(std::nullopt, ToolRequest{});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none.value(), nullptr);
+  OutputFormat object;
+  auto json_object = output_grammar(object, ToolRequest{});
+  ASSERT_TRUE(json_object.ok());
+  EXPECT_NE(json_object.value(), nullptr);
+
+  auto tools = parse_tool_request(ojson::parse(R"({"tools": [
+    {"type": "function", "function": {"name": "a", "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}}},
+    {"type": "function", "function": {"name": "b"}}], "tool_choice": "required"})"));
+  ASSERT_TRUE(tools.ok());
+  const ojson schema = tool_call_schema(*tools);
+  ASSERT_EQ(schema["anyOf"].size(), 2u);
+  EXPECT_EQ(schema["anyOf"][0]["properties"]["name"]["const"], "a");
+  EXPECT_EQ(schema["anyOf"][1]["properties"]["arguments"]["additionalProperties"], false);
+  auto forced = output_grammar(std::nullopt, *tools);
+  ASSERT_TRUE(forced.ok()) << forced.error().message;
+  EXPECT_NE(forced.value(), nullptr);
+}
+
+TEST(StructuredOutput, SchemaErrorsNameTheField) {
+  OutputFormat strict;
+  strict.kind = OutputFormat::Kind::JsonSchema;
+  strict.strict = true;
+  strict.schema = ojson::parse(R"({"type": "object", "properties": {"a": {"type": "string", "contentMediaType": "x"}}})");
+  auto unsupported = output_grammar(strict, ToolRequest{});
+  ASSERT_FALSE(unsupported.ok());
+  EXPECT_EQ(unsupported.error().param, "response_format");
+  EXPECT_NE(unsupported.error().message.find("contentMediaType"), std::string::npos) << unsupported.error().message;
+
+  OutputFormat regex;
+  regex.kind = OutputFormat::Kind::Regex;
+  regex.regex = "(unclosed";
+  auto bad_regex = output_grammar(regex, ToolRequest{});
+  ASSERT_FALSE(bad_regex.ok());
+  EXPECT_EQ(bad_regex.error().param, "response_format");
+
+  auto tools = parse_tool_request(ojson::parse(R"({"tools": [{"type": "function", "function": {"name": "a",
+    "strict": true, "parameters": {"type": "object", "patternProperties": {"x": {}}}}}]})"));
+  ASSERT_TRUE(tools.ok());
+  auto bad_tool = output_grammar(std::nullopt, *tools);
+  ASSERT_FALSE(bad_tool.ok());
+  EXPECT_EQ(bad_tool.error().param, "tools[0].function.parameters");
+}
+
+}  // namespace
+}  // namespace tachyon
