@@ -1,6 +1,8 @@
 // Perplexity's async chat completions: POST /async/chat/completions stores a job and answers at
 // once; GET /async/chat/completions lists the key's jobs; GET /async/chat/completions/{id}
-// returns one with its response. AsyncJobRunner runs the jobs.
+// returns one with its response. AsyncJobRunner runs the jobs. A refused submission leaves a
+// usage row under its X-Request-ID; an accepted one leaves none of its own (its job's run has
+// the row, under the job id).
 #include <charconv>
 
 #include <fmt/format.h>
@@ -11,6 +13,7 @@
 #include "api/chat_request.h"
 #include "api/endpoints.h"
 #include "api/generation_session.h"
+#include "api/metering.h"
 #include "platform/time_text.h"
 
 namespace tachyon::endpoints {
@@ -74,29 +77,36 @@ Result<nlohmann::json> job_request(ServerContext& ctx, const Caller& caller, con
   return request;
 }
 
-}  // namespace
-
-asio::awaitable<void> async_create(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
-  if (!ctx.platform.store || !ctx.async_jobs)
-    co_return co_await send_error(writer, make_error(ErrorKind::Unavailable, "this server runs no async jobs"));
+// Checks a submission and stores its job, or says why it is refused.
+Result<platform::AsyncJob> store_job(ServerContext& ctx, const Caller& caller, const std::string& body) {
+  if (!ctx.platform.store || !ctx.async_jobs) return make_error(ErrorKind::Unavailable, "this server runs no async jobs");
   if (caller.key && caller.key->no_retention)
-    co_return co_await send_error(
-        writer, Error{"Async jobs keep the request and its answer in the store; this key was created with "
-                      "--no-retention",
-                      ErrorKind::PermissionDenied});
-  auto request = job_request(ctx, caller, req.body);
-  if (!request) co_return co_await send_error(writer, request.error());
+    return Error{"Async jobs keep the request and its answer in the store; this key was created with --no-retention",
+                 ErrorKind::PermissionDenied};
+  auto request = job_request(ctx, caller, body);
+  if (!request) return request.error();
   auto id = platform::generate_job_id();
-  if (!id) co_return co_await send_error(writer, id.error());
+  if (!id) return id.error();
   platform::AsyncJob job;
   job.id = *id;
   job.key_id = owner_of(caller);
   job.model = (*request)["model"].get<std::string>();
   job.created_ms = platform::system_now_ms();
   job.request_json = request->dump();
-  if (Status s = ctx.platform.store->insert_job(job); !s) co_return co_await send_error(writer, s.error());
+  if (Status s = ctx.platform.store->insert_job(job); !s) return s.error();
+  return job;
+}
+
+}  // namespace
+
+asio::awaitable<void> async_create(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
+  auto job = store_job(ctx, caller, req.body);
+  if (!job) {
+    const std::string model = requested_model(req.body, "request");
+    co_return co_await refuse_generation(ctx, caller, req, model, job.error(), writer);
+  }
   ctx.async_jobs->notify();
-  const ordered_json body = job_json(job, true);
+  const ordered_json body = job_json(*job, true);
   co_await send_json(writer, body);
 }
 

@@ -1,4 +1,6 @@
-// POST /v1/chat/completions (also /chat/completions) and POST /v1/completions.
+// POST /v1/chat/completions (also /chat/completions) and POST /v1/completions. A request refused
+// before it reaches the engine (invalid, a model the key may not use or the server does not
+// serve) still leaves its usage row, committed before the refusal is sent (refuse_generation).
 #include <fmt/format.h>
 
 #include "api/api_error.h"
@@ -6,6 +8,7 @@
 #include "api/completion_request.h"
 #include "api/endpoints.h"
 #include "api/generation_session.h"
+#include "api/metering.h"
 #include "api/structured_output.h"
 #include "api/tool_prompt.h"
 
@@ -27,17 +30,23 @@ Result<ServedModel*> resolve_model(ServerContext& ctx, const Caller& caller, con
 
 asio::awaitable<void> chat_completions(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
   auto parsed = parse_chat_completion_request(req.body);
-  if (!parsed) co_return co_await send_error(writer, parsed.error());
+  if (!parsed) {
+    const std::string named = requested_model(req.body);
+    co_return co_await refuse_generation(ctx, caller, req, named, parsed.error(), writer);
+  }
   auto model = resolve_model(ctx, caller, parsed->params.model);
-  if (!model) co_return co_await send_error(writer, model.error());
+  if (!model) co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, model.error(), writer);
   auto grammar = output_grammar(parsed->params.output_format, parsed->tools);
-  if (!grammar) co_return co_await send_error(writer, grammar.error());
+  if (!grammar) co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, grammar.error(), writer);
   const ModelBundle& bundle = *(*model)->bundle;
   const bool template_tools = bundle.chat_template->supports_tools();
   const std::vector<ChatMessage> messages = template_messages(parsed->messages, parsed->tools, template_tools);
   auto prompt = bundle.render_chat(messages, template_tools && parsed->tools.active() ? parsed->tools.tools_json
                                                                                       : nlohmann::ordered_json());
-  if (!prompt) co_return co_await send_error(writer, invalid_param("messages", "{}", prompt.error().message));
+  if (!prompt) {
+    const Error e = invalid_param("messages", "{}", prompt.error().message);
+    co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, e, writer);
+  }
   GenerationJob job;
   job.grammar = std::move(grammar.value());
   job.tools = std::move(parsed->tools);
@@ -54,9 +63,12 @@ asio::awaitable<void> chat_completions(ServerContext& ctx, Caller& caller, const
 
 asio::awaitable<void> completions(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
   auto parsed = parse_completion_request(req.body);
-  if (!parsed) co_return co_await send_error(writer, parsed.error());
+  if (!parsed) {
+    const std::string named = requested_model(req.body);
+    co_return co_await refuse_generation(ctx, caller, req, named, parsed.error(), writer);
+  }
   auto model = resolve_model(ctx, caller, parsed->params.model);
-  if (!model) co_return co_await send_error(writer, model.error());
+  if (!model) co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, model.error(), writer);
   const Tokenizer& tokenizer = *(*model)->bundle->tokenizer;
   GenerationJob job;
   job.format = ResponseFormat::Text;
@@ -65,14 +77,20 @@ asio::awaitable<void> completions(ServerContext& ctx, Caller& caller, const Http
     if (parsed->echo) job.echo_text = *text;
   } else {
     job.prompt = std::get<std::vector<int32_t>>(parsed->prompt);
-    for (int32_t id : job.prompt)
-      if (id < 0 || id >= tokenizer.n_vocab())
-        co_return co_await send_error(writer, invalid_param("prompt", "token id {} is not in the vocabulary", id));
+    for (int32_t id : job.prompt) {
+      if (id < 0 || id >= tokenizer.n_vocab()) {
+        const Error e = invalid_param("prompt", "token id {} is not in the vocabulary", id);
+        co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, e, writer);
+      }
+    }
     if (parsed->echo) job.echo_text = tokenizer.decode(job.prompt);
   }
-  if (job.prompt.empty()) co_return co_await send_error(writer, invalid_param("prompt", "the prompt is empty"));
+  if (job.prompt.empty()) {
+    const Error e = invalid_param("prompt", "the prompt is empty");
+    co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, e, writer);
+  }
   auto grammar = output_grammar(parsed->params.output_format, ToolRequest{});
-  if (!grammar) co_return co_await send_error(writer, grammar.error());
+  if (!grammar) co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, grammar.error(), writer);
   job.grammar = std::move(grammar.value());
   job.params = std::move(parsed->params);
   job.prompt_param = "prompt";

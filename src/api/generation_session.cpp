@@ -134,12 +134,18 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
     row.cost = cost;
     return row;
   };
+  // Refusals before the engine: a row with the status sent and no tokens, committed first.
   if (ctx.draining) {
-    co_await send_error(writer, make_error(ErrorKind::Unavailable, "the server is shutting down"));
+    const Error e = make_error(ErrorKind::Unavailable, "the server is shutting down");
+    platform::UsageRecord refused = usage_row(http_status(e), {}, {});
+    co_await commit_refusal(ctx, std::move(refused));
+    co_await send_error(writer, e);
     co_return;
   }
   if (n_prompt >= n_ctx || (params.max_tokens && n_prompt + *params.max_tokens > n_ctx)) {
     const ApiError e = context_length_exceeded(job.prompt_param, n_prompt, params.max_tokens.value_or(1), n_ctx);
+    platform::UsageRecord refused = usage_row(e.status, {}, {});
+    co_await commit_refusal(ctx, std::move(refused));
     HttpResponse response = HttpResponse::json(e.status, error_body(e));
     co_await writer.send(std::move(response));
     co_return;
@@ -154,8 +160,7 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
     if (!admission.admitted) {
       // Named, not a temporary inside co_await: GCC 12 mishandles some of those.
       platform::UsageRecord refused = usage_row(429, {}, {});
-      const Status recorded = co_await commit_usage(ctx, std::move(refused));
-      if (!recorded) fmt::print(stderr, "usage not recorded: {}\n", recorded.error().message);
+      co_await commit_refusal(ctx, std::move(refused));
       const Error e{fmt::format("Rate limit reached for key {}: retry in {:.1f} s", key->id,
                                 double(admission.retry_after_ms) / 1000),
                     ErrorKind::ResourceExhausted};
@@ -188,8 +193,7 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
       queue->close();
       if (key && ctx.platform.limiter) ctx.platform.limiter->settle(key->id, key->limits, reserved_tokens, 0);
       platform::UsageRecord rejected = usage_row(http_status(id.error()), {}, {});
-      const Status recorded = co_await commit_usage(ctx, std::move(rejected));
-      if (!recorded) fmt::print(stderr, "usage not recorded: {}\n", recorded.error().message);
+      co_await commit_refusal(ctx, std::move(rejected));
       co_await send_error(writer, id.error());
       co_return;
     }

@@ -2,7 +2,8 @@
 // Runs one generation request end to end on an engine: admits it under its key's rate limits
 // (before it can queue), submits its n choices, forwards engine events to the client (as SSE
 // chunks, or as one JSON body at the end), records metrics, commits its usage row before the
-// response's last bytes, and cancels the engine work the moment the client goes away.
+// response's last bytes (refusals included: shutting down, context too long, over the rate
+// limit, engine queue full), and cancels the engine work the moment the client goes away.
 #include <string>
 #include <vector>
 

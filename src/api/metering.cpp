@@ -1,6 +1,12 @@
 #include "api/metering.h"
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "api/api_error.h"
+#include "api/generation_session.h"
 #include "http/async_queue.h"
+#include "platform/time_text.h"
 
 namespace tachyon {
 
@@ -20,6 +26,45 @@ asio::awaitable<Status> commit_usage(ServerContext& ctx, platform::UsageRecord r
   ctx.platform.usage->record(std::move(row), [committed](Status s) { committed->push(std::move(s)); });
   std::optional<Status> status = co_await committed->pop();
   co_return status ? *status : Status(make_error(ErrorKind::Internal, "usage recorder stopped"));
+}
+
+std::string requested_model(std::string_view body, std::string_view wrapper) {
+  const nlohmann::json outer = nlohmann::json::parse(body, nullptr, false);
+  const nlohmann::json* request = &outer;
+  if (!wrapper.empty()) {
+    if (!outer.is_object()) return {};
+    auto inner = outer.find(wrapper);
+    if (inner == outer.end()) return {};
+    request = &*inner;
+  }
+  if (!request->is_object()) return {};
+  auto model = request->find("model");
+  if (model == request->end() || !model->is_string()) return {};
+  return model->get<std::string>();
+}
+
+platform::UsageRecord refusal_usage_row(const Caller& caller, const HttpRequest& req, std::string model, int status) {
+  platform::UsageRecord row;
+  row.request_id = req.request_id;
+  row.key_id = caller.key ? caller.key->id : "";
+  row.model = std::move(model);
+  row.endpoint = req.path;
+  row.created_ms = platform::system_now_ms();
+  row.status = status;
+  return row;
+}
+
+asio::awaitable<void> commit_refusal(ServerContext& ctx, platform::UsageRecord row) {
+  const std::string request_id = row.request_id;
+  const Status recorded = co_await commit_usage(ctx, std::move(row));
+  if (!recorded) fmt::print(stderr, "usage not recorded for {}: {}\n", request_id, recorded.error().message);
+}
+
+asio::awaitable<void> refuse_generation(ServerContext& ctx, const Caller& caller, const HttpRequest& req,
+                                        const std::string& model, const Error& error, ResponseWriter& writer) {
+  platform::UsageRecord row = refusal_usage_row(caller, req, model, http_status(error));
+  co_await commit_refusal(ctx, std::move(row));
+  co_await send_error(writer, error);
 }
 
 }  // namespace tachyon

@@ -1,8 +1,10 @@
 #pragma once
 // Admission and accounting of one generation request for its key: the rate-limit check before
-// the request may queue for the engine, and the usage row committed before the response ends.
+// the request may queue for the engine, and the usage row committed before the response ends,
+// for answers and refusals alike.
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/access_control.h"
 #include "api/responses.h"
@@ -20,5 +22,25 @@ UsageCost usage_cost(const platform::CostMicros& cost);
 // Queues `row` with the usage recorder and waits, without blocking the thread, until it is
 // committed. Ok at once when the server keeps no usage. Call from a handler coroutine.
 asio::awaitable<Status> commit_usage(ServerContext& ctx, platform::UsageRecord row);
+
+// The model a generation request's body names, for the usage row of a request refused before
+// it was parsed: the string at "model", or at "<wrapper>.model" (the inner request of an async
+// submission); "" when the body is not JSON or names none.
+std::string requested_model(std::string_view body, std::string_view wrapper = {});
+
+// The usage row of a generation request refused before it could generate: the caller's key (""
+// when serving open), `model` as the request named it, the request's path and X-Request-ID, the
+// status it is sent; no tokens and no cost; created now, with queue, TTFT and total times 0.
+platform::UsageRecord refusal_usage_row(const Caller& caller, const HttpRequest& req, std::string model, int status);
+
+// Commits the usage row of a refusal. A failed commit is logged, not sent: the refusal goes out
+// either way, since it delivered nothing that could go unbilled. Call before the refusal's bytes
+// are written. Call from a handler coroutine.
+asio::awaitable<void> commit_refusal(ServerContext& ctx, platform::UsageRecord row);
+
+// A generation endpoint's refusal: commits refusal_usage_row(caller, req, model, status of
+// `error`), then sends `error` (send_error). Call from a handler coroutine.
+asio::awaitable<void> refuse_generation(ServerContext& ctx, const Caller& caller, const HttpRequest& req,
+                                        const std::string& model, const Error& error, ResponseWriter& writer);
 
 }  // namespace tachyon

@@ -1,4 +1,5 @@
-// `tachyon usage`: totals of completed requests from the data directory's usage rows.
+// `tachyon usage`: totals of completed requests from the data directory's usage rows; with
+// --request, also that request's rows, whatever their status.
 #include <fmt/format.h>
 
 #include "app/commands.h"
@@ -58,6 +59,13 @@ void print_usage(const UsageOptions& o) {
   for (const auto& r : rows)
     fmt::print("{:<22} {:>10} {:>14} {:>18} {:>14}\n", r.group, r.totals.requests, r.totals.prompt_tokens,
                r.totals.completion_tokens, usd(r.totals.cost.total()));
+  if (!report->requests) return;
+  fmt::print("\n{:<24} {:>6} {:<26} {:<16} {:<26} {:>8} {:>10} {:>14}\n", "CREATED (UTC)", "STATUS", "KEY", "MODEL",
+             "ENDPOINT", "PROMPT", "COMPLETION", "COST (USD)");
+  for (const auto& r : *report->requests)
+    fmt::print("{:<24} {:>6} {:<26} {:<16} {:<26} {:>8} {:>10} {:>14}\n", platform::format_timestamp(r.created_ms),
+               r.status, r.key_id.empty() ? "-" : r.key_id, r.model.empty() ? "-" : r.model, r.endpoint,
+               r.prompt_tokens, r.completion_tokens, usd(r.cost.total()));
 }
 
 }  // namespace
@@ -67,11 +75,12 @@ void add_usage_command(CLI::App& app) {
   auto o = std::make_shared<UsageOptions>();
   cmd->add_option("--data-dir", o->data_dir, "Folder holding tachyon's database")->capture_default_str();
   cmd->add_option("--key", o->key, "Only this key's requests (key_...)");
-  cmd->add_option("--request", o->request, "Only the request with this X-Request-ID");
+  cmd->add_option("--request", o->request, "Only the request with this X-Request-ID, and list its rows (any status)");
   cmd->add_option("--since", o->since, "From this date, YYYY-MM-DD (UTC), inclusive");
   cmd->add_option("--until", o->until, "Through this date, YYYY-MM-DD (UTC), inclusive");
   cmd->add_option("--by", o->by, "One row per day, model or key")->check(CLI::IsMember({"day", "model", "key"}));
-  auto* json = cmd->add_flag("--json", o->json, "Print {\"totals\": {...}, \"rows\": [...]}");
+  auto* json = cmd->add_flag("--json", o->json,
+                             "Print {\"totals\": {...}, \"rows\": [...]}, with --request also \"requests\": [...]");
   cmd->add_flag("--csv", o->csv, "Print CSV")->excludes(json);
   cmd->callback([o] { print_usage(*o); });
 }

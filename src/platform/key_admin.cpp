@@ -93,7 +93,33 @@ ordered_json usage_report_json(const UsageReport& report) {
     row.update(totals_json(r.totals));
     rows.push_back(std::move(row));
   }
-  return {{"totals", totals_json(report.totals)}, {"rows", std::move(rows)}};
+  ordered_json j = {{"totals", totals_json(report.totals)}, {"rows", std::move(rows)}};
+  if (report.requests) {
+    j["requests"] = ordered_json::array();
+    for (const UsageRecord& r : *report.requests) j["requests"].push_back(usage_record_json(r));
+  }
+  return j;
+}
+
+ordered_json usage_record_json(const UsageRecord& r) {
+  return {
+      {"request_id", r.request_id},
+      {"key_id", r.key_id},
+      {"model", r.model},
+      {"endpoint", r.endpoint},
+      {"created_ms", r.created_ms},
+      {"status", r.status},
+      {"prompt_tokens", r.prompt_tokens},
+      {"completion_tokens", r.completion_tokens},
+      {"cached_tokens", r.cached_tokens},
+      {"search_queries", r.search_queries},
+      {"queue_ms", r.queue_ms},
+      {"ttft_ms", r.ttft_ms},
+      {"total_ms", r.total_ms},
+      {"input_cost_micros", r.cost.input},
+      {"output_cost_micros", r.cost.output},
+      {"request_cost_micros", r.cost.request},
+  };
 }
 
 Result<NewKeySpec> parse_new_key_json(const nlohmann::json& body) {

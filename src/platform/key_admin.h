@@ -40,8 +40,14 @@ std::string key_status(const KeyRecord& key, int64_t now_ms);
 nlohmann::ordered_json key_json(const KeyRecord& key, int64_t now_ms, const std::string& secret = {});
 
 // {"totals": {requests, prompt_tokens, completion_tokens, cost}, "rows": [{group, ...}]}, with
-// cost in USD.
+// cost in USD; with the report's request rows (a request_id filter), also "requests": [row, ...]
+// (usage_record_json).
 nlohmann::ordered_json usage_report_json(const UsageReport& report);
+
+// One usage row with its fields as stored: {request_id, key_id, model, endpoint, created_ms,
+// status, prompt_tokens, completion_tokens, cached_tokens, search_queries, queue_ms, ttft_ms,
+// total_ms, input_cost_micros, output_cost_micros, request_cost_micros}.
+nlohmann::ordered_json usage_record_json(const UsageRecord& row);
 
 // Validates a NewKeySpec read from JSON (admin API): name required; rpm, tpm, models,
 // no_retention, expires (YYYY-MM-DD) optional.

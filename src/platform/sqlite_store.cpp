@@ -310,11 +310,12 @@ class SqliteStore final : public Store {
 
   Result<UsageReport> query_usage(const UsageQuery& query) override {
     std::lock_guard lock(mutex_);
-    std::string where = "WHERE status = 200";
-    if (query.key_id) where += " AND key_id = :key";
-    if (query.request_id) where += " AND request_id = :request";
-    if (query.since_ms) where += " AND created_ms >= :since";
-    if (query.until_ms) where += " AND created_ms < :until";
+    std::string filters;
+    if (query.key_id) filters += " AND key_id = :key";
+    if (query.request_id) filters += " AND request_id = :request";
+    if (query.since_ms) filters += " AND created_ms >= :since";
+    if (query.until_ms) filters += " AND created_ms < :until";
+    const std::string where = "WHERE status = 200" + filters;
     constexpr const char* kSums =
         "COUNT(*), COALESCE(SUM(prompt_tokens),0), COALESCE(SUM(completion_tokens),0), "
         "COALESCE(SUM(input_cost_micros),0), COALESCE(SUM(output_cost_micros),0), COALESCE(SUM(request_cost_micros),0)";
@@ -335,6 +336,13 @@ class SqliteStore final : public Store {
       if (q.step() != SQLITE_ROW) return q.error();
       report.totals = totals_at(q, 0);
     }
+    if (query.request_id) {
+      Statement q(db_, fmt::format("SELECT {} FROM usage WHERE 1 = 1{} ORDER BY id", kRecordColumns, filters));
+      bind_filters(q);
+      auto rows = read_records(q);
+      if (!rows) return rows.error();
+      report.requests = std::move(*rows);
+    }
     const char* group = nullptr;
     switch (query.by) {
       case UsageGrouping::None: return report;
@@ -352,33 +360,9 @@ class SqliteStore final : public Store {
 
   Result<std::vector<UsageRecord>> usage_of_request(const std::string& request_id) override {
     std::lock_guard lock(mutex_);
-    Statement q(db_,
-                "SELECT request_id, key_id, model, endpoint, created_ms, status, prompt_tokens, completion_tokens, "
-                "cached_tokens, search_queries, queue_ms, ttft_ms, total_ms, input_cost_micros, output_cost_micros, "
-                "request_cost_micros FROM usage WHERE request_id = ? ORDER BY id");
+    Statement q(db_, fmt::format("SELECT {} FROM usage WHERE request_id = ? ORDER BY id", kRecordColumns));
     q.bind(1, request_id);
-    std::vector<UsageRecord> rows;
-    int rc;
-    while ((rc = q.step()) == SQLITE_ROW) {
-      UsageRecord r;
-      r.request_id = q.text_at(0);
-      r.key_id = q.text_at(1);
-      r.model = q.text_at(2);
-      r.endpoint = q.text_at(3);
-      r.created_ms = q.int_at(4);
-      r.status = int(q.int_at(5));
-      r.prompt_tokens = q.int_at(6);
-      r.completion_tokens = q.int_at(7);
-      r.cached_tokens = q.int_at(8);
-      r.search_queries = q.int_at(9);
-      r.queue_ms = q.int_at(10);
-      r.ttft_ms = q.int_at(11);
-      r.total_ms = q.int_at(12);
-      r.cost = {q.int_at(13), q.int_at(14), q.int_at(15)};
-      rows.push_back(std::move(r));
-    }
-    if (rc != SQLITE_DONE) return q.error();
-    return rows;
+    return read_records(q);
   }
 
   Result<RequestLog> get_request_log(const std::string& request_id) override {
@@ -482,6 +466,36 @@ class SqliteStore final : public Store {
   }
 
  private:
+  static constexpr const char* kRecordColumns =
+      "request_id, key_id, model, endpoint, created_ms, status, prompt_tokens, completion_tokens, cached_tokens, "
+      "search_queries, queue_ms, ttft_ms, total_ms, input_cost_micros, output_cost_micros, request_cost_micros";
+
+  // The usage rows a query selecting kRecordColumns returns.
+  static Result<std::vector<UsageRecord>> read_records(Statement& q) {
+    std::vector<UsageRecord> rows;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      UsageRecord r;
+      r.request_id = q.text_at(0);
+      r.key_id = q.text_at(1);
+      r.model = q.text_at(2);
+      r.endpoint = q.text_at(3);
+      r.created_ms = q.int_at(4);
+      r.status = int(q.int_at(5));
+      r.prompt_tokens = q.int_at(6);
+      r.completion_tokens = q.int_at(7);
+      r.cached_tokens = q.int_at(8);
+      r.search_queries = q.int_at(9);
+      r.queue_ms = q.int_at(10);
+      r.ttft_ms = q.int_at(11);
+      r.total_ms = q.int_at(12);
+      r.cost = {q.int_at(13), q.int_at(14), q.int_at(15)};
+      rows.push_back(std::move(r));
+    }
+    if (rc != SQLITE_DONE) return q.error();
+    return rows;
+  }
+
   static constexpr const char* kJobColumns =
       "SELECT id, key_id, model, created_ms, started_ms, completed_ms, failed_ms, status";
 

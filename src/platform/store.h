@@ -113,6 +113,9 @@ struct UsageRow {
 struct UsageReport {
   UsageTotals totals;
   std::vector<UsageRow> rows;  // one per group, in group order; empty without grouping
+  // With a request_id filter: every row of that request matching the other filters, whatever
+  // its status (refusals and cancellations included), oldest first. nullopt without one.
+  std::optional<std::vector<UsageRecord>> requests{};
 };
 
 // Thread-safe: every method may be called from any thread; each is one transaction.
@@ -135,6 +138,8 @@ class Store {
   // Appends usage rows, and the request logs they carry, in one transaction: all of them are
   // durable when this returns ok.
   virtual Status insert_usage(std::span<const UsageRecord> rows) = 0;
+  // Totals (and groups) of completed requests matching the query; with a request_id, also that
+  // request's rows (UsageReport::requests).
   virtual Result<UsageReport> query_usage(const UsageQuery& query) = 0;
   // Rows of one request (tests and audits); usually one.
   virtual Result<std::vector<UsageRecord>> usage_of_request(const std::string& request_id) = 0;

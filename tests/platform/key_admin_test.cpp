@@ -69,6 +69,28 @@ TEST(KeyAdmin, JsonShapes) {
   EXPECT_EQ(u["totals"]["requests"], 2);
   EXPECT_DOUBLE_EQ(u["totals"]["cost"]["total_cost"].get<double>(), 0.014889);
   EXPECT_EQ(u["rows"][0]["group"], "m");
+  EXPECT_FALSE(u.contains("requests"));
+
+  UsageRecord refused{.request_id = "req-1", .key_id = "key_1", .model = "m", .endpoint = "/v1/completions"};
+  refused.created_ms = 1234;
+  refused.status = 403;
+  report.requests = std::vector<UsageRecord>{refused};
+  const auto with_rows = usage_report_json(report);
+  EXPECT_EQ(with_rows["totals"], u["totals"]);
+  EXPECT_EQ(with_rows["rows"], u["rows"]);
+  ASSERT_EQ(with_rows["requests"].size(), 1u);
+  const auto& r = with_rows["requests"][0];
+  EXPECT_EQ(r["request_id"], "req-1");
+  EXPECT_EQ(r["key_id"], "key_1");
+  EXPECT_EQ(r["model"], "m");
+  EXPECT_EQ(r["endpoint"], "/v1/completions");
+  EXPECT_EQ(r["created_ms"], 1234);
+  EXPECT_EQ(r["status"], 403);
+  for (const char* zero : {"prompt_tokens", "completion_tokens", "cached_tokens", "search_queries", "queue_ms", "ttft_ms",
+                           "total_ms", "input_cost_micros", "output_cost_micros", "request_cost_micros"})
+    EXPECT_EQ(r[zero], 0) << zero;
+  report.requests = std::vector<UsageRecord>{};
+  EXPECT_EQ(usage_report_json(report)["requests"], nlohmann::ordered_json::array());
 
   auto spec = parse_new_key_json(nlohmann::json::parse(R"({"name":"a","rpm":5,"models":["m"],"no_retention":true,"expires":"2030-01-01"})"));
   ASSERT_TRUE(spec.ok()) << spec.error().message;

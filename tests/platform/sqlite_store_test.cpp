@@ -162,6 +162,51 @@ TEST(SqliteStore, UsageTotalsCountCompletedRequestsAndGroup) {
   ASSERT_EQ(r4->size(), 1u);
   EXPECT_EQ(r4->front().status, 499);
   EXPECT_EQ(r4->front().cost.total(), rows[3].cost.total());
+  EXPECT_FALSE(all->requests);  // request rows only with a request_id filter
+}
+
+TEST(SqliteStore, ARequestIdFilterListsTheRequestsRowsOfEveryStatus) {
+  TempDir tmp;
+  auto store = open_sqlite_store(tmp.path());
+  ASSERT_TRUE(store.ok());
+  UsageRecord refused = usage_row("r1", "key_a", "", 1000, 400, 0, 0);
+  refused.cost = {};
+  refused.endpoint = "/async/chat/completions";
+  UsageRecord limited = usage_row("r1", "key_a", "m1", 2000, 429, 0, 0);
+  limited.cost = {};
+  const std::vector<UsageRecord> rows = {refused, limited, usage_row("r1", "key_a", "m1", 3000, 200, 4, 5),
+                                         usage_row("r2", "key_a", "m1", 3000, 404, 0, 0)};
+  ASSERT_TRUE((*store)->insert_usage(rows).ok());
+
+  auto r1 = (*store)->query_usage({.request_id = "r1"});
+  ASSERT_TRUE(r1.ok()) << r1.error().message;
+  EXPECT_EQ(r1->totals.requests, 1);  // totals still count completed requests only
+  EXPECT_EQ(r1->totals.prompt_tokens, 4);
+  ASSERT_TRUE(r1->requests);
+  ASSERT_EQ(r1->requests->size(), 3u);
+  EXPECT_EQ((*r1->requests)[0].status, 400);
+  EXPECT_EQ((*r1->requests)[0].model, "");
+  EXPECT_EQ((*r1->requests)[0].endpoint, "/async/chat/completions");
+  EXPECT_EQ((*r1->requests)[0].cost.total(), 0);
+  EXPECT_EQ((*r1->requests)[1].status, 429);
+  EXPECT_EQ((*r1->requests)[2].status, 200);
+  EXPECT_EQ((*r1->requests)[2].cost.total(), rows[2].cost.total());
+
+  auto r2 = (*store)->query_usage({.request_id = "r2"});
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->totals.requests, 0);
+  ASSERT_EQ(r2->requests->size(), 1u);
+  EXPECT_EQ(r2->requests->front().status, 404);
+
+  // The other filters apply to the rows too.
+  EXPECT_TRUE((*store)->query_usage({.key_id = "key_b", .request_id = "r1"})->requests->empty());
+  EXPECT_EQ((*store)->query_usage({.request_id = "r1", .since_ms = 2000})->requests->size(), 2u);
+  EXPECT_EQ((*store)->query_usage({.request_id = "r1", .until_ms = 2000})->requests->size(), 1u);
+  auto grouped = (*store)->query_usage({.request_id = "r1", .by = UsageGrouping::Model});
+  ASSERT_TRUE(grouped.ok());
+  EXPECT_EQ(grouped->rows.size(), 1u);
+  EXPECT_EQ(grouped->requests->size(), 3u);
+  EXPECT_TRUE((*store)->query_usage({.request_id = "missing"})->requests->empty());
 }
 
 }  // namespace
