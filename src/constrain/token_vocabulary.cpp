@@ -1,0 +1,64 @@
+#include "constrain/token_vocabulary.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace tachyon {
+
+TokenVocabulary::TokenVocabulary(std::vector<std::string> token_bytes, std::vector<int32_t> eog_ids)
+    : token_bytes_(std::move(token_bytes)), eog_(token_bytes_.size(), 0) {
+  for (int32_t id : eog_ids) {
+    if (id >= 0 && static_cast<size_t>(id) < size() && !eog_[id]) {
+      eog_[id] = 1;
+      eog_ids_.push_back(id);
+    }
+  }
+  std::sort(eog_ids_.begin(), eog_ids_.end());
+
+  constexpr size_t kMaxTokenBytes = UINT16_MAX;
+  std::vector<int32_t> ids;
+  for (size_t id = 0; id < size(); ++id) {
+    const std::string& bytes = token_bytes_[id];
+    if (eog_[id] || bytes.empty() || bytes.size() > kMaxTokenBytes) continue;
+    ids.push_back(static_cast<int32_t>(id));
+  }
+  std::sort(ids.begin(), ids.end(), [&](int32_t a, int32_t b) {
+    return token_bytes_[a] != token_bytes_[b] ? token_bytes_[a] < token_bytes_[b] : a < b;
+  });
+
+  // Sorted strings give the trie in preorder: keep the path of the previous string, pop to the
+  // common prefix, push the rest. Identical strings share one node and list their ids together.
+  std::vector<uint32_t> path;
+  std::string_view previous;
+  for (int32_t id : ids) {
+    const std::string& bytes = token_bytes_[id];
+    size_t common = 0;
+    while (common < previous.size() && common < bytes.size() && previous[common] == bytes[common]) {
+      ++common;
+    }
+    while (path.size() > common) {
+      trie_[path.back()].subtree_end = static_cast<uint32_t>(trie_.size());
+      path.pop_back();
+    }
+    for (size_t k = common; k < bytes.size(); ++k) {
+      TrieNode node;
+      node.depth = static_cast<uint16_t>(k + 1);
+      node.byte = static_cast<uint8_t>(bytes[k]);
+      node.tokens_begin = static_cast<uint32_t>(trie_token_ids_.size());
+      path.push_back(static_cast<uint32_t>(trie_.size()));
+      trie_.push_back(node);
+    }
+    trie_token_ids_.push_back(id);
+    max_token_bytes_ = std::max(max_token_bytes_, bytes.size());
+    previous = bytes;
+  }
+  while (!path.empty()) {
+    trie_[path.back()].subtree_end = static_cast<uint32_t>(trie_.size());
+    path.pop_back();
+  }
+  TrieNode sentinel;
+  sentinel.tokens_begin = static_cast<uint32_t>(trie_token_ids_.size());
+  trie_.push_back(sentinel);
+}
+
+}  // namespace tachyon
