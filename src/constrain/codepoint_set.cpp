@@ -82,7 +82,7 @@ bool CodepointSet::contains(uint32_t codepoint) const {
   return it != ranges_.begin() && std::prev(it)->hi >= codepoint;
 }
 
-void append_utf8(std::string& out, uint32_t cp) {
+void append_codepoint_utf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);
   } else if (cp < 0x800) {
@@ -100,7 +100,7 @@ void append_utf8(std::string& out, uint32_t cp) {
   }
 }
 
-int32_t decode_utf8(std::string_view& text) {
+int32_t pop_codepoint_utf8(std::string_view& text) {
   if (text.empty()) return -1;
   const auto b0 = static_cast<uint8_t>(text[0]);
   int length = 0;
@@ -176,8 +176,8 @@ std::vector<Utf8Sequence> utf8_sequences(uint32_t lo, uint32_t hi) {
     }
     if (split) continue;
     std::string ea, eb;
-    append_utf8(ea, a);
-    append_utf8(eb, b);
+    append_codepoint_utf8(ea, a);
+    append_codepoint_utf8(eb, b);
     Utf8Sequence seq;
     seq.length = static_cast<int>(ea.size());
     for (int i = 0; i < seq.length; ++i) {

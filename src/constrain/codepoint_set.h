@@ -53,10 +53,10 @@ struct Utf8Sequence {
 std::vector<Utf8Sequence> utf8_sequences(uint32_t lo, uint32_t hi);
 
 // Appends the UTF-8 encoding of `codepoint` to `out`.
-void append_utf8(std::string& out, uint32_t codepoint);
+void append_codepoint_utf8(std::string& out, uint32_t codepoint);
 
 // Decodes one code point from the front of `text`, advancing it; -1 when the bytes there are not
 // valid UTF-8 (then nothing is consumed).
-int32_t decode_utf8(std::string_view& text);
+int32_t pop_codepoint_utf8(std::string_view& text);
 
 }  // namespace tachyon

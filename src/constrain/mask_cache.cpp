@@ -72,7 +72,7 @@ MaskCache::StateId MaskCache::intern_state(std::vector<uint32_t>& stacks) {
   auto it = state_ids_.find(stacks);
   if (it != state_ids_.end()) return it->second;
   const auto id = static_cast<StateId>(states_.size());
-  states_.push_back(State{stacks, nullptr});
+  states_.push_back(State{stacks, nullptr, -1});
   state_ids_.emplace(stacks, id);
   transitions_.resize(transitions_.size() + 256, kUnknown);
   return id;
@@ -137,16 +137,25 @@ std::shared_ptr<const TokenBitmask> MaskCache::compute_mask(StateId state) {
   if (states_[state].stacks.front() == 0) {
     for (int32_t id : vocab.eog_ids()) bits[id >> 6] |= uint64_t{1} << (id & 63);
   }
+  // Inside a string (or free text), where every plain byte loops back to this state, the
+  // plain-only tokens are all allowed at once and only the other tokens need walking.
+  const bool plain_loop = loops_on_plain_bytes(state);
+  if (plain_loop) {
+    const uint64_t* plain = vocab.plain_tokens().data();
+    for (size_t w = 0; w < mask->size(); ++w) bits[w] |= plain[w];
+  }
+  const TokenVocabulary::Trie& trie = plain_loop ? vocab.mixed_trie() : vocab.trie();
+
   // Preorder walk: a node's parent is the last node seen one level up, so the state at each
   // depth is all the walk needs; a rejected node skips its whole subtree.
-  const auto& trie = vocab.trie();
-  const int32_t* token_ids = vocab.trie_token_ids().data();
-  const size_t n_nodes = vocab.n_trie_nodes();
+  const TokenVocabulary::TrieNode* nodes = trie.nodes.data();
+  const int32_t* token_ids = trie.token_ids.data();
+  const size_t n_nodes = trie.n_nodes();
   StateId* at_depth = state_at_depth_.data();
   at_depth[0] = state;
   size_t i = 0;
   while (i < n_nodes) {
-    const TokenVocabulary::TrieNode& node = trie[i];
+    const TokenVocabulary::TrieNode& node = nodes[i];
     const StateId from = at_depth[node.depth - 1];
     StateId next = transitions_[static_cast<size_t>(from) * 256 + node.byte];
     if (next == kUnknown) next = step_locked(from, node.byte);
@@ -155,12 +164,31 @@ std::shared_ptr<const TokenBitmask> MaskCache::compute_mask(StateId state) {
       continue;
     }
     at_depth[node.depth] = next;
-    for (uint32_t k = node.tokens_begin, end = trie[i + 1].tokens_begin; k < end; ++k) {
+    for (uint32_t k = node.tokens_begin, end = nodes[i + 1].tokens_begin; k < end; ++k) {
       bits[token_ids[k] >> 6] |= uint64_t{1} << (token_ids[k] & 63);
     }
     ++i;
   }
   return mask;
+}
+
+bool MaskCache::loops_on_plain_bytes(StateId state) {
+  int8_t& known = states_[state].plain_loop;
+  if (known < 0) {
+    known = 1;
+    // Common letters first: most states that are not inside a string fail on the first byte.
+    for (uint8_t byte : {uint8_t{'a'}, uint8_t{' '}, uint8_t{'0'}}) {
+      if (step_locked(state, byte) != state) known = 0;
+      if (!known) break;
+    }
+    for (unsigned byte = 0x20; byte < 0x7F && known; ++byte) {
+      if (TokenVocabulary::is_plain_byte(static_cast<uint8_t>(byte)) &&
+          step_locked(state, static_cast<uint8_t>(byte)) != state) {
+        known = 0;
+      }
+    }
+  }
+  return known == 1;
 }
 
 size_t MaskCache::memory_bytes() {

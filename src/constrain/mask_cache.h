@@ -7,7 +7,9 @@
 // and each distinct set of stacks becomes one numbered state; the transition (state, byte) is
 // computed once and remembered, so after warm-up a byte costs one table load. A state's mask
 // (which tokens may come next) is computed by walking the vocabulary's trie from the state,
-// skipping every subtree whose prefix is already rejected, and is then remembered too.
+// skipping every subtree whose prefix is already rejected, and is then remembered too. Inside
+// strings, where every plain ASCII byte loops back to the same state, the tokens made only of
+// such bytes are allowed at once and only the rest of the vocabulary is walked.
 //
 // Masks are pure functions of the set of stacks, never of the order states were discovered, so
 // requests sharing a cache see exactly the masks they would see alone. All methods lock one
@@ -65,6 +67,7 @@ class MaskCache {
   struct State {
     std::vector<uint32_t> stacks;  // sorted stack ids; id 0 (first) = the sentence is complete
     std::shared_ptr<const TokenBitmask> mask;
+    int8_t plain_loop = -1;  // every plain byte leads back here (1), not (0), unknown (-1)
   };
   struct StacksHash {
     size_t operator()(const std::vector<uint32_t>& stacks) const;
@@ -78,6 +81,7 @@ class MaskCache {
   StateId intern_state(std::vector<uint32_t>& stacks);
   StateId step_locked(StateId state, uint8_t byte);
   std::shared_ptr<const TokenBitmask> compute_mask(StateId state);
+  bool loops_on_plain_bytes(StateId state);
 
   const std::shared_ptr<const Grammar> grammar_;
   const std::shared_ptr<const TokenVocabulary> vocabulary_;

@@ -28,8 +28,8 @@ std::string json_escape(uint32_t cp) {
 
 class Emitter {
  public:
-  Emitter(GrammarBuilder& builder, const RegexAst& ast, const RegexTarget& target)
-      : b_(builder), ast_(ast), target_(target) {}
+  Emitter(GrammarBuilder& builder, RegexAst ast, const RegexTarget& target)
+      : b_(builder), ast_(std::move(ast)), target_(target) {}
 
   Symbol root() {
     std::vector<Sequence> alternatives;
@@ -54,7 +54,7 @@ class Emitter {
 
   // The symbols of node as one alternative (a Concat's children inline).
   Sequence sequence_of(int index) {
-    const RegexNode& node = ast_.nodes[index];
+    const RegexNode node = ast_.nodes[index];  // a copy: emitting may add nodes
     Sequence seq;
     if (node.type == RegexNode::Type::Concat) {
       for (int child : node.children) seq.push_back(emit(child));
@@ -65,7 +65,7 @@ class Emitter {
   }
 
   Symbol emit(int index) {
-    const RegexNode& node = ast_.nodes[index];
+    const RegexNode node = ast_.nodes[index];  // a copy: emitting may add nodes
     switch (node.type) {
       case RegexNode::Type::Empty:
         return GrammarBuilder::ref(b_.rule_of({}));
@@ -82,12 +82,85 @@ class Emitter {
         return GrammarBuilder::ref(rule);
       }
       case RegexNode::Type::Repeat: {
-        const Symbol body = emit(node.children[0]);
-        if (node.min == 1 && node.max == 1) return body;
-        return GrammarBuilder::ref(b_.repeat(body, node.min, node.max));
+        int child = node.children[0];
+        int min = node.min;
+        if (nullable(child) && (node.max > 1 || node.max < 0)) {
+          // A repeated part that can match nothing would loop without consuming input:
+          // X{n,m} with X nullable is the same language as X'{0,m}, X' = X without "".
+          child = non_empty(child);
+          if (child < 0) return GrammarBuilder::ref(b_.rule_of({}));
+          min = 0;
+        }
+        const Symbol body = emit(child);
+        if (min == 1 && node.max == 1) return body;
+        return GrammarBuilder::ref(b_.repeat(body, min, node.max));
       }
     }
     return GrammarBuilder::ref(b_.rule_of({}));
+  }
+
+  bool nullable(int index) const {
+    const RegexNode& node = ast_.nodes[index];
+    switch (node.type) {
+      case RegexNode::Type::Empty: return true;
+      case RegexNode::Type::Set: return false;
+      case RegexNode::Type::Concat:
+        for (int child : node.children) {
+          if (!nullable(child)) return false;
+        }
+        return true;
+      case RegexNode::Type::Alternation:
+        for (int child : node.children) {
+          if (nullable(child)) return true;
+        }
+        return false;
+      case RegexNode::Type::Repeat: return node.min == 0 || nullable(node.children[0]);
+    }
+    return false;
+  }
+
+  // A node for the language of `index` without the empty string; -1 when nothing is left.
+  // Adds nodes to the (copied) tree.
+  int non_empty(int index) {
+    const RegexNode node = ast_.nodes[index];
+    if (!nullable(index)) return index;
+    switch (node.type) {
+      case RegexNode::Type::Empty:
+      case RegexNode::Type::Set:
+        return -1;
+      case RegexNode::Type::Concat: {
+        // All parts are nullable: the first part to match something is part i.
+        RegexNode alternation{RegexNode::Type::Alternation, {}, {}, 0, 0};
+        for (size_t i = 0; i < node.children.size(); ++i) {
+          const int head = non_empty(node.children[i]);
+          if (head < 0) continue;
+          RegexNode concat{RegexNode::Type::Concat, {}, {head}, 0, 0};
+          concat.children.insert(concat.children.end(), node.children.begin() + i + 1, node.children.end());
+          alternation.children.push_back(add(std::move(concat)));
+        }
+        return alternation.children.empty() ? -1 : add(std::move(alternation));
+      }
+      case RegexNode::Type::Alternation: {
+        RegexNode alternation{RegexNode::Type::Alternation, {}, {}, 0, 0};
+        for (int child : node.children) {
+          const int part = non_empty(child);
+          if (part >= 0) alternation.children.push_back(part);
+        }
+        return alternation.children.empty() ? -1 : add(std::move(alternation));
+      }
+      case RegexNode::Type::Repeat: {
+        if (node.max == 0) return -1;
+        const int child = nullable(node.children[0]) ? non_empty(node.children[0]) : node.children[0];
+        if (child < 0) return -1;
+        return add(RegexNode{RegexNode::Type::Repeat, {}, {child}, 1, node.max});
+      }
+    }
+    return -1;
+  }
+
+  int add(RegexNode node) {
+    ast_.nodes.push_back(std::move(node));
+    return static_cast<int>(ast_.nodes.size() - 1);
   }
 
   Symbol emit_set(const CodepointSet& set) {
@@ -139,7 +212,7 @@ class Emitter {
   }
 
   GrammarBuilder& b_;
-  const RegexAst& ast_;
+  RegexAst ast_;
   const RegexTarget& target_;
   std::optional<Symbol> any_star_;
   std::map<CodepointSet, Symbol> set_symbols_;
@@ -151,7 +224,7 @@ Result<Symbol> emit_regex(GrammarBuilder& builder, std::string_view pattern,
                           const RegexTarget& target) {
   auto ast = parse_regex(pattern);
   if (!ast) return ast.error();
-  Symbol symbol = Emitter(builder, *ast, target).root();
+  Symbol symbol = Emitter(builder, std::move(*ast), target).root();
   if (builder.too_large()) return make_error("the regex is too large once expanded");
   return symbol;
 }

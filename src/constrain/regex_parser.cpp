@@ -236,7 +236,7 @@ class Parser {
 
   int32_t literal_codepoint() {
     std::string_view rest = p_.substr(i_);
-    const int32_t cp = decode_utf8(rest);
+    const int32_t cp = pop_codepoint_utf8(rest);
     if (cp < 0) {
       fail("the pattern is not valid UTF-8");
       return -1;

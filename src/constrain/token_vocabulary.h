@@ -30,18 +30,38 @@ class TokenVocabulary {
   bool is_eog(int32_t id) const { return id >= 0 && static_cast<size_t>(id) < size() && eog_[id]; }
   const std::vector<int32_t>& eog_ids() const { return eog_ids_; }
 
-  // The trie, with one sentinel node at the end (its tokens_begin closes the last node's list).
-  const std::vector<TrieNode>& trie() const { return trie_; }
-  const std::vector<int32_t>& trie_token_ids() const { return trie_token_ids_; }
-  size_t n_trie_nodes() const { return trie_.size() - 1; }
+  // A trie over some tokens, with one sentinel node at the end (its tokens_begin closes the
+  // last node's list).
+  struct Trie {
+    std::vector<TrieNode> nodes;
+    std::vector<int32_t> token_ids;
+    size_t n_nodes() const { return nodes.size() - 1; }
+  };
+
+  // Every token with bytes, except end-of-generation ones.
+  const Trie& trie() const { return trie_; }
+  const std::vector<TrieNode>& trie_nodes() const { return trie_.nodes; }
+  const std::vector<int32_t>& trie_token_ids() const { return trie_.token_ids; }
+  size_t n_trie_nodes() const { return trie_.n_nodes(); }
   size_t max_token_bytes() const { return max_token_bytes_; }
 
+  // The bytes that may stand for themselves inside a JSON string or free text: printable ASCII
+  // without '"' and ''. Inside a string, every one of them loops back to the same state, so
+  // the tokens made only of them (plain_tokens(), a bitmask) are allowed together and only the
+  // others (mixed_trie()) need walking.
+  static bool is_plain_byte(uint8_t byte) { return byte >= 0x20 && byte < 0x7F && byte != '"' && byte != '\\'; }
+  const std::vector<uint64_t>& plain_tokens() const { return plain_tokens_; }
+  const Trie& mixed_trie() const { return mixed_trie_; }
+
  private:
+  static Trie build_trie(const std::vector<std::string>& token_bytes, std::vector<int32_t> ids);
+
   std::vector<std::string> token_bytes_;
   std::vector<int32_t> eog_ids_;
   std::vector<char> eog_;
-  std::vector<TrieNode> trie_;
-  std::vector<int32_t> trie_token_ids_;
+  Trie trie_;
+  Trie mixed_trie_;
+  std::vector<uint64_t> plain_tokens_;
   size_t max_token_bytes_ = 0;
 };
 
