@@ -68,7 +68,7 @@ bool GrammarMatcher::is_allowed(int32_t id) {
   if (id < 0 || static_cast<size_t>(id) >= vocab.size()) return false;
   if (vocab.is_eog(id)) return is_complete();
   const std::string& bytes = vocab.token_bytes(id);
-  if (finished_ || bytes.empty()) return false;
+  if (finished_ || bytes.empty() || bytes.size() > TokenVocabulary::kMaxTokenBytes) return false;
   MaskCache::StateId state = state_;
   for (char c : bytes) {
     state = cache_->step(state, static_cast<uint8_t>(c));
@@ -86,7 +86,7 @@ bool GrammarMatcher::accept_token(int32_t id) {
     return true;
   }
   const std::string& bytes = vocab.token_bytes(id);
-  if (bytes.empty()) return false;
+  if (bytes.empty() || bytes.size() > TokenVocabulary::kMaxTokenBytes) return false;
   return accept_bytes(bytes);
 }
 

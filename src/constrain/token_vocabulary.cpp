@@ -15,7 +15,6 @@ TokenVocabulary::TokenVocabulary(std::vector<std::string> token_bytes, std::vect
   }
   std::sort(eog_ids_.begin(), eog_ids_.end());
 
-  constexpr size_t kMaxTokenBytes = UINT16_MAX;
   std::vector<int32_t> ids;
   for (size_t id = 0; id < size(); ++id) {
     const std::string& bytes = token_bytes_[id];

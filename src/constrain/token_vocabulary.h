@@ -25,6 +25,8 @@ class TokenVocabulary {
   // (control tokens), or more than 65535, are never allowed.
   TokenVocabulary(std::vector<std::string> token_bytes, std::vector<int32_t> eog_ids);
 
+  static constexpr size_t kMaxTokenBytes = UINT16_MAX;
+
   size_t size() const { return token_bytes_.size(); }
   const std::string& token_bytes(int32_t id) const { return token_bytes_[id]; }
   bool is_eog(int32_t id) const { return id >= 0 && static_cast<size_t>(id) < size() && eog_[id]; }

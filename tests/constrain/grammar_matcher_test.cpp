@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -187,6 +188,33 @@ TEST(GrammarMatcher, CopiesForkAndResetRestarts) {
   EXPECT_TRUE(a.is_allowed(constrain_test::kByteEog));
 }
 
+// Requests on several threads share one cache; each walk's masks and output are the same as on
+// a cache of its own.
+TEST(GrammarMatcher, SharedCacheAcrossThreadsIsDeterministic) {
+  auto synthetic = constrain_test::make_synthetic_vocabulary(3000, 9);
+  auto vocab = std::make_shared<const TokenVocabulary>(std::move(synthetic.pieces), std::move(synthetic.eog_ids));
+  auto grammar = schema(R"({"type":"object","properties":{"items":{"type":"array","items":{"type":"object",
+      "properties":{"n":{"type":"integer"},"s":{"type":"string","maxLength":6}},"required":["n","s"],
+      "additionalProperties":false},"maxItems":3}},"required":["items"],"additionalProperties":false})");
+  auto shared = std::make_shared<MaskCache>(grammar, vocab);
+  constexpr int kThreads = 4, kWalks = 10;
+  std::vector<std::string> threaded(kThreads * kWalks);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int w = 0; w < kWalks; ++w) {
+        GrammarMatcher matcher(shared);
+        threaded[t * kWalks + w] = constrain_test::random_walk(matcher, t * kWalks + w, 1000, 10).text;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int seed = 0; seed < kThreads * kWalks; ++seed) {
+    GrammarMatcher alone(grammar, vocab);
+    EXPECT_EQ(constrain_test::random_walk(alone, seed, 1000, 10).text, threaded[seed]) << seed;
+  }
+}
+
 TEST(TokenVocabulary, TrieHoldsEveryTokenWithBytes) {
   auto vocab = hand_vocabulary();
   std::multiset<int32_t> in_trie(vocab->trie_token_ids().begin(), vocab->trie_token_ids().end());
@@ -204,6 +232,15 @@ TEST(TokenVocabulary, TrieHoldsEveryTokenWithBytes) {
     }
     EXPECT_GT(trie[i].subtree_end, i);
   }
+  // Plain-only tokens and the mixed trie split the vocabulary.
+  const auto& plain = vocab->plain_tokens();
+  std::set<int32_t> mixed(vocab->mixed_trie().token_ids.begin(), vocab->mixed_trie().token_ids.end());
+  for (int32_t id : in_trie) {
+    const bool is_plain = (plain[id >> 6] >> (id & 63)) & 1;
+    EXPECT_NE(is_plain, mixed.count(id) == 1) << id;
+  }
+  EXPECT_TRUE((plain[0] >> 5) & 1);   // "na"
+  EXPECT_FALSE((plain[0] >> 3) & 1);  // "\"name\":"
 }
 
 }  // namespace

@@ -245,7 +245,7 @@ TEST(JsonSchema, LimitsFailFast) {
   // A 1 MB schema.
   json big = {{"type", "object"}, {"properties", json::object()}};
   for (int i = 0; big.dump().size() < (1 << 20); ++i) {
-    for (int k = 0; k < 1000; ++k) big["properties"]["p" + std::to_string(i * 1000 + k)] = {{"type", "string"}};
+    for (int k = 0; k < 1000; ++k) big["properties"][std::to_string(i * 1000 + k).insert(0, 1, 'p')] = {{"type", "string"}};
   }
   auto start = std::chrono::steady_clock::now();
   auto too_big = compile_json_schema(big, SchemaOptions{});
@@ -279,7 +279,7 @@ TEST(JsonSchema, LimitsFailFast) {
   EXPECT_NE(schema_error(any_of).message.find("deeper"), std::string::npos);
   json chain = {{"$defs", json::object()}, {"$ref", "#/$defs/d0"}};
   for (int i = 0; i < 1000; ++i) {
-    chain["$defs"]["d" + std::to_string(i)] = {
+    chain["$defs"][std::to_string(i).insert(0, 1, 'd')] = {
         {"type", "object"},
         {"properties", {{"next", {{"$ref", "#/$defs/d" + std::to_string(i + 1)}}}}},
         {"additionalProperties", false}};

@@ -35,7 +35,7 @@ inline SyntheticVocabulary make_synthetic_vocabulary(size_t n_tokens, uint64_t s
     add(fragment);
   }
   for (int i = 0; i < 1000; ++i) add(std::to_string(i));
-  for (int i = 0; i < 100; ++i) add(" " + std::to_string(i));
+  for (int i = 0; i < 100; ++i) add(std::to_string(i).insert(0, 1, ' '));
   std::mt19937_64 rng(seed);
   const std::vector<std::string> onsets = {"", "b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p",
                                            "r", "s", "t", "v", "w", "y", "z", "ch", "sh", "th", "st",
@@ -49,11 +49,10 @@ inline SyntheticVocabulary make_synthetic_vocabulary(size_t n_tokens, uint64_t s
       word += onsets[rng() % onsets.size()] + nuclei[rng() % nuclei.size()] + codas[rng() % codas.size()];
     }
     const unsigned shape = rng() % 10;
-    if (shape < 4) word = " " + word;
-    if (shape == 4) word[0] = static_cast<char>(word[0] - 'a' + 'A');
-    if (shape == 5) word = " " + std::string(1, static_cast<char>(word[0] - 'a' + 'A')) + word.substr(1);
-    if (shape == 6) word += rng() % 2 ? "," : ".";
-    if (shape == 7) word = "\"" + word;
+    if (shape == 4 || shape == 5) word[0] = static_cast<char>(word[0] - 'a' + 'A');
+    if (shape < 4 || shape == 5) word.insert(0, 1, ' ');
+    if (shape == 6) word += rng() % 2 ? ',' : '.';
+    if (shape == 7) word.insert(0, 1, '"');
     add(word);
   }
   vocab.eog_ids.push_back(static_cast<int32_t>(vocab.pieces.size()));
