@@ -30,8 +30,10 @@
 //   - integers have at most 16 digits; numbers at most 16+16 digits and a 2-digit exponent.
 //   - oneOf accepts outputs matching more than one branch (the only unsound case).
 //   - white space: see json_parts.h (at most one space after ':' and ',').
+//   - a schema with $ref, anyOf/oneOf, a single-schema allOf, const or enum is that (first in
+//     this order); keywords next to it are not merged in (e.g. "type" beside "anyOf").
 // Under `strict` (OpenAI structured outputs), additionalProperties: true is an error and an
-// absent one means false.
+// absent one means false; properties missing from `required` stay optional (not an error).
 #include <memory>
 #include <string_view>
 

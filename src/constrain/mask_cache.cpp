@@ -173,22 +173,20 @@ std::shared_ptr<const TokenBitmask> MaskCache::compute_mask(StateId state) {
 }
 
 bool MaskCache::loops_on_plain_bytes(StateId state) {
-  int8_t& known = states_[state].plain_loop;
-  if (known < 0) {
-    known = 1;
-    // Common letters first: most states that are not inside a string fail on the first byte.
-    for (uint8_t byte : {uint8_t{'a'}, uint8_t{' '}, uint8_t{'0'}}) {
-      if (step_locked(state, byte) != state) known = 0;
-      if (!known) break;
-    }
-    for (unsigned byte = 0x20; byte < 0x7F && known; ++byte) {
-      if (TokenVocabulary::is_plain_byte(static_cast<uint8_t>(byte)) &&
-          step_locked(state, static_cast<uint8_t>(byte)) != state) {
-        known = 0;
-      }
+  if (states_[state].plain_loop >= 0) return states_[state].plain_loop == 1;
+  // Common bytes first: most states that are not inside a string fail on the first one.
+  // (step_locked may add states, so no reference into states_ is held across it.)
+  bool loops = true;
+  for (uint8_t byte : {uint8_t{'a'}, uint8_t{' '}, uint8_t{'0'}}) {
+    if (!(loops = step_locked(state, byte) == state)) break;
+  }
+  for (unsigned byte = 0x20; byte < 0x7F && loops; ++byte) {
+    if (TokenVocabulary::is_plain_byte(static_cast<uint8_t>(byte))) {
+      loops = step_locked(state, static_cast<uint8_t>(byte)) == state;
     }
   }
-  return known == 1;
+  states_[state].plain_loop = loops ? 1 : 0;
+  return loops;
 }
 
 size_t MaskCache::memory_bytes() {

@@ -1,7 +1,8 @@
 #pragma once
 // Parses a regular expression (a practical ECMAScript/PCRE subset) into a small syntax tree over
 // code points. Supported: literals (UTF-8), escapes (\d \w \s \D \W \S \t \n \r \f \v \0 \xHH
-// \uHHHH \u{H..} and escaped punctuation), classes [...] with ranges and negation, '.', groups
+// \uHHHH \u{H..} and escaped punctuation; \s is ASCII white space only), classes [...] with
+// ranges and negation, '.' (any character but \n and \r), groups
 // ((...), (?:...), (?<name>...)), alternation, quantifiers * + ? {n} {n,} {n,m} (a lazy '?'
 // after one is accepted and means the same language), and ^ / $ at the ends of the pattern or of
 // a top-level alternative. Backreferences, lookaround, word boundaries, inline flags, atomic
