@@ -11,20 +11,22 @@ const nlohmann::ordered_json* member(const nlohmann::ordered_json& object, const
   return &*it;
 }
 
-Result<OutputFormat> read_schema(const nlohmann::ordered_json& holder, const std::string& param) {
+// `path` names the object holding the schema in messages; errors carry `field` as their param.
+Result<OutputFormat> read_schema(const nlohmann::ordered_json& holder, const std::string& path, const std::string& field) {
+  const std::string& param = field;
   OutputFormat out;
   out.kind = OutputFormat::Kind::JsonSchema;
   const nlohmann::ordered_json* schema = member(holder, "schema");
-  if (schema == nullptr) return invalid_param(param, "Missing required parameter: '{}.schema'", param);
+  if (schema == nullptr) return invalid_param(param, "Missing required parameter: '{}.schema'", path);
   if (!schema->is_object() && !schema->is_boolean())
-    return invalid_param(param, "Invalid '{}.schema': expected a JSON Schema object", param);
+    return invalid_param(param, "Invalid '{}.schema': expected a JSON Schema object", path);
   out.schema = *schema;
   if (const auto* name = member(holder, "name")) {
-    if (!name->is_string()) return invalid_param(param, "Invalid '{}.name': expected a string", param);
+    if (!name->is_string()) return invalid_param(param, "Invalid '{}.name': expected a string", path);
     out.name = name->get<std::string>();
   }
   if (const auto* strict = member(holder, "strict")) {
-    if (!strict->is_boolean()) return invalid_param(param, "Invalid '{}.strict': expected a boolean", param);
+    if (!strict->is_boolean()) return invalid_param(param, "Invalid '{}.strict': expected a boolean", path);
     out.strict = strict->get<bool>();
   }
   return out;
@@ -43,14 +45,14 @@ Result<std::optional<OutputFormat>> parse_output_format(const nlohmann::ordered_
   if (name == "json_object") return std::optional(OutputFormat{});
   if (name == "json_schema") {
     if (flat) {
-      Result<OutputFormat> out = read_schema(format, field);
+      Result<OutputFormat> out = read_schema(format, field, field);
       if (!out) return out.error();
       return std::optional(std::move(out.value()));
     }
     const nlohmann::ordered_json* holder = member(format, "json_schema");
     if (holder == nullptr || !holder->is_object())
       return invalid_param(field, "Missing required parameter: '{}.json_schema' (an object with a 'schema')", field);
-    Result<OutputFormat> out = read_schema(*holder, field + ".json_schema");
+    Result<OutputFormat> out = read_schema(*holder, field + ".json_schema", field);
     if (!out) return out.error();
     return std::optional(std::move(out.value()));
   }

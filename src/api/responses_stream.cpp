@@ -84,10 +84,12 @@ ojson ResponsesTranslator::response_json(const std::string& status) const {
 std::string ResponsesTranslator::from_completion(std::string_view chat_completion) {
   const ojson chat = ojson::parse(chat_completion, nullptr, false);
   const ojson& choice = chat["choices"][0];
+  finish_reason_ = choice.value("finish_reason", "");
+  const char* item_status = finish_reason_ == "length" ? "incomplete" : "completed";
   const ojson& message = choice["message"];
   if (message.contains("content") && message["content"].is_string() && !message["content"].get<std::string>().empty()) {
     Item item{message_item_json()};
-    item.json["status"] = "completed";
+    item.json["status"] = item_status;
     item.json["content"].push_back(text_part(message["content"].get<std::string>()));
     items_.push_back(std::move(item));
   }
@@ -95,12 +97,11 @@ std::string ResponsesTranslator::from_completion(std::string_view chat_completio
     for (const ojson& call : message["tool_calls"]) {
       Item item{function_call_json(call["id"].get<std::string>(), call["function"]["name"].get<std::string>(),
                                    call["function"]["arguments"].get<std::string>())};
-      item.json["status"] = "completed";
+      item.json["status"] = item_status;
       items_.push_back(std::move(item));
     }
   }
   add_usage(chat.value("usage", ojson()));
-  finish_reason_ = choice.value("finish_reason", "");
   return dump(response_json(finish_reason_ == "length" ? "incomplete" : "completed"));
 }
 
@@ -185,9 +186,10 @@ std::vector<std::string> ResponsesTranslator::on_chunk(std::string_view chat_chu
 
 std::vector<std::string> ResponsesTranslator::finish() {
   std::vector<std::string> events;
+  const bool incomplete = finish_reason_ == "length";
   for (size_t index = 0; index < items_.size(); ++index) {
     Item& item = items_[index];
-    item.json["status"] = "completed";
+    item.json["status"] = incomplete ? "incomplete" : "completed";
     if (item.json["type"] == "message") {
       const ojson& part = item.json["content"][0];
       events.push_back(event({{"type", "response.output_text.done"},
@@ -210,7 +212,6 @@ std::vector<std::string> ResponsesTranslator::finish() {
     }
     events.push_back(event({{"type", "response.output_item.done"}, {"output_index", index}, {"item", item.json}}));
   }
-  const bool incomplete = finish_reason_ == "length";
   events.push_back(event({{"type", incomplete ? "response.incomplete" : "response.completed"},
                           {"response", response_json(incomplete ? "incomplete" : "completed")}}));
   return events;

@@ -7,7 +7,8 @@
 
 #include "api/output_format.h"
 #include "api/tool_request.h"
-#include "constrain/grammar.h"
+#include "constrain/json_schema.h"
+#include "constrain/regex_compiler.h"
 #include "util/result.h"
 
 namespace tachyon {

@@ -1,5 +1,7 @@
 #include "api/tool_prompt.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace tachyon {
@@ -14,16 +16,52 @@ ojson arguments_value(const ojson& arguments) {
   return parsed.is_discarded() ? arguments : parsed;
 }
 
-std::string describe_tools(const ToolRequest& tools) {
-  std::string text = "You can call these functions:\n";
-  for (const ToolFunction& f : tools.functions) {
-    text += fmt::format("- {}", f.name);
-    if (!f.description.empty()) text += ": " + f.description;
-    text += fmt::format("\n  parameters (JSON Schema): {}\n",
-                        f.parameters.is_null() ? std::string("{}") : f.parameters.dump());
+// A compact type for the fallback prompt: `string`, `"a"|"b"`, `integer[]`, `{city: string}`.
+// Small models have small contexts; a schema's JSON would not fit.
+std::string type_text(const ojson& schema, int depth) {
+  if (!schema.is_object() || depth > 3) return "any";
+  if (auto e = schema.find("enum"); e != schema.end() && e->is_array()) {
+    std::string out;
+    for (const auto& v : *e) out += (out.empty() ? "" : "|") + v.dump();
+    return out;
   }
-  text += "To call a function, reply with only a JSON object: "
-          "{\"name\": <function name>, \"arguments\": <arguments object>}.";
+  if (auto c = schema.find("const"); c != schema.end()) return c->dump();
+  for (const char* key : {"anyOf", "oneOf"}) {
+    if (auto alts = schema.find(key); alts != schema.end() && alts->is_array()) {
+      std::string out;
+      for (const auto& alt : *alts) out += (out.empty() ? "" : "|") + type_text(alt, depth + 1);
+      return out;
+    }
+  }
+  const ojson type = schema.value("type", ojson());
+  if (type.is_array()) {
+    std::string out;
+    for (const auto& t : type) out += (out.empty() ? "" : "|") + t.get<std::string>();
+    return out;
+  }
+  const std::string name = type.is_string() ? type.get<std::string>() : "";
+  if (name == "array") return type_text(schema.value("items", ojson()), depth + 1) + "[]";
+  if (name == "object" || schema.contains("properties")) {
+    std::string out;
+    const ojson required = schema.value("required", ojson::array());
+    const ojson properties = schema.value("properties", ojson::object());
+    for (const auto& [key, value] : properties.items()) {
+      const bool optional = std::find(required.begin(), required.end(), key) == required.end();
+      out += fmt::format("{}{}{}: {}", out.empty() ? "" : ", ", key, optional ? "?" : "", type_text(value, depth + 1));
+    }
+    return "{" + out + "}";
+  }
+  return name.empty() ? "any" : name;
+}
+
+std::string describe_tools(const ToolRequest& tools) {
+  std::string text = "Functions you can call:\n";
+  for (const ToolFunction& f : tools.functions) {
+    text += fmt::format("- {}({})", f.name, f.parameters.is_null() ? "" : type_text(f.parameters, 0));
+    if (!f.description.empty()) text += ": " + f.description;
+    text += "\n";
+  }
+  text += "To call one, answer with only {\"name\": ..., \"arguments\": {...}}.";
   return text;
 }
 

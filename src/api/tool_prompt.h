@@ -2,7 +2,8 @@
 // A chat request's messages as the model's chat template will see them. A template that
 // renders `tools` gets the tools and the calls as they are (arguments as JSON objects, as the
 // templates' `| tojson` expects). For one that does not, this generic fallback is used: the
-// tools are described in a system message that asks for {"name": ..., "arguments": {...}},
+// tools are described compactly in a system message (`- get_weather({city: string, unit?:
+// "c"|"f"}): description`) that asks for {"name": ..., "arguments": {...}},
 // earlier calls are written in that form as the assistant's text, and tool results become user
 // turns ("Result of NAME (call ID): ...").
 #include <vector>

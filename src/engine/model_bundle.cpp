@@ -37,7 +37,7 @@ Result<std::unique_ptr<ModelBundle>> load_model_bundle(const std::string& path, 
 std::shared_ptr<const TokenVocabulary> ModelBundle::token_vocabulary() const {
   std::call_once(token_vocabulary_once_, [this] {
     const int32_t n = tokenizer->n_vocab();
-    std::vector<std::string> bytes(size_t(n));
+    std::vector<std::string> bytes(static_cast<size_t>(n));
     std::vector<int32_t> eog;
     for (int32_t id = 0; id < n; ++id) {
       if (tokenizer->is_eog(id)) eog.push_back(id);

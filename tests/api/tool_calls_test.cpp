@@ -160,7 +160,7 @@ TEST(ToolPrompt, DescribesToolsForTemplatesWithoutToolSupport) {
   std::vector<ChatMessage> plain = template_messages(request->messages, request->tools, false);
   ASSERT_EQ(plain.size(), 4u);
   EXPECT_EQ(plain[0].role, "system");
-  EXPECT_NE(plain[0].content.find("get_weather: Weather now"), std::string::npos);
+  EXPECT_NE(plain[0].content.find("- get_weather({city?: string}): Weather now"), std::string::npos) << plain[0].content;
   EXPECT_EQ(plain[2].content, R"({"name":"get_weather","arguments":{"city":"Paris"}})");
   EXPECT_EQ(plain[3].role, "user");
   EXPECT_EQ(plain[3].content, "Result of get_weather (call call_1): 18 C");

@@ -42,7 +42,7 @@ const Person = z.object({
   role: z.enum(['admin', 'editor', 'viewer']),
   tags: z.array(z.string().max(20)).min(1).max(3),
   address: z.object({ city: z.string().max(30), zip: z.string().regex(/^[0-9]{5}$/) }),
-  nickname: z.string().max(20).optional(),
+  nickname: z.string().max(20).nullable().optional(),
 });
 const messages = [{ role: 'user', content: 'Describe one person of the story as JSON.' }];
 
@@ -171,7 +171,8 @@ test('bad schemas and regexes get a clear 400 within 1 s and the server stays he
   let deep = { type: 'string' };
   for (let i = 0; i < 1000; i += 1) deep = { type: 'object', properties: { a: deep }, required: ['a'], additionalProperties: false };
   const huge = { type: 'object', properties: {}, additionalProperties: false };
-  for (let i = 0; huge.properties && JSON.stringify(huge).length < 1024 * 1024; i += 1) huge.properties[`field_${i}`] = { type: 'string', description: 'x'.repeat(64) };
+  for (let i = 0; i < 12000; i += 1) huge.properties[`field_${i}`] = { type: 'string', description: 'x'.repeat(64) };
+  assert.ok(JSON.stringify(huge).length > 1024 * 1024);
   const cases = [
     ['unsupported keyword', chat(strictSchema({ type: 'object', properties: { a: { type: 'string', contentMediaType: 'text/html' } }, required: ['a'], additionalProperties: false })), /contentMediaType/],
     ['invalid regex', chat({ type: 'regex', regex: { regex: '([0-9]' } }), /regex|pattern|parenthes/i],
