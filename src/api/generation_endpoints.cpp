@@ -36,9 +36,11 @@ asio::awaitable<void> chat_completions(ServerContext& ctx, Caller& caller, const
   }
   auto model = resolve_model(ctx, caller, parsed->params.model);
   if (!model) co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, model.error(), writer);
-  auto grammar = output_grammar(parsed->params.output_format, parsed->tools);
-  if (!grammar) co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, grammar.error(), writer);
   const ModelBundle& bundle = *(*model)->bundle;
+  auto constraint =
+      output_constraint(bundle.constraints, bundle.token_vocabulary(), parsed->params.output_format, parsed->tools);
+  if (!constraint)
+    co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, constraint.error(), writer);
   const bool template_tools = bundle.chat_template->supports_tools();
   const std::vector<ChatMessage> messages = template_messages(parsed->messages, parsed->tools, template_tools);
   auto prompt = bundle.render_chat(messages, template_tools && parsed->tools.active() ? parsed->tools.tools_json
@@ -48,7 +50,7 @@ asio::awaitable<void> chat_completions(ServerContext& ctx, Caller& caller, const
     co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, e, writer);
   }
   GenerationJob job;
-  job.grammar = std::move(grammar.value());
+  job.constraint = std::move(constraint.value());
   job.tools = std::move(parsed->tools);
   job.format = ResponseFormat::Chat;
   job.prompt = bundle.tokenizer->encode(*prompt, true, true);
@@ -89,9 +91,11 @@ asio::awaitable<void> completions(ServerContext& ctx, Caller& caller, const Http
     const Error e = invalid_param("prompt", "the prompt is empty");
     co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, e, writer);
   }
-  auto grammar = output_grammar(parsed->params.output_format, ToolRequest{});
-  if (!grammar) co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, grammar.error(), writer);
-  job.grammar = std::move(grammar.value());
+  const ModelBundle& bundle = *(*model)->bundle;
+  auto constraint = output_constraint(bundle.constraints, bundle.token_vocabulary(), parsed->params.output_format, ToolRequest{});
+  if (!constraint)
+    co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, constraint.error(), writer);
+  job.constraint = std::move(constraint.value());
   job.params = std::move(parsed->params);
   job.prompt_param = "prompt";
   job.caller = &caller;

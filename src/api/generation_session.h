@@ -27,7 +27,7 @@ struct GenerationJob {
   std::string endpoint;      // the request path, for the usage row
   std::string request_id;    // the response's X-Request-ID, for the usage row
   std::string request_body;  // as sent, for the request log (unless the key keeps no text)
-  std::shared_ptr<const Grammar> grammar;  // constrained output (response_format, forced call)
+  std::shared_ptr<MaskCache> constraint;  // constrained output (response_format, forced call)
   ToolRequest tools;  // chat: active tools turn the output into tool calls (see tool_calls.h)
 };
 

@@ -36,47 +36,49 @@ ojson tool_call_schema(const ToolRequest& tools) {
   return {{"anyOf", std::move(alternatives)}};
 }
 
-Result<std::shared_ptr<const Grammar>> output_grammar(const std::optional<OutputFormat>& format,
-                                                      const ToolRequest& tools) {
+Result<std::shared_ptr<MaskCache>> output_constraint(ConstraintCache& cache,
+                                                     const std::shared_ptr<const TokenVocabulary>& vocabulary,
+                                                     const std::optional<OutputFormat>& format, const ToolRequest& tools) {
+  // A JSON Schema by its text and strictness: the cache key is exactly the compiler's input.
+  auto schema = [&](const ojson& s, bool strict) {
+    const std::string text = s.dump();
+    return cache.get(fmt::format("schema:{}:{}", strict ? 1 : 0, text), vocabulary, [&] {
+      SchemaOptions opts;
+      opts.strict = strict;
+      return compile_json_schema_text(text, opts);
+    });
+  };
   if (tools.active()) {
-    // Every tool's parameters are checked, so a bad schema is a 400 even when the model would
-    // not have called that tool.
     bool all_strict = true;
     for (size_t i = 0; i < tools.functions.size(); ++i) {
       const ToolFunction& f = tools.functions[i];
       all_strict = all_strict && f.strict;
-      SchemaOptions opts;
-      opts.strict = f.strict;
-      auto compiled = compile_json_schema(parameters_schema(f), opts);
-      if (!compiled) return at_field(compiled.error(), fmt::format("tools[{}].function.parameters", i));
+      auto checked = schema(parameters_schema(f), f.strict);
+      if (!checked) return at_field(checked.error(), fmt::format("tools[{}].function.parameters", i));
     }
     if (tools.forced()) {
-      SchemaOptions opts;
-      opts.strict = all_strict;
-      auto compiled = compile_json_schema(tool_call_schema(tools), opts);
-      if (!compiled) return at_field(compiled.error(), "tools");
-      return std::move(compiled.value());
+      auto call = schema(tool_call_schema(tools), all_strict);
+      if (!call) return at_field(call.error(), "tools");
+      return call;
     }
   }
   // With tool_choice "auto" and a response_format, the format wins: the model answers in it.
-  if (!format) return std::shared_ptr<const Grammar>();
+  if (!format) return std::shared_ptr<MaskCache>();
   switch (format->kind) {
     case OutputFormat::Kind::JsonObject:
-      return json_object_grammar();
+      return cache.get("json_object", vocabulary, [] { return Result(json_object_grammar()); });
     case OutputFormat::Kind::JsonSchema: {
-      SchemaOptions opts;
-      opts.strict = format->strict;
-      auto compiled = compile_json_schema(format->schema, opts);
+      auto compiled = schema(format->schema, format->strict);
       if (!compiled) return at_field(compiled.error(), "response_format");
-      return std::move(compiled.value());
+      return compiled;
     }
     case OutputFormat::Kind::Regex: {
-      auto compiled = compile_regex(format->regex);
+      auto compiled = cache.get("regex:" + format->regex, vocabulary, [&] { return compile_regex(format->regex); });
       if (!compiled) return at_field(compiled.error(), "response_format");
-      return std::move(compiled.value());
+      return compiled;
     }
   }
-  return std::shared_ptr<const Grammar>();
+  return std::shared_ptr<MaskCache>();
 }
 
 }  // namespace tachyon

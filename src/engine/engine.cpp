@@ -20,12 +20,12 @@ struct Engine::Live {
   Clock::time_point deadline;
   bool started = false;
 
-  Live(EngineRequest r, EngineCallback cb, int32_t n_vocab, const ModelBundle& bundle, double timeout_s)
+  Live(EngineRequest r, EngineCallback cb, int32_t n_vocab, const Tokenizer& tokenizer, double timeout_s)
       : request(std::move(r)),
         callback(std::move(cb)),
         sampler(request.sampling, n_vocab,
-                request.grammar ? std::make_unique<GrammarMatcher>(request.grammar, bundle.token_vocabulary()) : nullptr),
-        decoder(*bundle.tokenizer),
+                request.constraint ? std::make_unique<GrammarMatcher>(request.constraint) : nullptr),
+        decoder(tokenizer),
         stops(request.stop), history(request.prompt), submitted(Clock::now()),
         deadline(submitted + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s))) {}
 };
@@ -80,7 +80,7 @@ Result<uint64_t> Engine::submit(EngineRequest request, EngineCallback callback) 
     if (token < 0 || token >= n_vocab) return make_error("logit_bias: token id {} is not in the vocabulary", token);
   for (int32_t token : request.prompt)
     if (token < 0 || token >= n_vocab) return make_error("prompt token id {} is not in the vocabulary", token);
-  auto live = std::make_unique<Live>(std::move(request), std::move(callback), n_vocab, *bundle_,
+  auto live = std::make_unique<Live>(std::move(request), std::move(callback), n_vocab, *bundle_->tokenizer,
                                      config_.request_timeout_s);
   const uint64_t id = next_id_++;
   {

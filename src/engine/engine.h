@@ -44,9 +44,11 @@ struct EngineConfig {
 struct EngineRequest {
   std::vector<int32_t> prompt;
   SamplingParams sampling;
-  // Constrained decoding: every token keeps the output inside this language, and the request
-  // finishes (Stop) as soon as the output is complete and nothing may follow. Null: free text.
-  std::shared_ptr<const Grammar> grammar;
+  // Constrained decoding: every token keeps the output inside this language (the grammar and
+  // masks of a MaskCache, possibly shared with other requests: ModelBundle::constraints), and
+  // the request finishes (Stop) as soon as the output is complete and nothing may follow.
+  // Null: free text.
+  std::shared_ptr<MaskCache> constraint;
   int32_t max_tokens = 256;
   std::vector<std::string> stop;
   bool ignore_eos = false;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "constrain/token_vocabulary.h"
+#include "engine/constraint_cache.h"
 #include "frontend/chat_template.h"
 #include "backend/device.h"
 #include "gguf/gguf_file.h"
@@ -36,6 +37,10 @@ struct ModelBundle {
   // Every token's bytes and the end-of-generation ids, for constrained decoding; built on first
   // use (thread-safe), then shared by every constrained request on this model.
   std::shared_ptr<const TokenVocabulary> token_vocabulary() const;
+
+  // Compiled constraints (response_format, forced tool calls) with their masks, shared by this
+  // model's requests.
+  mutable ConstraintCache constraints;
 
  private:
   mutable std::once_flag token_vocabulary_once_;

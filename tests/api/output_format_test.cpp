@@ -4,6 +4,7 @@
 
 #include "api/chat_request.h"
 #include "api/structured_output.h"
+#include "constrain/grammar_matcher.h"
 
 namespace tachyon {
 namespace {
@@ -52,6 +53,20 @@ TEST(OutputFormat, ChatRequestsCarryTheFormat) {
   EXPECT_EQ(request->params.output_format->kind, OutputFormat::Kind::JsonObject);
 }
 
+// A byte vocabulary: every single byte is a token, plus an end-of-generation token.
+std::shared_ptr<const TokenVocabulary> byte_vocabulary() {
+  std::vector<std::string> pieces;
+  for (int b = 0; b < 256; ++b) pieces.push_back(std::string(1, char(b)));
+  pieces.push_back("");
+  return std::make_shared<const TokenVocabulary>(std::move(pieces), std::vector<int32_t>{256});
+}
+
+Result<std::shared_ptr<MaskCache>> output_grammar(const std::optional<OutputFormat>& format, const ToolRequest& tools) {
+  static ConstraintCache cache;
+  static const auto vocabulary = byte_vocabulary();
+  return output_constraint(cache, vocabulary, format, tools);
+}
+
 TEST(StructuredOutput, CompilesFormatsAndForcedToolCalls) {
   auto none = output_grammar(std::nullopt, ToolRequest{});
   ASSERT_TRUE(none.ok());
@@ -71,7 +86,12 @@ TEST(StructuredOutput, CompilesFormatsAndForcedToolCalls) {
   EXPECT_EQ(schema["anyOf"][1]["properties"]["arguments"]["additionalProperties"], false);
   auto forced = output_grammar(std::nullopt, *tools);
   ASSERT_TRUE(forced.ok()) << forced.error().message;
-  EXPECT_NE(forced.value(), nullptr);
+  ASSERT_NE(forced.value(), nullptr);
+  // The same constraint again is the same cache, masks and all.
+  EXPECT_EQ(output_grammar(std::nullopt, *tools).value(), forced.value());
+  GrammarMatcher matcher(forced.value());
+  EXPECT_TRUE(matcher.accept_bytes(R"({"name": "b", "arguments": {}})"));
+  EXPECT_TRUE(matcher.must_stop());
 }
 
 TEST(StructuredOutput, SchemaErrorsNameTheField) {

@@ -3,7 +3,8 @@
 // allowed token that continues the document), timing mask_logits on every step: first with a
 // fresh cache per document (cold), then again over a cache that has seen them all (warm).
 //
-//   constrain_bench [--docs N] [--json out.json]
+//   constrain_bench [--docs N] [--model FILE.gguf] [--json out.json]
+// With --model, also the model's own vocabulary (the bytes its tokenizer gives each token).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -19,6 +20,8 @@
 #include "constrain/grammar_matcher.h"
 #include "constrain/json_schema.h"
 #include "constrain/synthetic_vocabulary.h"
+#include "gguf/gguf_file.h"
+#include "tokenizer/tokenizer.h"
 
 namespace {
 
@@ -167,14 +170,17 @@ nlohmann::ordered_json stats_json(const Stats& s) {
 
 int main(int argc, char** argv) {
   std::string json_path;
+  std::string model_path;
   int n_docs = 20;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
       json_path = argv[++i];
+    } else if (!std::strcmp(argv[i], "--model") && i + 1 < argc) {
+      model_path = argv[++i];
     } else if (!std::strcmp(argv[i], "--docs") && i + 1 < argc) {
       n_docs = std::atoi(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: constrain_bench [--docs N] [--json out.json]\n");
+      std::fprintf(stderr, "usage: constrain_bench [--docs N] [--model FILE.gguf] [--json out.json]\n");
       return 2;
     }
   }
@@ -196,16 +202,46 @@ int main(int argc, char** argv) {
   std::vector<std::string> docs;
   for (int d = 0; d < n_docs; ++d) docs.push_back(make_document(1000 + d));
 
+  // The synthetic vocabularies, and with --model the model's own (its tokenizer's token bytes).
+  struct Vocabulary {
+    std::string name;
+    std::vector<std::string> pieces;
+    std::vector<int32_t> eog_ids;
+  };
+  std::vector<Vocabulary> vocabularies;
   for (size_t n_vocab : {size_t{32000}, size_t{128000}}) {
     auto synthetic = constrain_test::make_synthetic_vocabulary(n_vocab, 42);
+    vocabularies.push_back({"vocab_" + std::to_string(n_vocab), std::move(synthetic.pieces), std::move(synthetic.eog_ids)});
+  }
+  if (!model_path.empty()) {
+    auto file = GgufFile::open(model_path);
+    if (!file) {
+      std::fprintf(stderr, "%s\n", file.error().message.c_str());
+      return 1;
+    }
+    auto tokenizer = Tokenizer::from_gguf(**file);
+    if (!tokenizer) {
+      std::fprintf(stderr, "%s\n", tokenizer.error().message.c_str());
+      return 1;
+    }
+    Vocabulary model{"model_vocab", {}, {}};
+    for (int32_t id = 0; id < (*tokenizer)->n_vocab(); ++id) {
+      if ((*tokenizer)->is_eog(id)) model.eog_ids.push_back(id);
+      model.pieces.push_back((*tokenizer)->is_control(id) ? std::string() : (*tokenizer)->token_to_piece(id));
+    }
+    vocabularies.push_back(std::move(model));
+  }
+
+  for (const Vocabulary& v : vocabularies) {
+    const size_t n_vocab = v.pieces.size();
     std::unordered_map<std::string, int32_t> ids;
     size_t max_len = 0;
-    for (size_t id = 0; id < synthetic.pieces.size(); ++id) {
-      if (!synthetic.pieces[id].empty()) ids.emplace(synthetic.pieces[id], static_cast<int32_t>(id));
-      max_len = std::max(max_len, synthetic.pieces[id].size());
+    for (size_t id = 0; id < v.pieces.size(); ++id) {
+      if (!v.pieces[id].empty()) ids.emplace(v.pieces[id], static_cast<int32_t>(id));
+      max_len = std::max(max_len, v.pieces[id].size());
     }
     t0 = Clock::now();
-    auto vocab = std::make_shared<const TokenVocabulary>(synthetic.pieces, synthetic.eog_ids);
+    auto vocab = std::make_shared<const TokenVocabulary>(v.pieces, v.eog_ids);
     const double vocab_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     std::vector<float> logits(vocab->size());
 
@@ -229,18 +265,19 @@ int main(int argc, char** argv) {
     }
     n_tokens = warm.size();
     const Stats c = stats_of(cold), w = stats_of(warm);
-    std::printf("vocab %zu: trie %zu nodes built in %.1f ms; %zu masks over %d documents; %zu states cached\n",
-                n_vocab, vocab->n_trie_nodes(), vocab_ms, n_tokens, n_docs, shared->n_states());
+    std::printf("%s, %zu tokens: trie %zu nodes built in %.1f ms; %zu masks over %d documents; %zu states cached\n",
+                v.name.c_str(), n_vocab, vocab->n_trie_nodes(), vocab_ms, n_tokens, n_docs, shared->n_states());
     std::printf("  cold cache: mean %7.1f us  p50 %7.1f us  p99 %8.1f us  max %8.1f us\n", c.mean_us, c.p50_us,
                 c.p99_us, c.max_us);
     std::printf("  warm cache: mean %7.1f us  p50 %7.1f us  p99 %8.1f us  max %8.1f us\n", w.mean_us, w.p50_us,
                 w.p99_us, w.max_us);
-    report["vocab_" + std::to_string(n_vocab)] = {{"trie_nodes", vocab->n_trie_nodes()},
-                                                  {"trie_build_ms", vocab_ms},
-                                                  {"cache_states", shared->n_states()},
-                                                  {"cache_bytes", shared->memory_bytes()},
-                                                  {"cold", stats_json(c)},
-                                                  {"warm", stats_json(w)}};
+    report[v.name] = {{"tokens", n_vocab},
+                      {"trie_nodes", vocab->n_trie_nodes()},
+                      {"trie_build_ms", vocab_ms},
+                      {"cache_states", shared->n_states()},
+                      {"cache_bytes", shared->memory_bytes()},
+                      {"cold", stats_json(c)},
+                      {"warm", stats_json(w)}};
   }
   if (!json_path.empty()) {
     std::ofstream(json_path) << report.dump(2) << "\n";
