@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/utf8_encode.h"
+
 namespace tachyon {
 
 namespace {
@@ -82,23 +84,6 @@ bool CodepointSet::contains(uint32_t codepoint) const {
   return it != ranges_.begin() && std::prev(it)->hi >= codepoint;
 }
 
-void append_codepoint_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 int32_t pop_codepoint_utf8(std::string_view& text) {
   if (text.empty()) return -1;
@@ -176,8 +161,8 @@ std::vector<Utf8Sequence> utf8_sequences(uint32_t lo, uint32_t hi) {
     }
     if (split) continue;
     std::string ea, eb;
-    append_codepoint_utf8(ea, a);
-    append_codepoint_utf8(eb, b);
+    append_utf8_codepoint(ea, a);
+    append_utf8_codepoint(eb, b);
     Utf8Sequence seq;
     seq.length = static_cast<int>(ea.size());
     for (int i = 0; i < seq.length; ++i) {

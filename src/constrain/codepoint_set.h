@@ -52,9 +52,6 @@ struct Utf8Sequence {
 // sequences whose languages are disjoint.
 std::vector<Utf8Sequence> utf8_sequences(uint32_t lo, uint32_t hi);
 
-// Appends the UTF-8 encoding of `codepoint` to `out`.
-void append_codepoint_utf8(std::string& out, uint32_t codepoint);
-
 // Decodes one code point from the front of `text`, advancing it; -1 when the bytes there are not
 // valid UTF-8 (then nothing is consumed).
 int32_t pop_codepoint_utf8(std::string_view& text);

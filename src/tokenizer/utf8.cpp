@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "util/utf8_encode.h"
+
 namespace tachyon {
 
 size_t utf8_sequence_length(uint8_t lead) {
@@ -97,22 +99,7 @@ std::vector<uint32_t> utf8_to_codepoints(std::string_view text) {
 }
 
 void append_utf8(std::string& out, uint32_t cp) {
-  if (cp > 0x10FFFF) cp = kReplacementCodepoint;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
+  append_utf8_codepoint(out, cp > 0x10FFFF ? kReplacementCodepoint : cp);
 }
 
 std::string sanitize_utf8(std::string_view text) {
