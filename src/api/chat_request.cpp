@@ -151,10 +151,12 @@ Result<ChatCompletionRequest> parse_chat_completion_request(std::string_view bod
   request.params = std::move(params.value());
   if (Status s = read_chat_logprobs(*json, request.params.sampling); !s) return s.error();
   if (Status s = validate(request.params.sampling); !s) return s.error();
-  if (Status s = read_output_format(body, request.params); !s) return s.error();
   {
-    const nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(body, nullptr, false);
-    Result<ToolRequest> tools = parse_tool_request(ordered);
+    // Schemas keep their key order: read from the body parsed once more as ordered JSON.
+    Result<nlohmann::ordered_json> ordered = parse_ordered_json_object(body);
+    if (!ordered) return ordered.error();
+    if (Status s = read_output_format(*ordered, request.params); !s) return s.error();
+    Result<ToolRequest> tools = parse_tool_request(*ordered);
     if (!tools) return tools.error();
     request.tools = std::move(tools.value());
   }

@@ -81,7 +81,9 @@ Result<CompletionRequest> parse_completion_request(std::string_view body) {
   request.params = std::move(params.value());
   if (Status s = read_completion_logprobs(*json, request.params.sampling); !s) return s.error();
   if (Status s = validate(request.params.sampling); !s) return s.error();
-  if (Status s = read_output_format(body, request.params); !s) return s.error();
+  Result<nlohmann::ordered_json> ordered = parse_ordered_json_object(body);
+  if (!ordered) return ordered.error();
+  if (Status s = read_output_format(*ordered, request.params); !s) return s.error();
 
   auto prompt = parse_prompt(*json);
   if (!prompt) return prompt.error();

@@ -10,8 +10,10 @@ namespace tachyon::endpoints {
 
 asio::awaitable<void> chat_completions(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> completions(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
-// POST /v1/responses (responses_endpoint.cpp), run as a chat completion.
+// POST /v1/responses (responses_endpoint.cpp), run as a chat completion; GET
+// /v1/responses/{id}, a stored Response of the caller's key.
 asio::awaitable<void> responses_create(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
+asio::awaitable<void> responses_get(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> list_models(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> get_model(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> tokenize(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);

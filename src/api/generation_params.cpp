@@ -200,10 +200,9 @@ Result<GenerationParams> parse_generation_params(const nlohmann::json& body) {
   return params;
 }
 
-Status read_output_format(std::string_view body, GenerationParams& params) {
-  const nlohmann::ordered_json ordered = nlohmann::ordered_json::parse(body, nullptr, false);
-  auto it = ordered.find("response_format");
-  if (it == ordered.end() || it->is_null()) return Status::success();
+Status read_output_format(const nlohmann::ordered_json& body, GenerationParams& params) {
+  auto it = body.find("response_format");
+  if (it == body.end() || it->is_null()) return Status::success();
   Result<std::optional<OutputFormat>> format = parse_output_format(*it, "response_format", false);
   if (!format) return format.error();
   params.output_format = std::move(format.value());

@@ -38,8 +38,8 @@ inline constexpr int32_t kMaxChoices = 16;
 // a wrong JSON type or an out-of-range value is a 400 naming the field. Pure.
 Result<GenerationParams> parse_generation_params(const nlohmann::json& body);
 
-// Reads `response_format` (see parse_output_format) into params.output_format. `body` is the
-// request as sent, already known to be a JSON object.
-Status read_output_format(std::string_view body, GenerationParams& params);
+// Reads `response_format` (see parse_output_format) into params.output_format, from the request
+// parsed with its key order kept (a schema's property order is the output's).
+Status read_output_format(const nlohmann::ordered_json& body, GenerationParams& params);
 
 }  // namespace tachyon

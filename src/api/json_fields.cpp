@@ -2,22 +2,101 @@
 
 #include <cmath>
 #include <limits>
+#include <unordered_map>
+#include <vector>
 
 namespace tachyon {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+// Builds an ordered_json from SAX events, appending keys without ordered_map's linear search
+// (a hash index per open object finds repeated keys instead). Containers are appended to only
+// while they are innermost, so the pointers on the stack stay valid.
+class OrderedBuilder final : public nlohmann::json_sax<ojson> {
+ public:
+  ojson root;
+  std::string error;
+
+  bool null() override { return place(ojson(nullptr)); }
+  bool boolean(bool v) override { return place(ojson(v)); }
+  bool number_integer(number_integer_t v) override { return place(ojson(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return place(ojson(v)); }
+  bool number_float(number_float_t v, const string_t&) override { return place(ojson(v)); }
+  bool string(string_t& v) override { return place(ojson(std::move(v))); }
+  bool binary(binary_t&) override { return false; }
+  bool start_object(std::size_t) override { return open(ojson::object()); }
+  bool key(string_t& k) override {
+    key_ = std::move(k);
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(ojson::array()); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    error = e.what();
+    return false;
+  }
+
+ private:
+  struct Frame {
+    ojson* container;
+    std::unordered_map<std::string, size_t> index;  // objects: key -> position
+  };
+
+  ojson* add(ojson&& v) {
+    if (stack_.empty()) {
+      root = std::move(v);
+      return &root;
+    }
+    Frame& top = stack_.back();
+    if (top.container->is_array()) {
+      auto& array = top.container->get_ref<ojson::array_t&>();
+      array.push_back(std::move(v));
+      return &array.back();
+    }
+    auto& object = top.container->get_ref<ojson::object_t&>();
+    if (auto it = top.index.find(key_); it != top.index.end()) {
+      (object.begin() + std::ptrdiff_t(it->second))->second = std::move(v);
+      return &(object.begin() + std::ptrdiff_t(it->second))->second;
+    }
+    top.index.emplace(key_, object.size());
+    object.emplace_back(std::move(key_), std::move(v));
+    return &object.back().second;
+  }
+  bool place(ojson&& v) {
+    add(std::move(v));
+    return true;
+  }
+  bool open(ojson&& v) {
+    stack_.push_back({add(std::move(v)), {}});
+    return true;
+  }
+  bool close() {
+    stack_.pop_back();
+    return true;
+  }
+
+  std::vector<Frame> stack_;
+  std::string key_;
+};
+
+// The library's message without its "[json.exception.parse_error.N] " tag: where the body went
+// wrong.
+std::string_view parse_error_detail(std::string_view what) {
+  if (size_t end_of_tag = what.find("] "); end_of_tag != std::string_view::npos) what.remove_prefix(end_of_tag + 2);
+  return what;
+}
+
+}  // namespace
 
 Result<nlohmann::json> parse_json_object(std::string_view body) {
   nlohmann::json value;
   try {
     value = nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& e) {
-    // e.what() starts with the library's "[json.exception.parse_error.N] " tag; keep the rest,
-    // which says where the body went wrong.
-    std::string_view detail = e.what();
-    if (size_t end_of_tag = detail.find("] "); end_of_tag != std::string_view::npos) {
-      detail.remove_prefix(end_of_tag + 2);
-    }
     // No param: the body as a whole is at fault.
-    return Error{fmt::format("Invalid JSON in the request body: {}", detail),
+    return Error{fmt::format("Invalid JSON in the request body: {}", parse_error_detail(e.what())),
                  ErrorKind::InvalidArgument, {}};
   }
   if (!value.is_object()) {
@@ -26,6 +105,18 @@ Result<nlohmann::json> parse_json_object(std::string_view body) {
                  ErrorKind::InvalidArgument, {}};
   }
   return value;
+}
+
+Result<nlohmann::ordered_json> parse_ordered_json_object(std::string_view body) {
+  OrderedBuilder builder;
+  if (!ojson::sax_parse(body, &builder)) {
+    return Error{fmt::format("Invalid JSON in the request body: {}", parse_error_detail(builder.error)),
+                 ErrorKind::InvalidArgument, {}};
+  }
+  if (!builder.root.is_object()) {
+    return Error{"The request body must be a JSON object", ErrorKind::InvalidArgument, {}};
+  }
+  return std::move(builder.root);
 }
 
 const nlohmann::json* find_field(const nlohmann::json& object, std::string_view key) {

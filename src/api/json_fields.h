@@ -17,6 +17,11 @@ namespace tachyon {
 // message says so and whose param is empty.
 Result<nlohmann::json> parse_json_object(std::string_view body);
 
+// The same with the keys of every object in the order sent (JSON Schemas: a schema's property
+// order is the output's), in time linear in the body (nlohmann's ordered_json::parse is
+// quadratic in the keys of one object). A key sent twice keeps its first place and last value.
+Result<nlohmann::ordered_json> parse_ordered_json_object(std::string_view body);
+
 // The field's value, or nullptr when it is absent or null.
 const nlohmann::json* find_field(const nlohmann::json& object, std::string_view key);
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "api/json_fields.h"
+
 namespace tachyon {
 namespace {
 
@@ -84,26 +86,58 @@ Result<ojson> input_messages(const ojson& input) {
 
 }  // namespace
 
+ojson ResponsesRequest::chat_body_with(const ojson& earlier) const {
+  ojson messages = ojson::array();
+  if (instructions) messages.push_back({{"role", "system"}, {"content", *instructions}});
+  for (const ojson& m : earlier) messages.push_back(m);
+  for (const ojson& m : input_messages) messages.push_back(m);
+  ojson body = chat_body;
+  body["messages"] = std::move(messages);
+  return body;
+}
+
+ojson response_output_messages(const ojson& response) {
+  std::string text;
+  ojson calls = ojson::array();
+  for (const ojson& item : response.value("output", ojson::array())) {
+    if (item.value("type", "") == "message") {
+      for (const ojson& part : item.value("content", ojson::array())) text += part.value("text", "");
+    } else if (item.value("type", "") == "function_call") {
+      calls.push_back({{"id", item.value("call_id", "")},
+                       {"type", "function"},
+                       {"function", {{"name", item.value("name", "")}, {"arguments", item.value("arguments", "{}")}}}});
+    }
+  }
+  ojson message = {{"role", "assistant"}, {"content", text.empty() && !calls.empty() ? ojson() : ojson(text)}};
+  if (!calls.empty()) message["tool_calls"] = std::move(calls);
+  return ojson::array({std::move(message)});
+}
+
 Result<ResponsesRequest> parse_responses_request(std::string_view body) {
-  const ojson request = ojson::parse(body, nullptr, false);
-  if (request.is_discarded()) return Error{"Invalid JSON in the request body", ErrorKind::InvalidArgument, {}};
-  if (!request.is_object()) return Error{"The request body must be a JSON object", ErrorKind::InvalidArgument, {}};
-  if (member(request, "previous_response_id"))
-    return invalid_param("previous_response_id",
-                         "'previous_response_id' is not supported: this server does not store responses; send the "
-                         "earlier items in 'input' instead");
+  Result<ojson> parsed = parse_ordered_json_object(body);
+  if (!parsed) return parsed.error();
+  const ojson& request = *parsed;
   ResponsesRequest out;
+  if (const ojson* previous = member(request, "previous_response_id")) {
+    if (!previous->is_string() || previous->get<std::string>().empty())
+      return invalid_param("previous_response_id", "Invalid 'previous_response_id': expected a response id");
+    out.previous_response_id = previous->get<std::string>();
+  }
+  if (const ojson* store = member(request, "store")) {
+    if (!store->is_boolean()) return invalid_param("store", "Invalid type for 'store': expected a boolean");
+    out.store = store->get<bool>();
+  }
   ojson& chat = out.chat_body;
   if (const ojson* model = member(request, "model")) chat["model"] = *model;
   const ojson* input = member(request, "input");
   if (input == nullptr) return invalid_param("input", "Missing required parameter: 'input'");
   Result<ojson> messages = input_messages(*input);
   if (!messages) return messages.error();
+  out.input_messages = std::move(messages.value());
   if (const ojson* instructions = member(request, "instructions")) {
     if (!instructions->is_string()) return invalid_param("instructions", "Invalid type for 'instructions': expected a string");
-    messages->insert(messages->begin(), ojson{{"role", "system"}, {"content", *instructions}});
+    out.instructions = instructions->get<std::string>();
   }
-  chat["messages"] = std::move(messages.value());
   if (const ojson* max = member(request, "max_output_tokens")) chat["max_tokens"] = *max;
   for (const char* key : {"temperature", "top_p", "seed", "parallel_tool_calls", "user", "top_logprobs"})
     if (const ojson* v = member(request, key)) chat[key] = *v;

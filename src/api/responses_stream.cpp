@@ -68,8 +68,8 @@ ojson ResponsesTranslator::response_json(const std::string& status) const {
              {"model", model_},
              {"output", std::move(output)},
              {"parallel_tool_calls", echo_.value("parallel_tool_calls", ojson(true))},
-             {"previous_response_id", nullptr},
-             {"store", false},
+             {"previous_response_id", echo_.value("previous_response_id", ojson())},
+             {"store", echo_.value("store", ojson(false))},
              {"temperature", echo_.value("temperature", ojson(1.0))},
              {"text", echo_.value("text", ojson{{"format", {{"type", "text"}}}})},
              {"tool_choice", echo_.value("tool_choice", ojson("auto"))},
@@ -102,7 +102,8 @@ std::string ResponsesTranslator::from_completion(std::string_view chat_completio
     }
   }
   add_usage(chat.value("usage", ojson()));
-  return dump(response_json(finish_reason_ == "length" ? "incomplete" : "completed"));
+  final_ = dump(response_json(finish_reason_ == "length" ? "incomplete" : "completed"));
+  return final_;
 }
 
 std::string ResponsesTranslator::event(ojson body) {
@@ -212,8 +213,9 @@ std::vector<std::string> ResponsesTranslator::finish() {
     }
     events.push_back(event({{"type", "response.output_item.done"}, {"output_index", index}, {"item", item.json}}));
   }
-  events.push_back(event({{"type", incomplete ? "response.incomplete" : "response.completed"},
-                          {"response", response_json(incomplete ? "incomplete" : "completed")}}));
+  const ojson response = response_json(incomplete ? "incomplete" : "completed");
+  final_ = dump(response);
+  events.push_back(event({{"type", incomplete ? "response.incomplete" : "response.completed"}, {"response", response}}));
   return events;
 }
 

@@ -14,7 +14,8 @@ namespace tachyon {
 
 class ResponsesTranslator {
  public:
-  // echo: the request fields the Response object repeats (see ResponsesRequest).
+  // echo: the request fields the Response object repeats (see ResponsesRequest), "store" and
+  // "previous_response_id" among them.
   ResponsesTranslator(std::string model, nlohmann::ordered_json echo);
 
   // A complete chat.completion body (JSON text) as a Response object (JSON text).
@@ -24,6 +25,10 @@ class ResponsesTranslator {
   std::vector<std::string> start();
   std::vector<std::string> on_chunk(std::string_view chat_chunk);
   std::vector<std::string> finish();
+
+  const std::string& id() const { return id_; }
+  // The finished Response object (JSON), once from_completion() or finish() has made it.
+  const std::string& final_response() const { return final_; }
 
  private:
   struct Item {
@@ -44,6 +49,7 @@ class ResponsesTranslator {
   nlohmann::ordered_json usage_ = nullptr;
   std::string finish_reason_;
   int64_t sequence_ = 0;
+  std::string final_;
 };
 
 }  // namespace tachyon

@@ -17,6 +17,7 @@ Router make_router(ServerContext& ctx) {
   router.post("/chat/completions", keyed(endpoints::chat_completions));  // Perplexity's path
   router.post("/v1/completions", keyed(endpoints::completions));
   router.post("/v1/responses", keyed(endpoints::responses_create));  // OpenAI's and Perplexity's path
+  router.get("/v1/responses/{id}", keyed(endpoints::responses_get));
   router.get("/v1/models", keyed(endpoints::list_models));
   router.get("/v1/models/{id}", keyed(endpoints::get_model));
   router.post("/async/chat/completions", keyed(endpoints::async_create));

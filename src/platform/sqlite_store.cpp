@@ -90,6 +90,18 @@ CREATE TABLE async_jobs (
 CREATE INDEX async_jobs_by_key ON async_jobs(key_id, created_ms);
 CREATE INDEX async_jobs_by_status ON async_jobs(status, created_ms);
 )sql",
+    // 4: stored Responses (POST /v1/responses, previous_response_id).
+    R"sql(
+CREATE TABLE responses (
+  id TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  messages_json TEXT NOT NULL,
+  response_json TEXT NOT NULL
+);
+CREATE INDEX responses_by_time ON responses(created_ms);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion);
 
@@ -381,15 +393,45 @@ class SqliteStore final : public Store {
 
   Result<int64_t> purge_request_logs(int64_t before_ms) override {
     std::lock_guard lock(mutex_);
-    Statement q(db_, "DELETE FROM request_logs WHERE created_ms < ?");
-    q.bind(1, before_ms);
-    if (q.step() != SQLITE_DONE) return q.error();
-    const int64_t n_purged = sqlite3_changes(db_);
+    int64_t n_purged = 0;
+    for (const char* sql : {"DELETE FROM request_logs WHERE created_ms < ?", "DELETE FROM responses WHERE created_ms < ?"}) {
+      Statement q(db_, sql);
+      q.bind(1, before_ms);
+      if (q.step() != SQLITE_DONE) return q.error();
+      n_purged += sqlite3_changes(db_);
+    }
     // The WAL still holds the pages as they were before the delete; copy the zeroed pages back
     // and empty it, so the text is gone from every file. A busy reader may defer this to a later
     // purge.
     if (n_purged > 0) (void)exec("PRAGMA wal_checkpoint(TRUNCATE)");
     return n_purged;
+  }
+
+  Status insert_response(const StoredResponse& r) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_,
+                "INSERT INTO responses (id, key_id, model, created_ms, messages_json, response_json) VALUES (?,?,?,?,?,?)");
+    q.bind(1, r.id);
+    q.bind(2, r.key_id);
+    q.bind(3, r.model);
+    q.bind(4, r.created_ms);
+    q.bind(5, r.messages_json);
+    q.bind(6, r.response_json);
+    if (q.step() != SQLITE_DONE) return q.error();
+    return Status::success();
+  }
+
+  Result<StoredResponse> get_response(const std::string& id, const std::string& key_id) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_,
+                "SELECT id, key_id, model, created_ms, messages_json, response_json FROM responses "
+                "WHERE id = ? AND key_id = ?");
+    q.bind(1, id);
+    q.bind(2, key_id);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return Error{fmt::format("no stored response '{}'", id), ErrorKind::NotFound, "id"};
+    if (rc != SQLITE_ROW) return q.error();
+    return StoredResponse{q.text_at(0), q.text_at(1), q.text_at(2), q.int_at(3), q.text_at(4), q.text_at(5)};
   }
 
   Status insert_job(const AsyncJob& job) override {

@@ -9,7 +9,7 @@
 namespace tachyon::platform {
 
 // The schema version this build writes and reads.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // The data directory when none is given.
 inline constexpr const char* kDefaultDataDir = "./tachyon-data";

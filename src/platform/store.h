@@ -48,6 +48,18 @@ struct RequestLog {
   std::string response_text{};  // a JSON array of the choices' generated texts, in order
 };
 
+// A Response of POST /v1/responses kept (its `store`) so that a later request can continue from
+// it with previous_response_id. Holds conversation text: kept for the retention period like a
+// request log, and never written for keys created with --no-retention.
+struct StoredResponse {
+  std::string id{};       // "resp_..."
+  std::string key_id{};
+  std::string model{};
+  int64_t created_ms = 0;
+  std::string messages_json{};  // the chat messages it answered, earlier turns and instructions included
+  std::string response_json{};  // the Response object as returned
+};
+
 enum class JobStatus { Created, InProgress, Completed, Failed };
 
 // "CREATED", "IN_PROGRESS", "COMPLETED", "FAILED", as Perplexity's async API spells them.
@@ -146,8 +158,13 @@ class Store {
 
   // The log of one request; NotFound when there is none (never kept, or purged).
   virtual Result<RequestLog> get_request_log(const std::string& request_id) = 0;
-  // Deletes the logs of requests created before `before_ms`; returns how many.
+  // Deletes the logs of requests, and the stored responses, created before `before_ms`; returns
+  // how many rows went.
   virtual Result<int64_t> purge_request_logs(int64_t before_ms) = 0;
+
+  virtual Status insert_response(const StoredResponse& response) = 0;
+  // The stored response with this id if it belongs to `key_id`; NotFound otherwise.
+  virtual Result<StoredResponse> get_response(const std::string& id, const std::string& key_id) = 0;
 
   virtual Status insert_job(const AsyncJob& job) = 0;
   // The job with this id if it belongs to `key_id`; NotFound otherwise.

@@ -1,6 +1,10 @@
 #include "api/output_format.h"
 
+#include <chrono>
+
 #include <gtest/gtest.h>
+
+#include "api/json_fields.h"
 
 #include "api/chat_request.h"
 #include "api/structured_output.h"
@@ -43,6 +47,26 @@ TEST(OutputFormat, MalformedFormatsAre400s) {
     ASSERT_FALSE(format.ok()) << bad;
     EXPECT_EQ(format.error().param, "response_format") << bad;
   }
+}
+
+TEST(OrderedJson, KeepsKeyOrderInLinearTime) {
+  auto parsed = parse_ordered_json_object(R"({"z": 1, "a": {"y": [1, {"c": 2, "b": 3}], "x": null}, "z": 4})");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->dump(), R"({"z":4,"a":{"y":[1,{"c":2,"b":3}],"x":null}})");  // a repeated key keeps its place
+  EXPECT_FALSE(parse_ordered_json_object("[1]").ok());
+  auto bad = parse_ordered_json_object(R"({"a": )");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("Invalid JSON"), std::string::npos);
+  // 200,000 keys in one object: quadratic insertion would take minutes.
+  std::string wide = "{";
+  for (int i = 0; i < 200000; ++i) wide += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":0";
+  wide += "}";
+  const auto start = std::chrono::steady_clock::now();
+  auto many = parse_ordered_json_object(wide);
+  ASSERT_TRUE(many.ok());
+  EXPECT_EQ(many->size(), 200000u);
+  EXPECT_EQ(many->begin().key(), "k0");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST(OutputFormat, ChatRequestsCarryTheFormat) {

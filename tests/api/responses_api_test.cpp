@@ -19,7 +19,7 @@ TEST(ResponsesRequest, MapsInputItemsToChatMessages) {
     "strict": true}}, "tools": [{"type": "function", "name": "get_weather", "parameters": {"type": "object"}}],
     "tool_choice": {"type": "function", "name": "get_weather"}, "stream": true})");
   ASSERT_TRUE(r.ok()) << r.error().message;
-  const ojson& chat = r->chat_body;
+  const ojson chat = r->chat_body_with(ojson::array());
   ASSERT_EQ(chat["messages"].size(), 4u);
   EXPECT_EQ(chat["messages"][0], (ojson{{"role", "system"}, {"content", "Be brief."}}));
   EXPECT_EQ(chat["messages"][1]["content"], "Weather?");
@@ -42,7 +42,8 @@ TEST(ResponsesRequest, RefusesWhatItCannotServe) {
   };
   const Case cases[] = {
       {R"({"model": "m"})", "input"},
-      {R"({"model": "m", "input": "hi", "previous_response_id": "resp_1"})", "previous_response_id"},
+      {R"({"model": "m", "input": "hi", "previous_response_id": 5})", "previous_response_id"},
+      {R"({"model": "m", "input": "hi", "store": "yes"})", "store"},
       {R"({"model": "m", "input": [{"type": "image", "url": "x"}]})", "input[0]"},
       {R"({"model": "m", "input": [{"role": "user", "content": [{"type": "input_image"}]}]})", "input[0].content"},
       {R"({"model": "m", "input": "hi", "tools": [{"type": "web_search"}]})", "tools[0]"},
@@ -52,6 +53,25 @@ TEST(ResponsesRequest, RefusesWhatItCannotServe) {
     ASSERT_FALSE(r.ok()) << c.body;
     EXPECT_EQ(r.error().param, c.param) << c.body;
   }
+}
+
+TEST(ResponsesRequest, ContinuesAfterEarlierTurnsWithoutTheirInstructions) {
+  Result<ResponsesRequest> r = parse_responses_request(
+      R"({"model": "m", "instructions": "New rules.", "input": "And now?", "previous_response_id": "resp_1", "store": false})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->previous_response_id, "resp_1");
+  EXPECT_FALSE(r->store);
+  const ojson previous = ojson::parse(R"({"output": [{"type": "message", "content": [{"type": "output_text", "text": "Hi."}]},
+    {"type": "function_call", "call_id": "call_7", "name": "f", "arguments": "{}"}]})");
+  ojson earlier = ojson::array({{{"role", "user"}, {"content", "Hello"}}});
+  for (const ojson& m : response_output_messages(previous)) earlier.push_back(m);
+  const ojson chat = r->chat_body_with(earlier);
+  ASSERT_EQ(chat["messages"].size(), 4u);
+  EXPECT_EQ(chat["messages"][0]["content"], "New rules.");
+  EXPECT_EQ(chat["messages"][1]["content"], "Hello");
+  EXPECT_EQ(chat["messages"][2]["content"], "Hi.");
+  EXPECT_EQ(chat["messages"][2]["tool_calls"][0]["id"], "call_7");
+  EXPECT_EQ(chat["messages"][3]["content"], "And now?");
 }
 
 TEST(ResponsesTranslator, CompletionBecomesAResponseObject) {

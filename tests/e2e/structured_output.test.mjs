@@ -237,8 +237,20 @@ test('responses streaming yields the typed events in order', async () => {
   Weather.parse(JSON.parse(response.output.find((i) => i.type === 'function_call').arguments));
 });
 
-test('previous_response_id is refused clearly', async () => {
-  const r = await post('/v1/responses', { model, input: 'hi', previous_response_id: 'resp_123' });
-  assert.equal(r.status, 400);
+test('stored responses: previous_response_id continues, retrieve returns it, unknown ids are 404', async () => {
+  const first = await client.responses.create({ model, input: 'My name is Elinor.', instructions: 'Be brief.', max_output_tokens: 8 });
+  assert.equal(first.store, true);
+  const again = await client.responses.retrieve(first.id);
+  assert.equal(again.id, first.id);
+  assert.equal(again.output_text, first.output_text);
+  const second = await client.responses.create({ model, input: 'What is my name?', previous_response_id: first.id, max_output_tokens: 8 });
+  assert.equal(second.previous_response_id, first.id);
+  // The earlier turn is in the prompt: more input tokens than the new question alone.
+  const alone = await client.responses.create({ model, input: 'What is my name?', max_output_tokens: 8, store: false });
+  assert.equal(alone.store, false);
+  assert.ok(second.usage.input_tokens > alone.usage.input_tokens + 5, `${second.usage.input_tokens} vs ${alone.usage.input_tokens}`);
+  await assert.rejects(client.responses.retrieve(alone.id), (e) => e.status === 404);
+  const r = await post('/v1/responses', { model, input: 'hi', previous_response_id: 'resp_missing' });
+  assert.equal(r.status, 404);
   assert.equal(r.json.error.param, 'previous_response_id');
 });

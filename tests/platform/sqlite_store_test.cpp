@@ -276,5 +276,26 @@ TEST(SqliteStore, AsyncJobsRunOldestFirstAndSurviveARestart) {
   EXPECT_STREQ(job_status_name(JobStatus::InProgress), "IN_PROGRESS");
 }
 
+TEST(SqliteStore, StoredResponsesBelongToTheirKeyAndArePurgedWithTheLogs) {
+  TempDir tmp;
+  auto store = open_sqlite_store(tmp.path());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->insert_response({"resp_1", "key_a", "m", 1000, R"([{"role":"user","content":"hi"}])",
+                                         R"({"id":"resp_1"})"}).ok());
+  ASSERT_TRUE((*store)->insert_response({"resp_2", "key_a", "m", 5000, "[]", R"({"id":"resp_2"})"}).ok());
+  auto one = (*store)->get_response("resp_1", "key_a");
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(one->messages_json, R"([{"role":"user","content":"hi"}])");
+  EXPECT_EQ(one->response_json, R"({"id":"resp_1"})");
+  EXPECT_EQ(one->created_ms, 1000);
+  auto other_key = (*store)->get_response("resp_1", "key_b");
+  ASSERT_FALSE(other_key.ok());
+  EXPECT_EQ(other_key.error().kind, ErrorKind::NotFound);
+  EXPECT_FALSE((*store)->insert_response({"resp_1", "key_a", "m", 1, "[]", "{}"}).ok());  // ids are unique
+  EXPECT_EQ(*(*store)->purge_request_logs(2000), 1);
+  EXPECT_FALSE((*store)->get_response("resp_1", "key_a").ok());
+  EXPECT_TRUE((*store)->get_response("resp_2", "key_a").ok());
+}
+
 }  // namespace
 }  // namespace tachyon::platform
