@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "constrain/json_schema.h"
+
 namespace tachyon {
 namespace {
 
@@ -20,6 +22,11 @@ Result<OutputFormat> read_schema(const nlohmann::ordered_json& holder, const std
   if (schema == nullptr) return invalid_param(param, "Missing required parameter: '{}.schema'", path);
   if (!schema->is_object() && !schema->is_boolean())
     return invalid_param(param, "Invalid '{}.schema': expected a JSON Schema object", path);
+  // Refused here, before the schema is copied and compiled: the compiler's limit, checked on
+  // the cheapest form.
+  if (const size_t size = schema->dump().size(); size > SchemaOptions{}.max_schema_bytes)
+    return invalid_param(param, "Invalid '{}.schema': the schema is {} bytes, larger than the limit of {} bytes", path,
+                         size, SchemaOptions{}.max_schema_bytes);
   out.schema = *schema;
   if (const auto* name = member(holder, "name")) {
     if (!name->is_string()) return invalid_param(param, "Invalid '{}.name': expected a string", path);

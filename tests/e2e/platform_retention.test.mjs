@@ -19,6 +19,17 @@ async function chat(server, secret, id, content, stream = false) {
   return r.text();
 }
 
+// A Responses API request (stored by default unless the key or server keeps no text).
+async function respond(server, secret, input) {
+  const r = await fetch(`${server.baseURL}/v1/responses`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: modelName, input, max_output_tokens: 6 }),
+  });
+  assert.equal(r.status, 200);
+  return r.json();
+}
+
 function dataDirBytes(dir) {
   return fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f)).toString('latin1')).join('\n');
 }
@@ -33,6 +44,14 @@ test('request logs are kept for retained keys and never for --no-retention keys'
     await chat(server, kept.secret, 'req-kept-2', 'marker kept stream 77d0', true);
     await chat(server, secret.secret, 'req-private-1', 'marker private 9be31d');
     await chat(server, secret.secret, 'req-private-2', 'marker private stream 0c5e', true);
+    const storedResponse = await respond(server, kept.secret, 'marker kept response 5a9e');
+    assert.equal(storedResponse.store, true);
+    const privateResponse = await respond(server, secret.secret, 'marker private response 3b7f');
+    assert.equal(privateResponse.store, false);
+    const retrieve = (id, key) => fetch(`${server.baseURL}/v1/responses/${id}`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal((await retrieve(storedResponse.id, kept.secret)).status, 200);
+    assert.equal((await retrieve(storedResponse.id, secret.secret)).status, 404, 'another key cannot read it');
+    assert.equal((await retrieve(privateResponse.id, secret.secret)).status, 404);
 
     const get = (id) => fetch(`${server.baseURL}/admin/requests/${id}`, { headers: { authorization: `Bearer ${adminKey}` } });
     for (const id of ['req-kept-1', 'req-kept-2']) {
@@ -52,6 +71,7 @@ test('request logs are kept for retained keys and never for --no-retention keys'
   }
   const bytes = dataDirBytes(dataDir);
   assert.ok(bytes.includes('marker kept 4f1c2a'), 'the check sees retained text');
+  assert.ok(bytes.includes('marker kept response 5a9e'), 'a stored response is in the database');
   assert.ok(!bytes.includes('marker private'), 'no text of a --no-retention key');
 });
 
@@ -61,6 +81,7 @@ test('a server started with --no-retention keeps no request text', async () => {
   const server = await startServer(['--data-dir', dataDir, '--no-retention']);
   try {
     await chat(server, key.secret, 'req-1', 'marker server-wide 1d2e');
+    assert.equal((await respond(server, key.secret, 'marker server-wide response')).store, false);
   } finally {
     await server.stop();
   }
