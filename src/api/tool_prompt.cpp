@@ -65,6 +65,22 @@ std::string describe_tools(const ToolRequest& tools) {
   return text;
 }
 
+// A call id as the model sees it. Mistral's templates refuse ids that are not 9 alphanumerics,
+// while clients send OpenAI's "call_..." ids; such an id becomes 9 alphanumerics derived from it
+// (the same for a call and the tool result that answers it). The client's ids are unchanged.
+std::string template_call_id(const std::string& id) {
+  const bool fits = id.size() == 9 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c));
+  });
+  if (fits) return id;
+  static constexpr std::string_view kAlphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (char c : id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  std::string out;
+  for (int i = 0; i < 9; ++i, h /= kAlphabet.size()) out += kAlphabet[h % kAlphabet.size()];
+  return out;
+}
+
 }  // namespace
 
 std::vector<ChatMessage> template_messages(const std::vector<ChatRequestMessage>& messages, const ToolRequest& tools,
@@ -79,9 +95,12 @@ std::vector<ChatMessage> template_messages(const std::vector<ChatRequestMessage>
     if (template_supports_tools) {
       if (m.tool_calls.is_array()) {
         message.tool_calls = m.tool_calls;
-        for (auto& call : message.tool_calls) call["function"]["arguments"] = arguments_value(call["function"]["arguments"]);
+        for (auto& call : message.tool_calls) {
+          call["function"]["arguments"] = arguments_value(call["function"]["arguments"]);
+          call["id"] = template_call_id(call.value("id", ""));
+        }
       }
-      message.tool_call_id = m.tool_call_id;
+      if (!m.tool_call_id.empty()) message.tool_call_id = template_call_id(m.tool_call_id);
       message.name = m.name;
     } else if (m.tool_calls.is_array()) {
       for (const auto& call : m.tool_calls) {

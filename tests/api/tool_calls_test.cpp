@@ -1,6 +1,10 @@
 #include "api/tool_calls.h"
 
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "api/chat_request.h"
 #include "api/tool_prompt.h"
@@ -169,7 +173,36 @@ TEST(ToolPrompt, DescribesToolsForTemplatesWithoutToolSupport) {
   ASSERT_EQ(native.size(), 3u);
   EXPECT_EQ(native[1].tool_calls[0]["function"]["arguments"]["city"], "Paris");  // an object for tojson
   EXPECT_EQ(native[2].role, "tool");
-  EXPECT_EQ(native[2].tool_call_id, "call_1");
+  // Ids become the 9 alphanumerics Mistral's templates demand, the same for call and result.
+  const std::string id = native[1].tool_calls[0]["id"].get<std::string>();
+  EXPECT_EQ(id.size(), 9u);
+  EXPECT_EQ(native[2].tool_call_id, id);
+}
+
+// An OpenAI-style conversation (ids "call_...") renders through Mistral's template, which
+// raises on ids that are not 9 alphanumerics.
+TEST(ToolPrompt, OpenAIStyleCallIdsRenderThroughMistralsTemplate) {
+  std::ifstream in(std::filesystem::path(TACHYON_TEST_DATA) / "chat_templates/mistralai-Mistral-Nemo-Instruct-2407.json");
+  const nlohmann::json spec = nlohmann::json::parse(in);
+  Result<ChatTemplate> tmpl = ChatTemplate::parse(spec.at("template").get<std::string>());
+  ASSERT_TRUE(tmpl.ok()) << tmpl.error().message;
+  ASSERT_TRUE(tmpl->supports_tools());
+  Result<ChatCompletionRequest> request = parse_chat_completion_request(R"({"model": "m", "messages": [
+    {"role": "user", "content": "Weather in Paris?"},
+    {"role": "assistant", "content": null, "tool_calls": [{"id": "call_Zq81LmB2nX0aPwK7dRt5UvYc", "type": "function",
+      "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
+    {"role": "tool", "tool_call_id": "call_Zq81LmB2nX0aPwK7dRt5UvYc", "content": "18 C"}],
+    "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object",
+      "properties": {"city": {"type": "string"}}}}}]})");
+  ASSERT_TRUE(request.ok()) << request.error().message;
+  ChatTemplateOptions opts;
+  opts.bos_token = spec.at("bos_token").get<std::string>();
+  opts.eos_token = spec.at("eos_token").get<std::string>();
+  opts.tools = request->tools.tools_json;
+  Result<std::string> prompt = tmpl->render(template_messages(request->messages, request->tools, true), opts);
+  ASSERT_TRUE(prompt.ok()) << prompt.error().message;
+  EXPECT_NE(prompt->find("[TOOL_CALLS]"), std::string::npos) << *prompt;
+  EXPECT_NE(prompt->find("18 C"), std::string::npos) << *prompt;
 }
 
 }  // namespace
