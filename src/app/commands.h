@@ -19,6 +19,9 @@ void add_quantize_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_keys_command(CLI::App& app);
 void add_usage_command(CLI::App& app);
+// `index` and `search`; only in builds with TACHYON_SERVER (they need SQLite).
+void add_index_command(CLI::App& app);
+void add_search_command(CLI::App& app);
 // Under `bench`; only in builds with TACHYON_SERVER.
 void add_bench_serve_subcommand(CLI::App& bench);
 void add_bench_usage_subcommand(CLI::App& bench);
