@@ -25,6 +25,7 @@ void add_search_command(CLI::App& app);
 // Under `bench`; only in builds with TACHYON_SERVER.
 void add_bench_serve_subcommand(CLI::App& bench);
 void add_bench_usage_subcommand(CLI::App& bench);
+void add_bench_search_subcommand(CLI::App& bench);
 
 // Adds --device (cpu | cuda) to a command; device_or_fail parses the value it stored.
 void add_device_option(CLI::App& cmd, std::string& device);
