@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/endpoints.h"
+#include "api/search_service.h"
 #include "platform/time_text.h"
 
 namespace tachyon {

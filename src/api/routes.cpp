@@ -23,6 +23,7 @@ Router make_router(ServerContext& ctx) {
   router.post("/async/chat/completions", keyed(endpoints::async_create));
   router.get("/async/chat/completions", keyed(endpoints::async_list));
   router.get("/async/chat/completions/{id}", keyed(endpoints::async_get));
+  router.post("/search", keyed(endpoints::search));  // Perplexity's Search API
   router.post("/tokenize", keyed(endpoints::tokenize));
   router.post("/detokenize", keyed(endpoints::detokenize));
   router.get("/health", bind(endpoints::health));

@@ -18,6 +18,7 @@
 namespace tachyon {
 
 class AsyncJobRunner;
+class SearchService;
 
 // Keys, limits, usage and prices. Every pointer may be null (a server built without a store,
 // as in tests): requests are then served open and unmetered.
@@ -45,6 +46,9 @@ struct ServerContext {
   // Declared last so that it is destroyed first, before the engines its job may use. Null
   // without a store.
   std::unique_ptr<AsyncJobRunner> async_jobs;
+  // The search index of the data directory (POST /search); null: /search answers 503. Destroyed
+  // before the I/O threads' queues it answers into.
+  std::unique_ptr<SearchService> search;
 
   // Out of line, where AsyncJobRunner is complete.
   ServerContext();

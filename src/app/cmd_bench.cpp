@@ -65,6 +65,7 @@ void add_bench_command(CLI::App& app) {
 #ifdef TACHYON_SERVER
   add_bench_serve_subcommand(*bench);
   add_bench_usage_subcommand(*bench);
+  add_bench_search_subcommand(*bench);
 #endif
 }
 

@@ -10,6 +10,7 @@
 
 #include "api/async_job_runner.h"
 #include "api/routes.h"
+#include "api/search_service.h"
 #include "app/commands.h"
 #include "http/http_server.h"
 #include "platform/sqlite_store.h"
@@ -169,6 +170,13 @@ void serve(const ServeOptions& o) {
   });
   if (Status s = server.start(); !s) fail(s.error().message);
   ctx.async_jobs = std::make_unique<AsyncJobRunner>(ctx);
+  ctx.search = std::make_unique<SearchService>(o.data_dir, 2);
+  if (auto index = ctx.search->index(); !index) {
+    fmt::print(stderr, "search: {}\n", index.error().message);
+  } else if (auto stats = (*index)->stats(); stats && !o.quiet) {
+    fmt::print(stderr, "search index: {} pages, {} passages ({})\n", stats->n_pages, stats->n_passages,
+               search::index_file(o.data_dir).string());
+  }
   ctx.ready = true;
   fmt::print(stderr, "tachyon serving {} on http://{}:{}\n", fmt::join(ctx.models.names(), ", "), o.host, server.port());
 
@@ -182,6 +190,8 @@ void serve(const ServeOptions& o) {
   // server closes what is left.
   ctx.models.shutdown(std::chrono::steady_clock::now() + grace);
   server.stop(std::chrono::milliseconds(2000));
+  // Queries still running answer into queues on the server's executor: finish them first.
+  ctx.search.reset();
   // Commit-acknowledgement callbacks wake handler queues on the server's executor: run them all
   // while the server object still exists.
   ctx.platform.usage->flush();
@@ -213,7 +223,7 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-body-mib", o->max_body_mib, "Largest request body, MiB (larger: 413)")->capture_default_str();
   cmd->add_option("--shutdown-grace", o->shutdown_grace, "Seconds in-flight requests get to finish on SIGTERM/SIGINT")->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "Do not log each request");
-  cmd->add_option("--data-dir", o->data_dir, "Folder of tachyon's database: keys and usage (created 0700)")->capture_default_str();
+  cmd->add_option("--data-dir", o->data_dir, "Folder of tachyon's databases: keys and usage, and the search index search.db (created 0700)")->capture_default_str();
   cmd->add_option("--auth", o->auth, "auto: require API keys once the store has any; required: refuse to start without keys")
       ->capture_default_str();
   cmd->add_option("--admin-key-file", o->admin_key_file, "File holding the admin key for /admin/ (or set TACHYON_ADMIN_KEY)");

@@ -19,9 +19,13 @@ void add_quantize_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_keys_command(CLI::App& app);
 void add_usage_command(CLI::App& app);
+// `index` and `search`; only in builds with TACHYON_SERVER (they need SQLite).
+void add_index_command(CLI::App& app);
+void add_search_command(CLI::App& app);
 // Under `bench`; only in builds with TACHYON_SERVER.
 void add_bench_serve_subcommand(CLI::App& bench);
 void add_bench_usage_subcommand(CLI::App& bench);
+void add_bench_search_subcommand(CLI::App& bench);
 
 // Adds --device (cpu | cuda) to a command; device_or_fail parses the value it stored.
 void add_device_option(CLI::App& cmd, std::string& device);

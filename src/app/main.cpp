@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
   tachyon::app::add_serve_command(app);
   tachyon::app::add_keys_command(app);
   tachyon::app::add_usage_command(app);
+  tachyon::app::add_index_command(app);
+  tachyon::app::add_search_command(app);
 #endif
   tachyon::app::add_run_command(app);
   tachyon::app::add_tokenize_command(app);

@@ -1,0 +1,89 @@
+// `tachyon search query|eval`: asks the data directory's index directly, and measures its
+// ranking against a labelled query set.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+#include "platform/sqlite_store.h"
+#include "search/search_eval.h"
+#include "search/search_index.h"
+
+namespace tachyon::app {
+namespace {
+
+struct SearchOptions {
+  std::string data_dir = platform::kDefaultDataDir;
+  std::string query;
+  std::string eval_set = std::string(TACHYON_SOURCE_DIR) + "/tests/data/search/default_corpus_eval.json";
+  int max_results = 10;
+  bool json = false;
+  bool verbose = false;
+};
+
+std::unique_ptr<search::SearchIndex> open_or_fail(const std::string& data_dir) {
+  auto index = search::SearchIndex::open(search::index_file(data_dir), search::SearchIndex::Mode::ReadOnly);
+  if (!index) fail(index.error().message);
+  return std::move(*index);
+}
+
+void run_query(const SearchOptions& o) {
+  auto index = open_or_fail(o.data_dir);
+  auto hits = index->search(search::SearchQuery{o.query, {}, o.max_results});
+  if (!hits) fail(hits.error().message);
+  for (size_t i = 0; i < hits->size(); ++i) {
+    const search::SearchHit& h = (*hits)[i];
+    fmt::print("{:>2}. {:.2f}  {}\n    {}\n    {:.160}\n", i + 1, h.score, h.title, h.url, h.snippet);
+  }
+}
+
+void run_eval(const SearchOptions& o) {
+  auto set = search::load_eval_set(o.eval_set);
+  if (!set) fail(fmt::format("{}: {}", o.eval_set, set.error().message));
+  auto index = open_or_fail(o.data_dir);
+  auto report = search::evaluate(*index, *set, 10);
+  if (!report) fail(report.error().message);
+  if (o.json) {
+    nlohmann::ordered_json j = {{"queries", set->size()},
+                                {"ndcg@10", report->mean_ndcg},
+                                {"mrr", report->mrr},
+                                {"recall@10", report->mean_recall}};
+    fmt::print("{}\n", j.dump());
+    return;
+  }
+  if (o.verbose) {
+    for (size_t i = 0; i < report->queries.size(); ++i) {
+      const search::QueryScore& q = report->queries[i];
+      fmt::print("{:.2f} {:.2f} {:.2f}  {}\n", q.ndcg, q.reciprocal_rank, q.recall, q.query);
+      if (q.reciprocal_rank < 1.0) {
+        fmt::print("      want {}\n", fmt::join((*set)[i].relevant_urls, " "));
+        for (size_t k = 0; k < std::min<size_t>(3, q.top_urls.size()); ++k) fmt::print("      got  {}\n", q.top_urls[k]);
+      }
+    }
+  }
+  fmt::print("{} queries from {}\nnDCG@10   {:.3f}\nMRR       {:.3f}\nrecall@10 {:.3f}\n", set->size(), o.eval_set,
+             report->mean_ndcg, report->mrr, report->mean_recall);
+}
+
+}  // namespace
+
+void add_search_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("search", "Query the search index directly, or measure its ranking");
+  cmd->require_subcommand(1);
+  auto o = std::make_shared<SearchOptions>();
+
+  auto* query = cmd->add_subcommand("query", "Print the best pages for a query");
+  query->add_option("--data-dir", o->data_dir, "Folder holding the index")->capture_default_str();
+  query->add_option("-n,--max-results", o->max_results, "Pages to print")->capture_default_str();
+  query->add_option("query", o->query, "The query")->required();
+  query->callback([o] { run_query(*o); });
+
+  auto* eval = cmd->add_subcommand("eval", "nDCG@10, MRR and recall@10 over a labelled query set");
+  eval->add_option("--data-dir", o->data_dir, "Folder holding the index")->capture_default_str();
+  eval->add_option("--set", o->eval_set, "The labelled set: {\"queries\": [{\"query\", \"relevant\": [URL...]}]}")
+      ->capture_default_str();
+  eval->add_flag("--json", o->json, "Print JSON");
+  eval->add_flag("-v,--verbose", o->verbose, "Print every query's scores, and what came first when it missed");
+  eval->callback([o] { run_eval(*o); });
+}
+
+}  // namespace tachyon::app
