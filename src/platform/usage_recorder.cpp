@@ -54,14 +54,17 @@ void UsageRecorder::run() {
     const Status status = store_.insert_usage(rows);
     for (Pending& p : batch)
       if (p.on_committed) p.on_committed(status);
+    // The callbacks (and what they hold, e.g. a handler's wake-up queue) are gone before
+    // flush() returns, so a caller may destroy what they point into right after it.
+    const auto n = int64_t(batch.size());
+    batch.clear();
     {
       std::lock_guard lock(mutex_);
-      n_done_ += int64_t(batch.size());
+      n_done_ += n;
       stats_.transactions++;
-      (status ? stats_.rows_committed : stats_.failures) += int64_t(batch.size());
+      (status ? stats_.rows_committed : stats_.failures) += n;
     }
     batch_done_.notify_all();
-    batch.clear();
   }
 }
 

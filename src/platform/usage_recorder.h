@@ -36,7 +36,8 @@ class UsageRecorder {
   // Queues one row; never blocks on the database. Callable from any thread.
   void record(UsageRecord row, Committed on_committed = {});
 
-  // Blocks until every row queued before the call is committed (tests, shutdown).
+  // Blocks until every row queued before the call is committed and its callback has run and
+  // been destroyed (tests, shutdown).
   void flush();
 
   UsageRecorderStats stats() const;

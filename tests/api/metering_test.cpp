@@ -44,8 +44,9 @@ class RecordingWriter final : public ResponseWriter {
 };
 
 // Runs a handler coroutine on this thread until it returns (its commit waits on the usage
-// recorder's thread meanwhile).
-void run_to_end(asio::awaitable<void> handler) {
+// recorder's thread meanwhile). The recorder's callbacks hold queues bound to `io`: they are
+// flushed before `io` is destroyed.
+void run_to_end(asio::awaitable<void> handler, platform::UsageRecorder* usage = nullptr) {
   asio::io_context io;
   auto work = asio::make_work_guard(io);
   asio::co_spawn(io, std::move(handler), [&](std::exception_ptr e) {
@@ -53,6 +54,7 @@ void run_to_end(asio::awaitable<void> handler) {
     if (e) std::rethrow_exception(e);
   });
   io.run();
+  if (usage) usage->flush();
 }
 
 // A metered server context with no models: every generation request is refused before the
@@ -77,7 +79,7 @@ class MeteringTest : public ::testing::Test {
     req.body = std::move(body);
     req.request_id = "req-" + std::to_string(++n_requests_);
     auto writer = std::make_unique<RecordingWriter>(*ctx_.platform.store, req.request_id);
-    run_to_end(handler(ctx_, caller, req, *writer));
+    run_to_end(handler(ctx_, caller, req, *writer), ctx_.platform.usage.get());
     return writer;
   }
 
