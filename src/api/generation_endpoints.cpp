@@ -8,9 +8,13 @@
 #include "api/completion_request.h"
 #include "api/endpoints.h"
 #include "api/generation_session.h"
+#include "api/grounding.h"
 #include "api/metering.h"
+#include "api/search_request.h"
+#include "api/search_service.h"
 #include "api/structured_output.h"
 #include "api/tool_prompt.h"
+#include "search/date_text.h"
 
 namespace tachyon::endpoints {
 namespace {
@@ -24,6 +28,66 @@ Result<ServedModel*> resolve_model(ServerContext& ctx, const Caller& caller, con
   Error e = model_not_found(name);
   e.message += fmt::format(" (available: {})", fmt::join(ctx.models.names(), ", "));
   return e;
+}
+
+// The chat prompt of `messages` in the model's template, tools included as the template or the
+// generic fallback takes them.
+Result<std::string> render_prompt(const ModelBundle& bundle, const std::vector<ChatRequestMessage>& messages,
+                                  const ToolRequest& tools) {
+  const bool template_tools = bundle.chat_template->supports_tools();
+  const std::vector<ChatMessage> rendered = template_messages(messages, tools, template_tools);
+  return bundle.render_chat(rendered, template_tools && tools.active() ? tools.tools_json : nlohmann::ordered_json());
+}
+
+// What retrieval adds to a chat request: the conversation with its sources, and what the
+// response and the usage row report about the search.
+struct Grounding {
+  std::vector<ChatRequestMessage> messages;
+  std::optional<std::vector<SourceInfo>> sources;  // nullopt: no search was run or asked for
+  int32_t search_queries = 0;
+  std::optional<std::string> context_size;
+};
+
+// Grounded chat: on a model served with search (and unless the request sets disable_search),
+// searches the index for the last user turn and adds the best passages, numbered, to the system
+// turn, as many as the context size asks for and the model's context holds next to the room
+// kept for the answer (max_tokens, else a quarter of the context).
+asio::awaitable<Result<Grounding>> ground(ServerContext& ctx, const ServedModel& model, const ChatCompletionRequest& chat,
+                                          std::string_view body) {
+  Result<ChatSearchOptions> options = parse_chat_search_options(body, search::today());
+  if (!options) co_return options.error();
+  Grounding out;
+  out.messages = chat.messages;
+  if (!model.grounded || options->disabled) co_return out;
+  out.context_size = std::string(context_size_name(options->context_size));
+  if (!ctx.search) co_return make_error(ErrorKind::Unavailable, "search is not enabled on this server");
+  if (auto index = ctx.search->index(); !index) {
+    Error e = index.error();
+    e.message += "; or send \"disable_search\": true to answer without sources";
+    co_return e;
+  }
+  out.sources.emplace();
+  const std::string query = grounding_query(chat.messages, kMaxSearchQueryBytes);
+  if (query.empty()) co_return out;
+  const SourceBudget budget = source_budget(options->context_size);
+  std::vector<search::SearchQuery> queries{{query, options->filters, budget.max_sources}};
+  auto results = co_await ctx.search->run(std::move(queries));
+  if (!results) co_return results.error();
+  out.search_queries = 1;
+  std::vector<search::SearchHit> hits = results->empty() ? std::vector<search::SearchHit>{} : std::move(results->front());
+  for (search::SearchHit& hit : hits) hit.snippet = search::first_words(hit.snippet, budget.words_per_source);
+
+  const ModelBundle& bundle = *model.bundle;
+  const int64_t n_ctx = model.engine->n_ctx();
+  const int64_t answer_room = chat.params.max_tokens.value_or(int32_t(n_ctx / 4));
+  const auto max_prompt = size_t(std::max<int64_t>(0, n_ctx - answer_room - 1));
+  auto count_tokens = [&](const std::vector<ChatRequestMessage>& messages) -> size_t {
+    auto prompt = render_prompt(bundle, messages, chat.tools);
+    return prompt ? bundle.tokenizer->encode(*prompt, true, true).size() : 0;
+  };
+  out.messages = fit_grounded_messages(chat.messages, hits, max_prompt, count_tokens);
+  *out.sources = source_infos(hits);
+  co_return out;
 }
 
 }  // namespace
@@ -41,10 +105,10 @@ asio::awaitable<void> chat_completions(ServerContext& ctx, Caller& caller, const
       output_constraint(bundle.constraints, bundle.token_vocabulary(), parsed->params.output_format, parsed->tools);
   if (!constraint)
     co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, constraint.error(), writer);
-  const bool template_tools = bundle.chat_template->supports_tools();
-  const std::vector<ChatMessage> messages = template_messages(parsed->messages, parsed->tools, template_tools);
-  auto prompt = bundle.render_chat(messages, template_tools && parsed->tools.active() ? parsed->tools.tools_json
-                                                                                      : nlohmann::ordered_json());
+  Result<Grounding> grounding = co_await ground(ctx, **model, *parsed, req.body);
+  if (!grounding)
+    co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, grounding.error(), writer);
+  auto prompt = render_prompt(bundle, grounding->messages, parsed->tools);
   if (!prompt) {
     const Error e = invalid_param("messages", "{}", prompt.error().message);
     co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, e, writer);
@@ -60,6 +124,9 @@ asio::awaitable<void> chat_completions(ServerContext& ctx, Caller& caller, const
   job.endpoint = req.path;
   job.request_id = req.request_id;
   job.request_body = req.body;
+  job.sources = std::move(grounding->sources);
+  job.search_queries = grounding->search_queries;
+  job.search_context_size = std::move(grounding->context_size);
   co_await run_generation(ctx, **model, std::move(job), writer);
 }
 

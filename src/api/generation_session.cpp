@@ -8,6 +8,7 @@
 #include "api/api_error.h"
 #include "api/metering.h"
 #include "api/responses.h"
+#include "api/search_request.h"
 #include "api/tool_calls.h"
 #include "http/async_queue.h"
 #include "platform/time_text.h"
@@ -132,6 +133,7 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
     row.ttft_ms = first_token_at ? std::chrono::duration_cast<std::chrono::milliseconds>(*first_token_at - arrival).count() : 0;
     row.total_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - arrival).count();
     row.cost = cost;
+    row.search_queries = job.search_queries;
     return row;
   };
   // Refusals before the engine: a row with the status sent and no tokens, committed first.
@@ -204,7 +206,7 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
   const ResponseMeta meta{new_response_id(chat ? "chatcmpl-" : "cmpl-"),
                           std::chrono::duration_cast<std::chrono::seconds>(
                               std::chrono::system_clock::now().time_since_epoch()).count(),
-                          model.name, ctx.system_fingerprint};
+                          model.name, ctx.system_fingerprint, job.sources};
   const bool want_logprobs = params.sampling.logprobs;
   const bool with_tools = chat && job.tools.active();
   std::vector<ChoiceState> choices(params.n);
@@ -293,6 +295,10 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
   queue->close();
 
   UsageCounts usage{int32_t(n_prompt), 0, cached_tokens};
+  if (job.sources) {
+    usage.num_search_queries = job.search_queries;
+    usage.search_context_size = job.search_context_size;
+  }
   for (const auto& c : choices) usage.completion_tokens += c.completion_tokens;
   ctx.metrics.add_tokens(model.name, n_prompt, usage.completion_tokens);
   ctx.metrics.observe_e2e(model.name, std::chrono::duration<double>(Clock::now() - arrival).count());
@@ -308,7 +314,10 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
   if (failure) status = http_status(*failure);
   else if (!completed) status = 499;  // the client went away
   platform::CostMicros cost;
-  if (completed) cost = platform::compute_cost(ctx.platform.prices.price(model.name), usage.prompt_tokens, usage.completion_tokens);
+  if (completed) {
+    cost = platform::compute_cost(ctx.platform.prices.price(model.name), usage.prompt_tokens, usage.completion_tokens);
+    cost.request += job.search_queries * platform::compute_cost(ctx.platform.prices.price(kSearchUsageModel), 0, 0).request;
+  }
   if (ctx.platform.store) usage.cost = usage_cost(cost);
   platform::UsageRecord row = usage_row(status, usage, cost);
   if (keep_log) {

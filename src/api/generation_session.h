@@ -9,6 +9,7 @@
 
 #include "api/access_control.h"
 #include "api/generation_params.h"
+#include "api/responses.h"
 #include "api/tool_request.h"
 #include "api/server_context.h"
 #include "http/response_writer.h"
@@ -29,6 +30,12 @@ struct GenerationJob {
   std::string request_body;  // as sent, for the request log (unless the key keeps no text)
   std::shared_ptr<MaskCache> constraint;  // constrained output (response_format, forced call)
   ToolRequest tools;  // chat: active tools turn the output into tool calls (see tool_calls.h)
+  // Grounded chat: the prompt's numbered sources (reported as citations and search_results),
+  // the searches run (usage, and priced as the "search" model's per-request price) and the
+  // context size asked for. nullopt / 0: not grounded.
+  std::optional<std::vector<SourceInfo>> sources;
+  int32_t search_queries = 0;
+  std::optional<std::string> search_context_size;
 };
 
 asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, GenerationJob job, ResponseWriter& writer);

@@ -14,6 +14,8 @@ struct ServedModel {
   int64_t created = 0;  // Unix seconds the model was loaded
   std::shared_ptr<const ModelBundle> bundle;
   std::unique_ptr<Engine> engine;
+  // Chat answers are grounded in the search index (retrieval, numbered sources, citations).
+  bool grounded = false;
 };
 
 class ModelRegistry {

@@ -47,7 +47,27 @@ json usage_json(const UsageCounts& usage) {
         {"total_cost", usage.cost->total_cost},
     };
   }
+  if (usage.num_search_queries) out["num_search_queries"] = *usage.num_search_queries;
+  if (usage.search_context_size) out["search_context_size"] = *usage.search_context_size;
   return out;
+}
+
+// Grounded answers: "citations" (the sources' URLs, [1] first) and "search_results".
+void add_sources(json& body, const ResponseMeta& meta) {
+  if (!meta.sources) return;
+  json citations = json::array();
+  json results = json::array();
+  for (const SourceInfo& s : *meta.sources) {
+    citations.push_back(s.url);
+    results.push_back({{"title", s.title},
+                       {"url", s.url},
+                       {"date", s.date ? json(*s.date) : json(nullptr)},
+                       {"last_updated", s.last_updated ? json(*s.last_updated) : json(nullptr)},
+                       {"snippet", s.snippet},
+                       {"source", "web"}});
+  }
+  body["citations"] = std::move(citations);
+  body["search_results"] = std::move(results);
 }
 
 // The fields every response object starts with.
@@ -170,6 +190,7 @@ std::string chat_completion_json(const ResponseMeta& meta, std::span<const Choic
     });
   }
   body["choices"] = std::move(out_choices);
+  add_sources(body, meta);
   body["usage"] = usage_json(usage);
   return dump(body);
 }
@@ -206,6 +227,7 @@ std::string chat_completion_chunk_json(const ResponseMeta& meta, const ChoiceDel
       {"logprobs", chat_logprobs_json(delta.logprobs)},
       {"finish_reason", finish_reason_json(delta.finish_reason)},
   }});
+  if (delta.first || delta.finish_reason) add_sources(body, meta);
   if (include_usage) body["usage"] = nullptr;
   return dump(body);
 }
@@ -213,6 +235,7 @@ std::string chat_completion_chunk_json(const ResponseMeta& meta, const ChoiceDel
 std::string chat_usage_chunk_json(const ResponseMeta& meta, const UsageCounts& usage) {
   json body = envelope(meta, "chat.completion.chunk");
   body["choices"] = json::array();
+  add_sources(body, meta);
   body["usage"] = usage_json(usage);
   return dump(body);
 }

@@ -25,12 +25,24 @@ struct TokenLogprobInfo {
   std::vector<TopLogprob> top{};
 };
 
+// A page a grounded answer drew on, as Perplexity lists it in "search_results".
+struct SourceInfo {
+  std::string title{};
+  std::string url{};
+  std::string snippet{};
+  std::optional<std::string> date{};          // "YYYY-MM-DD"; nullopt: null
+  std::optional<std::string> last_updated{};  // "YYYY-MM-DD"; nullopt: null
+};
+
 // The fields every response object of one request repeats.
 struct ResponseMeta {
   std::string id{};       // "chatcmpl-..." or "cmpl-...", from new_response_id()
   int64_t created = 0;  // Unix seconds at which the request was accepted
   std::string model{};
   std::string system_fingerprint{};  // empty: JSON null
+  // Grounded chat: the numbered sources of the prompt ([1] first), sent as "citations" (their
+  // URLs) and "search_results". nullopt: the request did not search, and neither field is sent.
+  std::optional<std::vector<SourceInfo>> sources{};
 };
 
 // What a request cost in USD, as Perplexity returns it in usage.cost; each part is already
@@ -47,6 +59,9 @@ struct UsageCounts {
   int32_t completion_tokens = 0;
   int32_t cached_tokens = 0;  // prompt tokens served from the prefix cache
   std::optional<UsageCost> cost{};  // nullopt: no "cost" field
+  // Grounded chat, as Perplexity reports them: searches run and "low" / "medium" / "high".
+  std::optional<int32_t> num_search_queries{};
+  std::optional<std::string> search_context_size{};
 };
 
 // A function call the model made.
@@ -104,7 +119,7 @@ std::string new_response_id(std::string_view prefix);
 int32_t code_point_count(std::string_view text);
 
 // {"object":"chat.completion", choices[{index, message{role, content, refusal, tool_calls?},
-// logprobs, finish_reason}], usage{...}}.
+// logprobs, finish_reason}], usage{...}}, and "citations" and "search_results" when grounded.
 std::string chat_completion_json(const ResponseMeta& meta, std::span<const ChoiceResult> choices,
                                  const UsageCounts& usage);
 
@@ -112,10 +127,12 @@ std::string chat_completion_json(const ResponseMeta& meta, std::span<const Choic
 // holds role "assistant" and content (even "") on the first chunk, content when there is text,
 // tool_calls [{index, id?, type?, function{name?, arguments}}] when there are pieces of calls,
 // and is {} otherwise. With include_usage every chunk has "usage": null, as OpenAI sends it.
+// Grounded, a choice's first and last chunks carry "citations" and "search_results".
 std::string chat_completion_chunk_json(const ResponseMeta& meta, const ChoiceDelta& delta,
                                        bool include_usage);
 
-// The last chunk of a stream with include_usage: "choices": [] and the usage object.
+// The last chunk of a stream with include_usage: "choices": [] and the usage object (and the
+// sources when grounded).
 std::string chat_usage_chunk_json(const ResponseMeta& meta, const UsageCounts& usage);
 
 // {"object":"text_completion", choices[{index, text, logprobs{tokens, token_logprobs,

@@ -17,13 +17,6 @@
 #include "search/date_text.h"
 
 namespace tachyon::endpoints {
-namespace {
-
-// The name search rows carry in the usage table, and the name `serve --price` prices it by
-// (search=0,0,USD_PER_REQUEST).
-constexpr const char* kSearchUsageModel = "search";
-
-}  // namespace
 
 asio::awaitable<void> search(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
   const auto arrival = std::chrono::steady_clock::now();

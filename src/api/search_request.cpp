@@ -125,6 +125,8 @@ Status read_languages(const nlohmann::json& json, search::SearchFilters& filters
   return Status::success();
 }
 
+}  // namespace
+
 Status read_enum(const nlohmann::json& json, std::string_view key, std::initializer_list<std::string_view> allowed) {
   const nlohmann::json* value = find_field(json, key);
   if (value == nullptr) return Status::success();
@@ -137,7 +139,19 @@ Status read_enum(const nlohmann::json& json, std::string_view key, std::initiali
                        value->get<std::string>());
 }
 
-nlohmann::ordered_json hit_json(const search::SearchHit& hit) {
+Status read_search_filters(const nlohmann::json& json, std::string_view today, search::SearchFilters& filters) {
+  if (Status s = read_domains(json, filters); !s) return s;
+  if (Status s = read_date(json, "search_after_date_filter", filters.published_after); !s) return s;
+  if (Status s = read_date(json, "search_before_date_filter", filters.published_before); !s) return s;
+  if (Status s = read_date(json, "last_updated_after_filter", filters.updated_after); !s) return s;
+  if (Status s = read_date(json, "last_updated_before_filter", filters.updated_before); !s) return s;
+  if (Status s = read_recency(json, today, filters); !s) return s;
+  return read_languages(json, filters);
+}
+
+int64_t words_for_tokens(int64_t tokens) { return std::max<int64_t>(1, tokens * 3 / 4); }
+
+nlohmann::ordered_json search_hit_json(const search::SearchHit& hit) {
   nlohmann::ordered_json j;
   j["title"] = hit.title;
   j["url"] = hit.url;
@@ -146,10 +160,6 @@ nlohmann::ordered_json hit_json(const search::SearchHit& hit) {
   j["last_updated"] = hit.last_updated ? nlohmann::ordered_json(*hit.last_updated) : nlohmann::ordered_json(nullptr);
   return j;
 }
-
-int64_t words_for_tokens(int64_t tokens) { return std::max<int64_t>(1, tokens * 3 / 4); }
-
-}  // namespace
 
 Result<SearchRequest> parse_search_request(std::string_view body, std::string_view today) {
   Result<nlohmann::json> parsed = parse_json_object(body);
@@ -162,13 +172,7 @@ Result<SearchRequest> parse_search_request(std::string_view body, std::string_vi
   request.max_results = int(max_results.value_or(10));
   if (Status s = read_integer(json, "max_tokens_per_page", 1, 1'000'000, request.max_tokens_per_page); !s) return s.error();
   if (Status s = read_integer(json, "max_tokens", 1, 1'000'000, request.max_tokens); !s) return s.error();
-  if (Status s = read_domains(json, request.filters); !s) return s.error();
-  if (Status s = read_date(json, "search_after_date_filter", request.filters.published_after); !s) return s.error();
-  if (Status s = read_date(json, "search_before_date_filter", request.filters.published_before); !s) return s.error();
-  if (Status s = read_date(json, "last_updated_after_filter", request.filters.updated_after); !s) return s.error();
-  if (Status s = read_date(json, "last_updated_before_filter", request.filters.updated_before); !s) return s.error();
-  if (Status s = read_recency(json, today, request.filters); !s) return s.error();
-  if (Status s = read_languages(json, request.filters); !s) return s.error();
+  if (Status s = read_search_filters(json, today, request.filters); !s) return s.error();
   if (const nlohmann::json* country = find_field(json, "country")) {
     if (!country->is_string()) return type_error("country", "an ISO 3166-1 alpha-2 country code", *country);
     std::string code = country->get<std::string>();
@@ -212,7 +216,7 @@ std::string search_response_json(std::string_view id, const std::vector<std::vec
   nlohmann::ordered_json lists = nlohmann::ordered_json::array();
   for (const auto& list : results) {
     nlohmann::ordered_json hits = nlohmann::ordered_json::array();
-    for (const search::SearchHit& hit : list) hits.push_back(hit_json(hit));
+    for (const search::SearchHit& hit : list) hits.push_back(search_hit_json(hit));
     lists.push_back(std::move(hits));
   }
   body["results"] = query_list ? std::move(lists) : (lists.empty() ? nlohmann::ordered_json::array() : lists[0]);

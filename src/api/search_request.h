@@ -2,10 +2,13 @@
 // Perplexity's Search API on the wire: POST /search request parsing and validation, and the
 // response body. Pure functions, callable from any thread.
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "search/search_query.h"
 #include "util/result.h"
@@ -17,6 +20,10 @@ inline constexpr size_t kMaxSearchQueries = 5;        // a "query" list holds at
 inline constexpr size_t kMaxSearchQueryBytes = 4096;  // one query's text
 inline constexpr size_t kMaxDomainFilters = 20;
 inline constexpr int kMaxSearchResults = 20;
+
+// The name search rows carry in the usage table, and the name `serve --price` prices a search by
+// (search=0,0,USD_PER_REQUEST; grounded chat adds it per search to the model's cost).
+inline constexpr const char* kSearchUsageModel = "search";
 
 struct SearchRequest {
   std::vector<std::string> queries;
@@ -35,6 +42,21 @@ struct SearchRequest {
 // filters or allow and deny entries mixed, an unknown recency, dates not in %m/%d/%Y, language
 // codes that are not ISO 639-1.
 Result<SearchRequest> parse_search_request(std::string_view body, std::string_view today);
+
+// The filters Perplexity's search and chat requests share, read from a parsed body:
+// search_domain_filter, the four date filters (%m/%d/%Y), search_recency_filter (anchored at
+// `today`, "YYYY-MM-DD", and folded into published_after) and search_language_filter. Errors are
+// 400s naming the field.
+Status read_search_filters(const nlohmann::json& json, std::string_view today, search::SearchFilters& filters);
+
+// A request field that must be one of `allowed` when present (a 400 naming it otherwise).
+Status read_enum(const nlohmann::json& json, std::string_view key, std::initializer_list<std::string_view> allowed);
+
+// Words a budget of `tokens` buys, a token counted as 3/4 of a word; at least 1.
+int64_t words_for_tokens(int64_t tokens);
+
+// {"title", "url", "snippet", "date", "last_updated"}: one result as /search returns it.
+nlohmann::ordered_json search_hit_json(const search::SearchHit& hit);
 
 // Cuts snippets to the token limits, a token counted as 3/4 of a word (OpenAI's rule of thumb
 // for English): each to max_tokens_per_page, then all of them together to max_tokens, spent in

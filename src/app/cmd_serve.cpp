@@ -39,6 +39,7 @@ struct ServeOptions {
   std::vector<std::string> prices;
   int64_t retention_days = 30;
   bool no_retention = false;
+  std::string search = "auto";  // grounded chat: auto | on | off
 };
 
 // A secret from a file (first line, surrounding whitespace removed) or else from an environment
@@ -118,7 +119,13 @@ void serve(const ServeOptions& o) {
       if (e.path().extension() == ".gguf") specs.emplace_back(e.path().stem().string(), e.path().string());
     if (ec) fail(fmt::format("--models-dir {}: {}", o.models_dir, ec.message()));
   }
+  const bool bundled = specs.empty();
   if (specs.empty()) specs.emplace_back("tachyon-mini", default_model_path());
+  if (o.search != "auto" && o.search != "on" && o.search != "off") fail("--search must be auto, on or off");
+  // Grounded chat answers from the data directory's search index. auto: for the bundled model,
+  // when the index exists at start (scripts/quickstart.sh builds the default corpus).
+  const bool grounded =
+      o.search == "on" || (o.search == "auto" && bundled && std::filesystem::exists(search::index_file(o.data_dir)));
   if (o.kv_type != "f16" && o.kv_type != "f32") fail("--kv-type must be f16 or f32");
 
   // Signals are taken by sigwait below; every thread started from here on inherits the mask.
@@ -151,8 +158,9 @@ void serve(const ServeOptions& o) {
     cfg.request_timeout_s = o.request_timeout;
     auto engine = Engine::create(bundle, cfg);
     if (!engine) fail(fmt::format("{}: {}", path, engine.error().message));
-    ctx.models.add(ServedModel{name, now, bundle, std::move(*engine)});
-    if (!o.quiet) fmt::print(stderr, "loaded model '{}' from {}\n", name, path);
+    ctx.models.add(ServedModel{name, now, bundle, std::move(*engine), grounded});
+    if (!o.quiet)
+      fmt::print(stderr, "loaded model '{}' from {}{}\n", name, path, grounded ? " (grounded chat: answers cite the search index)" : "");
   }
 
   HttpServerOptions http;
@@ -236,6 +244,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--retention-days", o->retention_days, "Days request logs (prompts and completions) are kept")
       ->capture_default_str();
   cmd->add_flag("--no-retention", o->no_retention, "Keep no request logs at all, only usage numbers");
+  cmd->add_option("--search", o->search,
+                  "Grounded chat (sources from the search index, citations in answers): on | off | auto (on for the bundled "
+                  "model when the data directory has an index)")
+      ->capture_default_str();
   cmd->add_option("--price", o->prices, "MODEL=INPUT,OUTPUT[,REQUEST]: USD per million prompt and completion tokens and per request (repeatable)");
   cmd->callback([o] { serve(*o); });
 }
