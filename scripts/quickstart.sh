@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A fresh Debian 12 machine to a running tachyon: install dependencies, build, then serve the
 # bundled default model on http://127.0.0.1:8080 (extra arguments go to `tachyon serve`). On
-# first start it also builds the default search corpus for POST /search (a few seconds).
+# first start it also builds the default search corpus for POST /search and grounded chat (a few
+# seconds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh

@@ -22,7 +22,10 @@ int main(int argc, char** argv) {
   }
   int ok = 0;
   for (auto& f : futures) ok += f.get().choices.size() == 1;
-  std::printf("%d/%d requests over %zu connections (at most %zu open, %zu kept idle now)\n", ok, n,
-              client.connections_opened(), options.pool.max_connections, client.open_connections());
-  return ok == n && client.connections_opened() <= options.pool.max_connections ? 0 : 1;
+  // Connections closed beyond the 5 kept idle are replaced later, so more than 10 may be opened
+  // in all; never more than 10 at once.
+  std::printf("%d/%d requests over %zu connections (%zu open at most, limit %zu; %zu kept idle now)\n", ok, n,
+              client.connections_opened(), client.peak_open_connections(), options.pool.max_connections,
+              client.open_connections());
+  return ok == n && client.peak_open_connections() <= options.pool.max_connections ? 0 : 1;
 }

@@ -40,5 +40,6 @@ const ClientOptions& AsyncClient::options() const { return core_->options(); }
 boost::asio::any_io_executor AsyncClient::executor() const { return core_->strand().get_inner_executor(); }
 std::size_t AsyncClient::open_connections() const { return core_->open_connections(); }
 std::size_t AsyncClient::connections_opened() const { return core_->connections_opened(); }
+std::size_t AsyncClient::peak_open_connections() const { return core_->peak_open_connections(); }
 
 }  // namespace tachyon::client

@@ -66,6 +66,7 @@ ClientCore::ClientCore(asio::any_io_executor executor, ClientOptions options)
 void ClientCore::publish_pool_counts() {
   open_connections_.store(pool_.open());
   connections_opened_.store(pool_.opened_total());
+  peak_open_connections_.store(pool_.peak_open());
 }
 
 http::request<http::string_body> ClientCore::build_request(const Call& call, bool stream) const {

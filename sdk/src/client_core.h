@@ -54,6 +54,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   ConnectionPool& pool() { return pool_; }
   std::size_t open_connections() const { return open_connections_.load(); }
   std::size_t connections_opened() const { return connections_opened_.load(); }
+  std::size_t peak_open_connections() const { return peak_open_connections_.load(); }
   void publish_pool_counts();
 
  private:
@@ -71,6 +72,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::atomic<std::shared_ptr<PerformanceMonitor>> monitor_;
   std::atomic<std::size_t> open_connections_{0};
   std::atomic<std::size_t> connections_opened_{0};
+  std::atomic<std::size_t> peak_open_connections_{0};
   std::string authorization_;
 };
 

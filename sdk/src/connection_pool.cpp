@@ -39,6 +39,7 @@ asio::awaitable<std::unique_ptr<HttpConnection>> ConnectionPool::acquire(TimePoi
     if (open_ < limits_.max_connections) {
       ++open_;
       ++opened_total_;
+      peak_open_ = std::max(peak_open_, open_);
       auto connection = std::make_unique<HttpConnection>(strand_, tls_);
       ErrorCode ec = co_await connection->connect(url_, std::min(deadline, connect_deadline));
       if (!ec) co_return connection;

@@ -27,6 +27,7 @@ class ConnectionPool {
 
   std::size_t open() const { return open_; }
   std::size_t opened_total() const { return opened_total_; }
+  std::size_t peak_open() const { return peak_open_; }
 
  private:
   struct Waiter {
@@ -45,6 +46,7 @@ class ConnectionPool {
   std::deque<std::shared_ptr<Waiter>> waiters_;
   std::size_t open_ = 0;
   std::size_t opened_total_ = 0;
+  std::size_t peak_open_ = 0;  // most open at once
 };
 
 }  // namespace tachyon::client::detail

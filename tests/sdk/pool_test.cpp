@@ -46,6 +46,8 @@ TEST(Pool, ThousandRequestsOverHundredStreamsOpenAtMostTwentyConnections) {
   EXPECT_LE(server.connections_accepted(), 20);
   EXPECT_LE(server.max_open_connections(), 20);
   EXPECT_LE(client.open_connections(), 20u);
+  EXPECT_LE(client.peak_open_connections(), 20u);
+  EXPECT_EQ(client.connections_opened(), size_t(server.connections_accepted()));
   EXPECT_EQ(options.monitor->stats().successes, 1000u);
 }
 
@@ -77,6 +79,8 @@ TEST(Pool, KeepaliveLimitClosesSurplusIdleConnections) {
   for (auto& f : futures) f.get();
   EXPECT_EQ(server.connections_accepted(), 8);
   EXPECT_EQ(client.open_connections(), 2u);
+  EXPECT_EQ(client.peak_open_connections(), 8u);
+  EXPECT_EQ(client.connections_opened(), 8u);
 }
 
 TEST(Pool, AConnectionTheServerClosedIsReplacedWithoutARetry) {

@@ -86,9 +86,12 @@ class AsyncClient {
   const ClientOptions& options() const;
   // The executor the client's I/O runs on.
   boost::asio::any_io_executor executor() const;
-  // TCP connections open now (idle or busy); connections opened since the client was made.
+  // TCP connections open now (idle or busy); connections opened since the client was made (a
+  // connection closed beyond max_keepalive_connections is replaced by a new one); the most open
+  // at once, never above max_connections.
   std::size_t open_connections() const;
   std::size_t connections_opened() const;
+  std::size_t peak_open_connections() const;
 
   // Sends every input of `inputs` (ChatCompletionRequest, CompletionRequest, SearchRequest,
   // EmbeddingRequest or ResponseCreateRequest), reading the range lazily, at most
@@ -127,6 +130,7 @@ class Client {
   const ClientOptions& options() const { return async_.options(); }
   std::size_t open_connections() const { return async_.open_connections(); }
   std::size_t connections_opened() const { return async_.connections_opened(); }
+  std::size_t peak_open_connections() const { return async_.peak_open_connections(); }
 
   // batch() as an input range of BatchResult<T>, delivered as they finish:
   //   for (auto& result : client.batch(requests, {.concurrency = 5, .requests_per_second = 1})) ...
