@@ -1,8 +1,10 @@
 // `tachyon bench search`: search latency, queries/s and ingest rate. Wiring only; the
 // measurement lives in src/bench/search_bench.
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "app/commands.h"
 #include "bench/search_bench.h"
@@ -24,10 +26,17 @@ void add_bench_search_subcommand(CLI::App& bench) {
       ->capture_default_str();
   cmd->add_option("--queries", o->n_queries, "Timed queries per corpus and client count")->capture_default_str();
   cmd->add_option("--threads", o->n_threads, "Clients of the concurrent run")->capture_default_str();
-  cmd->callback([o] {
+  auto json_file = std::make_shared<std::string>();
+  cmd->add_option("--json", *json_file, "Also write the results as one JSON object to this file");
+  cmd->callback([o, json_file] {
     auto result = bench::run_search_bench(*o);
     if (!result) fail(result.error().message);
     fmt::print("{}", bench::search_bench_markdown(*o, *result));
+    if (!json_file->empty()) {
+      std::ofstream out(*json_file);
+      out << bench::search_bench_json(*o, *result).dump(2) << '\n';
+      if (!out) fail(fmt::format("--json {}: cannot write the file", *json_file));
+    }
   });
 }
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "search/date_text.h"
 #include "search/search_eval.h"
@@ -216,6 +217,31 @@ std::string search_bench_markdown(const SearchBenchOptions& o, const SearchBench
   for (const SearchLatency& l : r.latency)
     out += fmt::format("| {} | {} | {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.0f} |\n", l.corpus, l.n_passages, l.n_clients,
                        l.n_queries, l.ms.p50, l.ms.p90, l.ms.p99, l.queries_per_s);
+  return out;
+}
+
+nlohmann::json search_bench_json(const SearchBenchOptions& o, const SearchBenchResult& r) {
+  nlohmann::json out;
+  out["options"] = {{"default_data_dir", o.default_data_dir},
+                    {"n_synthetic_passages", o.n_synthetic_passages},
+                    {"n_queries", o.n_queries},
+                    {"n_threads", o.n_threads},
+                    {"max_results", o.max_results}};
+  if (r.ingest_passages_per_s)
+    out["ingest"] = {{"passages_per_s", *r.ingest_passages_per_s},
+                     {"pages_per_s", *r.ingest_pages_per_s},
+                     {"seconds", *r.ingest_s}};
+  nlohmann::json latency = nlohmann::json::array();
+  for (const SearchLatency& l : r.latency)
+    latency.push_back({{"corpus", l.corpus},
+                       {"passages", l.n_passages},
+                       {"clients", l.n_clients},
+                       {"queries", l.n_queries},
+                       {"p50_ms", l.ms.p50},
+                       {"p90_ms", l.ms.p90},
+                       {"p99_ms", l.ms.p99},
+                       {"queries_per_s", l.queries_per_s}});
+  out["latency"] = std::move(latency);
   return out;
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "bench/stats.h"
 #include "util/result.h"
 
@@ -43,5 +45,8 @@ Result<SearchBenchResult> run_search_bench(const SearchBenchOptions& options);
 
 // The results as Markdown tables for docs/PERFORMANCE.md.
 std::string search_bench_markdown(const SearchBenchOptions& options, const SearchBenchResult& result);
+
+// The results as one JSON object: {"options", "ingest"?, "latency": [...]}.
+nlohmann::json search_bench_json(const SearchBenchOptions& options, const SearchBenchResult& result);
 
 }  // namespace tachyon::bench
