@@ -162,13 +162,7 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
     if (!admission.admitted) {
       // Named, not a temporary inside co_await: GCC 12 mishandles some of those.
       platform::UsageRecord refused = usage_row(429, {}, {});
-      co_await commit_refusal(ctx, std::move(refused));
-      const Error e{fmt::format("Rate limit reached for key {}: retry in {:.1f} s", key->id,
-                                double(admission.retry_after_ms) / 1000),
-                    ErrorKind::ResourceExhausted};
-      HttpResponse response = HttpResponse::json(http_status(e), error_body(e));
-      set_retry_after(response.headers, admission.retry_after_ms);
-      co_await writer.send(std::move(response));
+      co_await refuse_rate_limited(ctx, std::move(refused), key->id, admission.retry_after_ms, writer);
       co_return;
     }
     reserved_tokens = admission.reserved_tokens;

@@ -60,6 +60,17 @@ asio::awaitable<void> commit_refusal(ServerContext& ctx, platform::UsageRecord r
   if (!recorded) fmt::print(stderr, "usage not recorded for {}: {}\n", request_id, recorded.error().message);
 }
 
+asio::awaitable<void> refuse_rate_limited(ServerContext& ctx, platform::UsageRecord row, const std::string& key_id,
+                                          int64_t retry_after_ms, ResponseWriter& writer) {
+  row.status = 429;
+  co_await commit_refusal(ctx, std::move(row));
+  const Error e{fmt::format("Rate limit reached for key {}: retry in {:.1f} s", key_id, double(retry_after_ms) / 1000),
+                ErrorKind::ResourceExhausted};
+  HttpResponse response = HttpResponse::json(http_status(e), error_body(e));
+  set_retry_after(response.headers, retry_after_ms);
+  co_await writer.send(std::move(response));
+}
+
 asio::awaitable<void> refuse_generation(ServerContext& ctx, const Caller& caller, const HttpRequest& req,
                                         const std::string& model, const Error& error, ResponseWriter& writer) {
   platform::UsageRecord row = refusal_usage_row(caller, req, model, http_status(error));

@@ -38,6 +38,11 @@ platform::UsageRecord refusal_usage_row(const Caller& caller, const HttpRequest&
 // are written. Call from a handler coroutine.
 asio::awaitable<void> commit_refusal(ServerContext& ctx, platform::UsageRecord row);
 
+// A 429 for a key over its rate limits: its refusal row (status 429) is committed, then the
+// error is sent with Retry-After and retry-after-ms.
+asio::awaitable<void> refuse_rate_limited(ServerContext& ctx, platform::UsageRecord row, const std::string& key_id,
+                                          int64_t retry_after_ms, ResponseWriter& writer);
+
 // A generation endpoint's refusal: commits refusal_usage_row(caller, req, model, status of
 // `error`), then sends `error` (send_error). Call from a handler coroutine.
 asio::awaitable<void> refuse_generation(ServerContext& ctx, const Caller& caller, const HttpRequest& req,

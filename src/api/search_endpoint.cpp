@@ -36,14 +36,7 @@ asio::awaitable<void> search(ServerContext& ctx, Caller& caller, const HttpReque
     caller.rate = admission.snapshot;
     if (!admission.admitted) {
       platform::UsageRecord refused = refusal_usage_row(caller, req, kSearchUsageModel, 429);
-      co_await commit_refusal(ctx, std::move(refused));
-      const Error e{fmt::format("Rate limit reached for key {}: retry in {:.1f} s", key->id,
-                                double(admission.retry_after_ms) / 1000),
-                    ErrorKind::ResourceExhausted};
-      HttpResponse response = HttpResponse::json(http_status(e), error_body(e));
-      set_retry_after(response.headers, admission.retry_after_ms);
-      co_await writer.send(std::move(response));
-      co_return;
+      co_return co_await refuse_rate_limited(ctx, std::move(refused), key->id, admission.retry_after_ms, writer);
     }
   }
 

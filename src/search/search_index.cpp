@@ -248,6 +248,23 @@ void SearchIndex::give_back(std::unique_ptr<Connection> connection) {
   if (readers_.size() < kMaxReaders) readers_.push_back(std::move(connection));
 }
 
+SearchIndex::Borrowed::~Borrowed() {
+  if (owned) index->give_back(std::move(owned));
+}
+
+SearchIndex::Borrowed SearchIndex::borrow() {
+  Borrowed b;
+  b.index = this;
+  if (mode_ == Mode::ReadWrite) {
+    b.write_lock = std::unique_lock(write_mutex_);
+    b.db = writer_->db;
+  } else {
+    b.owned = take_reader();
+    if (b.owned) b.db = b.owned->db;
+  }
+  return b;
+}
+
 Status SearchIndex::add(std::span<const IndexedPage> pages) {
   if (mode_ != Mode::ReadWrite) return make_error(ErrorKind::Internal, "the search index is open read-only");
   std::lock_guard lock(write_mutex_);
@@ -328,17 +345,9 @@ Result<bool> SearchIndex::remove(const std::string& url) {
 }
 
 Result<IndexStats> SearchIndex::stats() {
-  std::unique_ptr<Connection> owned;
-  sqlite3* db = nullptr;
-  std::unique_lock<std::mutex> write_lock;
-  if (mode_ == Mode::ReadWrite) {
-    write_lock = std::unique_lock(write_mutex_);
-    db = writer_->db;
-  } else {
-    owned = take_reader();
-    if (!owned) return make_error(ErrorKind::Internal, "cannot open {}", file_.string());
-    db = owned->db;
-  }
+  Borrowed borrowed = borrow();
+  if (!borrowed.db) return make_error(ErrorKind::Internal, "cannot open {}", file_.string());
+  sqlite3* db = borrowed.db;
   IndexStats stats;
   Statement totals(db, "SELECT count(*), coalesce(sum(n_passages), 0) FROM pages");
   if (totals.step() != SQLITE_ROW) return totals.error();
@@ -351,24 +360,15 @@ Result<IndexStats> SearchIndex::stats() {
     const auto n = fs::file_size(file_.string() + suffix, ec);
     if (!ec) stats.n_bytes += int64_t(n);
   }
-  if (owned) give_back(std::move(owned));
   return stats;
 }
 
 Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
   const std::string match = match_expression(query.text);
   if (match.empty() || query.max_results <= 0) return std::vector<SearchHit>{};
-  std::unique_ptr<Connection> owned;
-  sqlite3* db = nullptr;
-  std::unique_lock<std::mutex> write_lock;
-  if (mode_ == Mode::ReadWrite) {
-    write_lock = std::unique_lock(write_mutex_);
-    db = writer_->db;
-  } else {
-    owned = take_reader();
-    if (!owned) return make_error(ErrorKind::Internal, "cannot open {}", file_.string());
-    db = owned->db;
-  }
+  Borrowed borrowed = borrow();
+  if (!borrowed.db) return make_error(ErrorKind::Internal, "cannot open {}", file_.string());
+  sqlite3* db = borrowed.db;
 
   // The filters, as conditions on the page row; parameters from ?3 on.
   const SearchFilters& f = query.filters;
@@ -476,7 +476,6 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
     c.hit.score = c.score;
     hits.push_back(std::move(c.hit));
   }
-  if (owned) give_back(std::move(owned));
   return hits;
 }
 

@@ -77,6 +77,19 @@ class SearchIndex {
   Result<std::unique_ptr<Connection>> connect() const;
   std::unique_ptr<Connection> take_reader();
   void give_back(std::unique_ptr<Connection> connection);
+  // The connection one read uses: the writer, under its lock, when the index is open for
+  // writing; else a pooled reader, given back when the Borrowed goes. db is null when no reader
+  // could be opened.
+  struct Borrowed {
+    SearchIndex* index = nullptr;
+    std::unique_ptr<Connection> owned;
+    std::unique_lock<std::mutex> write_lock;
+    sqlite3* db = nullptr;
+    Borrowed() = default;
+    Borrowed(Borrowed&&) noexcept = default;
+    ~Borrowed();
+  };
+  Borrowed borrow();
 
   std::filesystem::path file_;
   Mode mode_;
