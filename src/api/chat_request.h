@@ -33,8 +33,9 @@ struct ChatCompletionRequest {
 // Parses a chat completion request body. Malformed JSON, a missing or empty `messages`, an
 // unknown role, or a content part other than text are 400s whose param names the field
 // (e.g. "messages[2].content"), as are malformed tool calls, a tool message without
-// tool_call_id, and bad `tools`/`tool_choice`/`response_format`. Fields this server does not act
-// on, Perplexity's search options among them, are ignored. Pure, callable from any thread.
+// tool_call_id, and bad `tools`/`tool_choice`/`response_format`. Perplexity's search options are
+// read by parse_chat_search_options (grounding.h); other fields this server does not act on are
+// ignored. Pure, callable from any thread.
 Result<ChatCompletionRequest> parse_chat_completion_request(std::string_view body);
 
 }  // namespace tachyon
