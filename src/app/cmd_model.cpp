@@ -3,7 +3,7 @@
 
 #include "app/commands.h"
 #include "gguf/gguf_file.h"
-#include "model/llama_model.h"
+#include "model/load_model.h"
 #include "model/random_model.h"
 
 namespace tachyon::app {
@@ -56,12 +56,12 @@ void model_info(const std::string& path) {
   for (const auto& [name, n] : type_counts) fmt::print(" {}={}", name, n);
   fmt::print("\nparameters: {} ({:.1f} M), tensor data {:.1f} MiB\n", total_params, total_params / 1e6,
              total_bytes / 1048576.0);
-  auto model = LlamaModel::load(*file);
+  auto model = load_model(*file);
   if (!model) fail(model.error().message);
   const auto& h = (*model)->hparams();
   fmt::print("architecture: {} | layers {} | dim {} | heads {} (kv {}) | ffn {} | vocab {} | ctx {} | rope base {}{}\n",
              h.architecture, h.n_layer, h.n_embd, h.n_head, h.n_head_kv, h.n_ff, h.n_vocab, h.n_ctx_train,
-             h.rope_freq_base, (*model)->weights().tied_embeddings ? " | tied embeddings" : "");
+             h.rope_freq_base, (*model)->tied_embeddings() ? " | tied embeddings" : "");
 }
 
 }  // namespace

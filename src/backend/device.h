@@ -1,11 +1,11 @@
 #pragma once
-// Where a model's forward pass runs: the CPU (LlamaModel itself) or an accelerator backend in a
+// Where a model's forward pass runs: the CPU (the CpuModel itself) or an accelerator backend in a
 // subfolder of this one. The only place that knows which backends the build has.
 #include <memory>
 #include <string_view>
 
 #include "model/forward_pass.h"
-#include "model/llama_model.h"
+#include "model/cpu_model.h"
 #include "util/result.h"
 
 namespace tachyon {
@@ -19,7 +19,7 @@ std::string_view device_name(Device device);
 // The forward pass of `model` on an accelerator, its weights uploaded once here; `model` must
 // outlive it. An Error when the build has no such backend (TACHYON_CUDA=OFF), no device is
 // present, or the model uses a type or shape the backend does not run.
-Result<std::unique_ptr<ForwardPass>> make_device_forward(const LlamaModel& model, Device device);
+Result<std::unique_ptr<ForwardPass>> make_device_forward(const CpuModel& model, Device device);
 
 // GB/s (1e9 bytes/s, bytes read plus bytes written) of the best of a few device-to-device copies
 // of `bytes` bytes on the accelerator: the ceiling of its token generation.

@@ -10,7 +10,7 @@
 
 #include "bench/memory_bandwidth.h"
 #include "kernels/isa.h"
-#include "model/llama_model.h"
+#include "model/load_model.h"
 
 namespace tachyon::bench {
 namespace {
@@ -112,7 +112,7 @@ Result<EngineBenchReport> run_engine_bench(const EngineBenchOptions& o) {
     if (b < 1) return make_error("batch sizes must be positive, got {}", b);
   auto file = GgufFile::open(o.model_path);
   if (!file) return file.error();
-  auto model = LlamaModel::load(*file);
+  auto model = load_model(*file);
   if (!model) return model.error();
   std::unique_ptr<ForwardPass> device_forward;
   if (o.device != Device::Cpu) {
@@ -120,7 +120,7 @@ Result<EngineBenchReport> run_engine_bench(const EngineBenchOptions& o) {
     if (!d) return d.error();
     device_forward = std::move(*d);
   }
-  const LlamaModel& m = **model;
+  const CpuModel& m = **model;
   const ForwardPass& forward = device_forward ? *device_forward : static_cast<const ForwardPass&>(m);
 
   ThreadPool pool(o.threads);
@@ -131,7 +131,7 @@ Result<EngineBenchReport> run_engine_bench(const EngineBenchOptions& o) {
   report.device = forward.device_name();
   report.threads = pool.size();
   report.reps = o.reps;
-  describe_weights(**file, m.weights().tied_embeddings, report);
+  describe_weights(**file, m.tied_embeddings(), report);
   auto progress = [&](const std::string& line) {
     if (o.progress) o.progress(line);
   };

@@ -1,11 +1,13 @@
 #include "engine/model_bundle.h"
 
+#include "model/load_model.h"
+
 namespace tachyon {
 
 Result<std::unique_ptr<ModelBundle>> load_model_bundle(const std::string& path, Device device) {
   auto file = GgufFile::open(path);
   if (!file) return file.error();
-  auto model = LlamaModel::load(*file);
+  auto model = load_model(*file);
   if (!model) return model.error();
   auto tokenizer = Tokenizer::from_gguf(**file);
   if (!tokenizer) return make_error("{}: {}", path, tokenizer.error().message);

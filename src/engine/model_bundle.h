@@ -12,7 +12,7 @@
 #include "frontend/chat_template.h"
 #include "backend/device.h"
 #include "gguf/gguf_file.h"
-#include "model/llama_model.h"
+#include "model/cpu_model.h"
 #include "tokenizer/tokenizer.h"
 
 namespace tachyon {
@@ -20,7 +20,7 @@ namespace tachyon {
 struct ModelBundle {
   std::string path;
   std::shared_ptr<const GgufFile> file;
-  std::unique_ptr<LlamaModel> model;           // hyper-parameters and the CPU forward pass
+  std::unique_ptr<CpuModel> model;             // hyper-parameters and the CPU forward pass
   std::unique_ptr<ForwardPass> device_forward;  // the forward pass on an accelerator, when one was asked for
   std::unique_ptr<Tokenizer> tokenizer;
   std::optional<ChatTemplate> chat_template;  // the file's tokenizer.chat_template, else ChatML

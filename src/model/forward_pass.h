@@ -10,7 +10,7 @@
 #include "kv/kv_block_manager.h"
 #include "kv/kv_cache.h"
 #include "model/batch.h"
-#include "model/llama_hparams.h"
+#include "model/model_hparams.h"
 #include "util/result.h"
 #include "util/thread_pool.h"
 
@@ -20,7 +20,7 @@ class ForwardPass {
  public:
   virtual ~ForwardPass() = default;
 
-  virtual const LlamaHParams& hparams() const = 0;
+  virtual const ModelHParams& hparams() const = 0;
   virtual KvShape kv_shape(KvDType dtype) const = 0;
   // "cpu", "cuda:0 (NVIDIA H200)", ...: where forward() runs.
   virtual std::string device_name() const = 0;

@@ -1,31 +1,17 @@
 // The llama forward pass, top to bottom. Shapes: T = tokens in the batch, D = n_embd,
 // H = n_head, Hkv = n_head_kv, d = head_dim, F = n_ff, V = n_vocab.
 #include <algorithm>
-#include <cstring>
 
-#include "gguf/quantize.h"
 #include "kernels/vector_ops.h"
 #include "model/attention.h"
+#include "model/forward_steps.h"
 #include "model/llama_model.h"
 #include "model/rope.h"
-#include "util/fp16.h"
 
 namespace tachyon {
-namespace {
-
-void store_kv_row(const float* src, uint8_t* dst, int64_t n, KvDType dtype) {
-  if (dtype == KvDType::F32) {
-    std::memcpy(dst, src, size_t(n) * sizeof(float));
-  } else {
-    uint16_t* d = reinterpret_cast<uint16_t*>(dst);
-    for (int64_t i = 0; i < n; ++i) d[i] = f32_to_fp16(src[i]);
-  }
-}
-
-}  // namespace
 
 Status LlamaModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const {
-  const LlamaHParams& h = hparams_;
+  const ModelHParams& h = hparams_;
   const LlamaWeights& w = weights_;
   const int64_t T = static_cast<int64_t>(batch.size());
   const int64_t D = h.n_embd, d = h.head_dim, F = h.n_ff, V = h.n_vocab;
@@ -34,13 +20,8 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, st
   if (T == 0) return Status::success();
 
   // Validate the batch and make room in the cache for every (sequence, position).
-  for (int64_t t = 0; t < T; ++t) {
-    if (batch.tokens[t] < 0 || batch.tokens[t] >= V)
-      return make_error("token id {} out of range (vocabulary has {} tokens)", batch.tokens[t], V);
-    if (batch.positions[t] < 0) return make_error("negative position {}", batch.positions[t]);
-    Status s = kv.reserve(batch.seq_ids[t], batch.positions[t] + 1);
-    if (!s) return s;
-  }
+  Status reserved = check_and_reserve(batch, kv, V);
+  if (!reserved) return reserved;
 
   std::vector<float> x(T * D);        // (T, D) residual stream
   std::vector<float> xn(T * D);       // (T, D) normalised input of a sub-layer
@@ -53,19 +34,16 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, st
   std::vector<float> up(T * F);       // (T, F)
 
   // Token embeddings: dequantized rows of token_embd.
-  for (int64_t t = 0; t < T; ++t)
-    dequantize_row(w.token_embd.type,
-                   static_cast<const uint8_t*>(w.token_embd.data) + size_t(batch.tokens[t]) * w.token_embd.row_bytes,
-                   &x[t * D], D);
+  embed_tokens(w.token_embd, batch, x.data());
 
   // Rotation tables, one per token.
   const RopeParams rope{h.n_rot, d, h.rope_freq_base, h.rope_freq_scale, w.rope_freq_factors};
   std::vector<std::vector<float>> cos_t(T), sin_t(T);
   for (int64_t t = 0; t < T; ++t) rope_angles(rope, batch.positions[t], cos_t[t], sin_t[t]);
 
-  const AttentionParams ap{h.n_head, h.n_head_kv, d, h.sliding_window};
+  AttentionParams ap;
+  ap.n_head = h.n_head, ap.n_head_kv = h.n_head_kv, ap.head_dim = d, ap.sliding_window = h.sliding_window;
   const KvDType kv_dtype = kv.shape().dtype;
-  std::vector<std::vector<float>> scratch(pool.size());
 
   for (int64_t l = 0; l < h.n_layer; ++l) {
     const LlamaLayerWeights& L = w.layers[l];
@@ -82,15 +60,7 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, st
     }
     // attn (T, H, d): every (token, KV head) pair attends over its own sequence's cached rows,
     // for the query heads that share that KV head.
-    const int64_t group = h.n_head / h.n_head_kv;
-    pool.parallel_for(T * h.n_head_kv, [&](int64_t begin, int64_t end, int thread) {
-      for (int64_t i = begin; i < end; ++i) {
-        const int64_t t = i / h.n_head_kv, kv_head = i % h.n_head_kv;
-        const int64_t offset = t * q_dim + kv_head * group * d;
-        attend_kv_group(ap, kv, l, batch.seq_ids[t], batch.positions[t], kv_head, &q[offset], &attn[offset],
-                        scratch[thread]);
-      }
-    });
+    attend_batch(ap, batch, kv, l, q.data(), attn.data(), pool);
     matmul(L.wo, attn.data(), proj.data(), T, pool);
     for (int64_t i = 0; i < T * D; ++i) x[i] += proj[i];
 
@@ -109,13 +79,9 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, st
   }
 
   // Final norm and output projection, only for the rows that want logits.
-  std::vector<float> rows;  // (n_out, D)
-  for (int64_t t = 0; t < T; ++t) {
-    if (!batch.want_logits[t]) continue;
-    rows.resize(rows.size() + D);
-    rms_norm(&x[t * D], w.output_norm.data(), &rows[rows.size() - D], D, h.rms_eps);
-  }
+  std::vector<float> rows = rows_wanting_logits(batch, x.data(), D);  // (n_out, D)
   const int64_t n_out = static_cast<int64_t>(rows.size()) / D;
+  for (int64_t r = 0; r < n_out; ++r) rms_norm(&rows[r * D], w.output_norm.data(), &rows[r * D], D, h.rms_eps);
   logits.resize(n_out * V);
   matmul(w.output, rows.data(), logits.data(), n_out, pool);
   return Status::success();

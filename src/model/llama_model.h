@@ -11,8 +11,7 @@
 #include "kernels/matmul.h"
 #include "kv/kv_cache.h"
 #include "model/batch.h"
-#include "model/forward_pass.h"
-#include "model/llama_hparams.h"
+#include "model/cpu_model.h"
 #include "util/thread_pool.h"
 
 namespace tachyon {
@@ -38,20 +37,13 @@ struct LlamaWeights {
   std::vector<float> rope_freq_factors;  // (n_rot / 2) llama3-style per-frequency divisors, or empty
 };
 
-class LlamaModel final : public ForwardPass {
+class LlamaModel final : public CpuModel {
  public:
   // Checks architecture, hyper-parameters, and every tensor's presence, type and shape.
   static Result<std::unique_ptr<LlamaModel>> load(std::shared_ptr<const GgufFile> file);
 
-  const LlamaHParams& hparams() const override { return hparams_; }
   const LlamaWeights& weights() const { return weights_; }
-  const GgufFile& file() const { return *file_; }
-  KvShape kv_shape(KvDType dtype) const override;
-  std::string device_name() const override { return "cpu"; }
-  // Host memory: PagedKvCache and ContiguousKvCache.
-  Result<std::unique_ptr<KvCache>> make_paged_kv(KvShape shape, KvBlockManager& blocks) const override;
-  Result<std::unique_ptr<KvCache>> make_contiguous_kv(KvShape shape, int32_t max_sequences,
-                                                      int32_t max_positions) const override;
+  bool tied_embeddings() const override { return weights_.tied_embeddings; }
 
   // Runs the batch: writes each token's K/V into kv at (seq, position), attends over positions
   // 0..position of its own sequence, and returns logits (n_wanted, n_vocab) for the rows with
@@ -60,12 +52,9 @@ class LlamaModel final : public ForwardPass {
   Status forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const override;
 
  private:
-  LlamaModel() = default;
+  using CpuModel::CpuModel;
 
-  std::shared_ptr<const GgufFile> file_;
-  LlamaHParams hparams_;
   LlamaWeights weights_;
-  std::vector<std::shared_ptr<const void>> packed_;  // the buffers behind WeightMatrix::packed
 };
 
 }  // namespace tachyon

@@ -22,6 +22,16 @@ void rope_angles(const RopeParams& p, int32_t pos, std::vector<float>& cos_out, 
 void rope_apply(const RopeParams& p, float* x, int64_t n_heads, const float* cos_t, const float* sin_t) {
   for (int64_t h = 0; h < n_heads; ++h) {
     float* head = x + h * p.head_dim;
+    if (p.neox) {
+      const int64_t half = p.n_rot / 2;
+      for (int64_t i = 0; i < half; ++i) {
+        const float x0 = head[i];
+        const float x1 = head[i + half];
+        head[i] = x0 * cos_t[i] - x1 * sin_t[i];
+        head[i + half] = x0 * sin_t[i] + x1 * cos_t[i];
+      }
+      continue;
+    }
     for (int64_t i = 0; i < p.n_rot / 2; ++i) {
       const float x0 = head[2 * i];
       const float x1 = head[2 * i + 1];

@@ -1,7 +1,8 @@
 #pragma once
-// Rotary position embedding in the GGUF llama ("normal", not NeoX) layout: each adjacent pair
-// (x[2i], x[2i+1]) of a head's first n_rot dimensions turns by pos * freq_scale * base^(-2i/n_rot)
-// (divided by freq_factors[i] when the model has llama3-style factors).
+// Rotary position embedding. Pair i of a head's first n_rot dimensions turns by
+// pos * freq_scale * base^(-2i/n_rot) (divided by freq_factors[i] when the model has llama3-style
+// factors). Which dimensions pair up is the layout: "normal" (llama's GGUF layout) pairs adjacent
+// dimensions (x[2i], x[2i+1]); NeoX (Qwen2, Phi-3, Gemma 2) pairs the halves (x[i], x[i + n_rot/2]).
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -14,6 +15,7 @@ struct RopeParams {
   float freq_base = 10000.0f;
   float freq_scale = 1.0f;
   std::span<const float> freq_factors;  // (n_rot / 2) or empty
+  bool neox = false;                    // the NeoX pairing of the halves
 };
 
 // Cos/sin table (n_rot / 2 pairs) for one position; computed the way the reference computes it

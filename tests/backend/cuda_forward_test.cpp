@@ -6,6 +6,7 @@
 
 #include "backend/cuda/cuda_forward.h"
 #include "backend/cuda_test_support.h"
+#include "backend/device.h"
 #include "engine/engine.h"
 #include "engine/run_requests.h"
 #include "model/golden_check.h"
@@ -14,8 +15,8 @@
 namespace tachyon::cuda {
 namespace {
 
-std::unique_ptr<ForwardPass> on_gpu(const LlamaModel& model) {
-  auto forward = make_cuda_forward(model);
+std::unique_ptr<ForwardPass> on_gpu(const CpuModel& model) {
+  auto forward = make_device_forward(model, Device::Cuda);
   if (!forward.ok()) {
     ADD_FAILURE() << "CUDA forward pass: " << forward.error().message;
     return nullptr;

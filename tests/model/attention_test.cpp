@@ -92,7 +92,7 @@ TEST_P(AttentionTest, MatchesDoublePrecisionAttentionAndHeadsAlone) {
       SCOPED_TRACE("window=" + std::to_string(window) + " pos=" + std::to_string(pos));
       const AttentionParams p{kHeads, kKvHeads, kHeadDim, window};
       std::vector<float> out(size_t(group * kHeadDim));
-      attend_kv_group(p, *kv_, 0, 0, pos, 1, q.data(), out.data(), scratch);
+      attend_kv_group(p, *kv_, 0, 0, pos, pos, 1, q.data(), out.data(), scratch);
       for (int64_t h = 0; h < group; ++h) {
         const std::vector<double> want = reference(p, pos, 1, &q[h * kHeadDim]);
         for (int64_t j = 0; j < kHeadDim; ++j) EXPECT_NEAR(out[h * kHeadDim + j], want[j], 1e-5) << "h=" << h;
@@ -100,7 +100,7 @@ TEST_P(AttentionTest, MatchesDoublePrecisionAttentionAndHeadsAlone) {
         // One query head per KV head: the same head, alone in its group.
         const AttentionParams alone_params{kKvHeads, kKvHeads, kHeadDim, window};
         std::vector<float> alone(kHeadDim);
-        attend_kv_group(alone_params, *kv_, 0, 0, pos, 1, &q[h * kHeadDim], alone.data(), scratch);
+        attend_kv_group(alone_params, *kv_, 0, 0, pos, pos, 1, &q[h * kHeadDim], alone.data(), scratch);
         EXPECT_TRUE(std::equal(alone.begin(), alone.end(), out.begin() + h * kHeadDim)) << "h=" << h;
       }
     }

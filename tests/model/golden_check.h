@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/forward_pass.h"
-#include "model/llama_model.h"
+#include "model/load_model.h"
 
 namespace tachyon::golden {
 
@@ -58,11 +58,11 @@ inline std::optional<fs::path> model_file(const std::string& name) {
 }
 
 // The forward pass of a model on the device under test; nullptr for the model's own CPU pass.
-using DeviceForward = std::function<std::unique_ptr<ForwardPass>(const LlamaModel&)>;
+using DeviceForward = std::function<std::unique_ptr<ForwardPass>(const CpuModel&)>;
 
 struct Loaded {
   std::shared_ptr<const GgufFile> file;
-  std::unique_ptr<LlamaModel> model;
+  std::unique_ptr<CpuModel> model;
   std::unique_ptr<ForwardPass> device;
   const ForwardPass& forward() const { return device ? *device : *model; }
 };
@@ -70,7 +70,7 @@ struct Loaded {
 inline Loaded load(const fs::path& path, const DeviceForward& on_device) {
   auto file = GgufFile::open(path.string());
   EXPECT_TRUE(file.ok()) << (file.ok() ? "" : file.error().message);
-  auto model = LlamaModel::load(*file);
+  auto model = load_model(*file);
   EXPECT_TRUE(model.ok()) << (model.ok() ? "" : model.error().message);
   Loaded loaded{*file, std::move(*model), nullptr};
   if (on_device) loaded.device = on_device(*loaded.model);

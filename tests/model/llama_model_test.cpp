@@ -6,6 +6,7 @@
 #include "gguf/gguf_writer.h"
 #include "kv/contiguous_kv_cache.h"
 #include "model/llama_model.h"
+#include "model/load_model.h"
 #include "model/random_model.h"
 
 namespace tachyon {
@@ -113,9 +114,10 @@ TEST(LlamaModelLoadTest, RejectsUnsupportedArchitecture) {
   ASSERT_TRUE(w.write(path.string()).ok());
   auto file = GgufFile::open(path.string());
   ASSERT_TRUE(file.ok());
-  auto model = LlamaModel::load(*file);
+  auto model = load_model(*file);
   ASSERT_FALSE(model.ok());
-  EXPECT_NE(model.error().message.find("unsupported architecture 'mamba'"), std::string::npos);
+  EXPECT_NE(model.error().message.find("unsupported architecture 'mamba' (supported: llama"), std::string::npos)
+      << model.error().message;
   fs::remove(path);
 }
 

@@ -75,7 +75,7 @@ Result<std::unique_ptr<CudaLlama>> CudaLlama::create(const LlamaModel& model) {
   int n_devices = 0;
   if (cudaGetDeviceCount(&n_devices) != cudaSuccess || n_devices == 0)
     return make_error(ErrorKind::Unavailable, "no CUDA device is present");
-  const LlamaHParams& h = model.hparams();
+  const ModelHParams& h = model.hparams();
   if (h.head_dim != 32 && h.head_dim != 64 && h.head_dim != 128 && h.head_dim != 256)
     return make_error(ErrorKind::InvalidArgument, "the CUDA backend runs head_dim 32, 64, 128 or 256, not {}",
                       h.head_dim);
@@ -166,7 +166,7 @@ Result<std::unique_ptr<KvCache>> CudaLlama::make_contiguous_kv(KvShape shape, in
 }
 
 Status CudaLlama::ensure_scratch(int64_t n_tokens, size_t n_index) const {
-  const LlamaHParams& h = model_.hparams();
+  const ModelHParams& h = model_.hparams();
   if (n_tokens > scratch_tokens_) {
     const int64_t per_token = 2 * h.n_embd + 2 * h.n_head * h.head_dim + 2 * h.n_head_kv * h.head_dim + 2 * h.n_ff +
                               h.n_vocab;
@@ -186,7 +186,7 @@ Status CudaLlama::ensure_scratch(int64_t n_tokens, size_t n_index) const {
 }
 
 Status CudaLlama::forward(const Batch& batch, KvCache& kv_base, ThreadPool&, std::vector<float>& logits) const {
-  const LlamaHParams& h = model_.hparams();
+  const ModelHParams& h = model_.hparams();
   const int64_t T = int64_t(batch.size());
   const int64_t D = h.n_embd, d = h.head_dim, F = h.n_ff, V = h.n_vocab;
   const int64_t q_dim = h.n_head * d, kv_dim = h.n_head_kv * d;

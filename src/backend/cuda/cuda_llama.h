@@ -25,7 +25,7 @@ class CudaLlama final : public ForwardPass {
   static Result<std::unique_ptr<CudaLlama>> create(const LlamaModel& model);
   ~CudaLlama() override;
 
-  const LlamaHParams& hparams() const override { return model_.hparams(); }
+  const ModelHParams& hparams() const override { return model_.hparams(); }
   KvShape kv_shape(KvDType dtype) const override { return model_.kv_shape(dtype); }
   std::string device_name() const override { return device_name_; }
   Result<std::unique_ptr<KvCache>> make_paged_kv(KvShape shape, KvBlockManager& blocks) const override;

@@ -1,14 +1,12 @@
-#include "model/llama_hparams.h"
+#include "model/model_hparams.h"
 
 namespace tachyon {
 
-Result<LlamaHParams> read_llama_hparams(const GgufFile& file) {
-  LlamaHParams hp;
+Result<ModelHParams> read_model_hparams(const GgufFile& file) {
+  ModelHParams hp;
   const auto arch = file.get_string("general.architecture");
   if (!arch) return make_error("{}: no general.architecture in metadata", file.path());
   hp.architecture = *arch;
-  if (hp.architecture != "llama")
-    return make_error("{}: unsupported architecture '{}' (supported: llama)", file.path(), hp.architecture);
   hp.name = file.get_string("general.name").value_or("");
   const std::string p = hp.architecture + ".";
 
@@ -30,16 +28,19 @@ Result<LlamaHParams> read_llama_hparams(const GgufFile& file) {
   if (hp.n_head_kv <= 0 || hp.n_head % hp.n_head_kv != 0)
     return make_error("{}: attention.head_count_kv {} does not divide head_count {}", file.path(),
                       hp.n_head_kv, hp.n_head);
-  if (hp.n_embd % hp.n_head != 0)
+  const auto key_length = file.get_int(p + "attention.key_length");
+  if (!key_length && hp.n_embd % hp.n_head != 0)
     return make_error("{}: embedding_length {} is not a multiple of head_count {}", file.path(), hp.n_embd,
                       hp.n_head);
-  hp.head_dim = hp.n_embd / hp.n_head;
+  hp.head_dim = key_length.value_or(hp.n_embd / hp.n_head);
+  if (hp.head_dim <= 0) return make_error("{}: invalid {}attention.key_length", file.path(), p);
   hp.n_rot = file.get_int(p + "rope.dimension_count").value_or(hp.head_dim);
   if (hp.n_rot <= 0 || hp.n_rot > hp.head_dim || hp.n_rot % 2 != 0)
     return make_error("{}: rope.dimension_count {} invalid for head size {}", file.path(), hp.n_rot,
                       hp.head_dim);
   hp.rope_freq_base = static_cast<float>(file.get_float(p + "rope.freq_base").value_or(10000.0));
   hp.rms_eps = static_cast<float>(file.get_float(p + "attention.layer_norm_rms_epsilon").value_or(1e-5));
+  hp.norm_eps = static_cast<float>(file.get_float(p + "attention.layer_norm_epsilon").value_or(1e-5));
   hp.sliding_window = file.get_int(p + "attention.sliding_window").value_or(0);
 
   const auto scaling = file.get_string(p + "rope.scaling.type").value_or("none");

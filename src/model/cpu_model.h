@@ -1,0 +1,42 @@
+#pragma once
+// What every CPU forward pass shares, whatever its architecture: the mapped file, the common
+// hyper-parameters, the packed copies of its matrices, and KV storage in host memory. Each
+// architecture (llama_model.h, mpt_model.h, ...) derives from it and implements forward() top to
+// bottom in its own file.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gguf/gguf_file.h"
+#include "model/forward_pass.h"
+#include "model/model_hparams.h"
+
+namespace tachyon {
+
+class CpuModel : public ForwardPass {
+ public:
+  const ModelHParams& hparams() const override { return hparams_; }
+  const GgufFile& file() const { return *file_; }
+  std::string device_name() const override { return "cpu"; }
+  // Host memory: PagedKvCache and ContiguousKvCache, one K and one V row per (layer, position).
+  KvShape kv_shape(KvDType dtype) const override;
+  Result<std::unique_ptr<KvCache>> make_paged_kv(KvShape shape, KvBlockManager& blocks) const override;
+  Result<std::unique_ptr<KvCache>> make_contiguous_kv(KvShape shape, int32_t max_sequences,
+                                                      int32_t max_positions) const override;
+
+  // True when the output matrix is token_embd.weight (no output.weight in the file).
+  virtual bool tied_embeddings() const = 0;
+  // Metadata the file sets that this build reads but does not apply yet, one line each
+  // (shown by `tachyon model info`); empty when every setting is honoured.
+  virtual std::vector<std::string> unsupported_settings() const { return {}; }
+
+ protected:
+  CpuModel(std::shared_ptr<const GgufFile> file, ModelHParams hparams)
+      : file_(std::move(file)), hparams_(std::move(hparams)) {}
+
+  std::shared_ptr<const GgufFile> file_;
+  ModelHParams hparams_;
+  std::vector<std::shared_ptr<const void>> packed_;  // the buffers behind WeightMatrix::packed
+};
+
+}  // namespace tachyon

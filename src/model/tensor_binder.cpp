@@ -1,0 +1,55 @@
+#include "model/tensor_binder.h"
+
+#include <fmt/format.h>
+
+#include "gguf/quantize.h"
+#include "kernels/packed_weights.h"
+#include "kernels/vec_dot.h"
+
+namespace tachyon {
+
+Result<WeightMatrix> TensorBinder::matrix(const std::string& name, int64_t n_cols, int64_t n_rows) const {
+  const GgufTensorInfo* t = file_.tensor(name);
+  if (!t) return make_error("{}: missing tensor '{}'", file_.path(), name);
+  if (t->ne.size() != 2 || t->ne[0] != n_cols || t->ne[1] != n_rows)
+    return make_error("{}: tensor '{}' has shape {} but [{}, {}] was expected", file_.path(), name,
+                      fmt::join(t->ne, "x"), n_cols, n_rows);
+  if (!supports_weight_type(t->type))
+    return make_error("{}: tensor '{}' has type {}, which the engine cannot multiply", file_.path(), name,
+                      ggml_type_name(t->type));
+  return WeightMatrix{t->type, t->data, n_rows, n_cols, ggml_row_size(t->type, n_cols)};
+}
+
+Result<std::vector<float>> TensorBinder::vector(const std::string& name, int64_t n) const {
+  const GgufTensorInfo* t = file_.tensor(name);
+  if (!t) return make_error("{}: missing tensor '{}'", file_.path(), name);
+  if (t->n_elements() != n)
+    return make_error("{}: tensor '{}' has {} elements but {} were expected", file_.path(), name, t->n_elements(),
+                      n);
+  if (!can_dequantize(t->type))
+    return make_error("{}: tensor '{}' has unsupported type {}", file_.path(), name, ggml_type_name(t->type));
+  std::vector<float> out(n);
+  dequantize_row(t->type, t->data, out.data(), n);
+  return out;
+}
+
+Result<WeightMatrix> TensorBinder::embeddings(const std::string& name, int64_t n_embd, int64_t& n_vocab) const {
+  const GgufTensorInfo* t = file_.tensor(name);
+  if (!t || t->ne.size() != 2 || t->ne[0] != n_embd)
+    return make_error("{}: missing or misshapen tensor '{}'", file_.path(), name);
+  if (n_vocab == 0) n_vocab = t->ne[1];
+  if (t->ne[1] != n_vocab)
+    return make_error("{}: {} has {} rows but the vocabulary has {} tokens", file_.path(), name, t->ne[1], n_vocab);
+  if (!can_dequantize(t->type))
+    return make_error("{}: {} has unsupported type {}", file_.path(), name, ggml_type_name(t->type));
+  return WeightMatrix{t->type, t->data, n_vocab, n_embd, ggml_row_size(t->type, n_embd)};
+}
+
+void pack_weight(WeightMatrix& m, std::vector<std::shared_ptr<const void>>& owned) {
+  std::shared_ptr<const void> copy = pack_rows(m.type, m.data, m.n_rows, m.n_cols);
+  if (!copy) return;
+  m.packed = copy.get();
+  owned.push_back(std::move(copy));
+}
+
+}  // namespace tachyon
