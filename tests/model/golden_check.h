@@ -26,6 +26,16 @@ struct Tolerance {
 };
 
 inline Tolerance tolerance_for(const std::string& golden_name) {
+  // Other architectures: ../shared/testdata/arch/README.md, section 5.
+  static const std::map<std::string, Tolerance> arch_table{
+      {"mpt-128-F32.kvf32", {0.01, 2e-3, 5e-3, 0.02}},   {"qwen2-128-F32.kvf32", {1e-3, 1e-4, 1e-3, 0.01}},
+      {"phi3-128-F32.kvf32", {1e-3, 1e-4, 1e-3, 0.01}},  {"gemma2-128-F32.kvf32", {0.06, 0.01, 0.03, 0.05}},
+      {"mpt-128-F32.p", {0.1, 0.01, 0.02, 0.05}},        {"qwen2-128-F32.p", {0.1, 0.01, 0.02, 0.05}},
+      {"phi3-128-F32.p", {0.1, 0.01, 0.02, 0.05}},       {"gemma2-128-F32.p", {0.15, 0.025, 0.05, 0.1}},
+      {"mpt-128-Q8_0", {1.5, 0.2, 0.5, 1.0}},            {"qwen2-128-Q8_0", {1.5, 0.2, 0.5, 1.0}},
+      {"phi3-128-Q8_0", {1.5, 0.2, 0.5, 1.0}},           {"gemma2-128-Q8_0", {3.0, 0.5, 1.0, 2.0}}};
+  for (const auto& [key, tol] : arch_table)
+    if (golden_name.find("arch-" + key) != std::string::npos) return tol;
   if (golden_name.find(".kvf32.") != std::string::npos) return {1e-3, 1e-4, 1e-3, 0.01};
   static const std::map<std::string, Tolerance> table{
       {"256-F32", {0.05, 0.005, 0.02, 0.05}}, {"128-tied-F32", {0.05, 0.005, 0.02, 0.05}},
@@ -38,13 +48,16 @@ inline Tolerance tolerance_for(const std::string& golden_name) {
   return {0, 0, 0, 0};
 }
 
-// Goldens from the project's copy, then from the shared reference folder when present.
-inline std::vector<fs::path> golden_files() {
+// Goldens whose names start with prefix ("golden-llama-", "arch-mpt-", ...): from the project's
+// copy, then from the shared reference folder when present.
+inline std::vector<fs::path> golden_files(const std::string& prefix = "golden-") {
   std::map<std::string, fs::path> found;
-  for (const char* dir : {TACHYON_TEST_DATA "/golden", TACHYON_SHARED_TESTDATA "/golden"}) {
+  for (const char* dir :
+       {TACHYON_TEST_DATA "/golden", TACHYON_SHARED_TESTDATA "/golden", TACHYON_SHARED_TESTDATA "/arch/golden"}) {
     if (!fs::is_directory(dir)) continue;
     for (const auto& e : fs::directory_iterator(dir))
-      if (e.path().extension() == ".json") found.emplace(e.path().filename().string(), e.path());
+      if (e.path().extension() == ".json" && e.path().filename().string().rfind(prefix, 0) == 0)
+        found.emplace(e.path().filename().string(), e.path());
   }
   std::vector<fs::path> out;
   for (auto& [name, path] : found) out.push_back(path);
@@ -52,7 +65,8 @@ inline std::vector<fs::path> golden_files() {
 }
 
 inline std::optional<fs::path> model_file(const std::string& name) {
-  for (const char* dir : {TACHYON_TEST_DATA "/models", TACHYON_SHARED_TESTDATA "/models"})
+  for (const char* dir :
+       {TACHYON_TEST_DATA "/models", TACHYON_SHARED_TESTDATA "/models", TACHYON_SHARED_TESTDATA "/arch/models"})
     if (fs::exists(fs::path(dir) / name)) return fs::path(dir) / name;
   return std::nullopt;
 }
@@ -140,9 +154,9 @@ inline void compare_positions(const std::string& what, const json& positions, co
 // Every golden file: teacher-forced logits within tolerance, and each multi-sequence batch's
 // sequences bit-identical to their single runs. on_device gives the forward pass of a loaded
 // model on the device under test (nullptr: the model's own CPU pass).
-inline void check_reference_logits(const DeviceForward& on_device) {
-  const auto files = golden_files();
-  ASSERT_FALSE(files.empty()) << "no golden files in tests/data/golden";
+inline void check_reference_logits(const DeviceForward& on_device, const std::string& prefix = "golden-") {
+  const auto files = golden_files(prefix);
+  ASSERT_FALSE(files.empty()) << "no golden files " << prefix << "* in tests/data/golden";
   if (!fs::is_directory(TACHYON_SHARED_TESTDATA))
     std::printf("note: %s is absent; only the goldens copied into tests/data are checked\n", TACHYON_SHARED_TESTDATA);
   ThreadPool pool;
@@ -186,10 +200,10 @@ inline void check_reference_logits(const DeviceForward& on_device) {
 // Greedy generation (prefill, then one token per step) reproduces the golden continuation up to
 // the first step whose golden margin is within the top-1 tolerance; at that near-tie step the
 // token must be one of the golden's tied candidates, and after it the sequences may diverge.
-inline void check_greedy_continuations(const DeviceForward& on_device) {
+inline void check_greedy_continuations(const DeviceForward& on_device, const std::string& prefix = "golden-") {
   ThreadPool pool;
   size_t checked = 0;
-  for (const auto& path : golden_files()) {
+  for (const auto& path : golden_files(prefix)) {
     std::ifstream in(path);
     const json g = json::parse(in);
     if (!g.contains("continuation_tokens")) continue;
