@@ -59,9 +59,12 @@ void model_info(const std::string& path) {
   auto model = load_model(*file);
   if (!model) fail(model.error().message);
   const auto& h = (*model)->hparams();
-  fmt::print("architecture: {} | layers {} | dim {} | heads {} (kv {}) | ffn {} | vocab {} | ctx {} | rope base {}{}\n",
-             h.architecture, h.n_layer, h.n_embd, h.n_head, h.n_head_kv, h.n_ff, h.n_vocab, h.n_ctx_train,
+  fmt::print("architecture: {} | layers {} | dim {} | heads {} (kv {}) | head dim {} | ffn {} | vocab {} | ctx {} | "
+             "rope base {}{}\n",
+             h.architecture, h.n_layer, h.n_embd, h.n_head, h.n_head_kv, h.head_dim, h.n_ff, h.n_vocab, h.n_ctx_train,
              h.rope_freq_base, (*model)->tied_embeddings() ? " | tied embeddings" : "");
+  for (const std::string& setting : (*model)->unsupported_settings())
+    fmt::print("not supported yet: {}\n", setting);
 }
 
 }  // namespace

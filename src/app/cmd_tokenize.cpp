@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "gguf/gguf_file.h"
+#include "tokenizer/tokenizer.h"
 
 namespace tachyon::app {
 
@@ -33,13 +35,19 @@ void add_tokenize_command(CLI::App& app) {
       ss << in.rdbuf();
       input = ss.str();
     }
-    auto bundle = load_or_fail(o->model.empty() ? default_model_path() : o->model);
-    const auto ids = bundle->tokenizer->encode(input, !o->no_bos, o->parse_special);
+    // Only the tokenizer is needed: vocabulary-only files (no tensors) work too.
+    const std::string path = o->model.empty() ? default_model_path() : o->model;
+    auto file = GgufFile::open(path);
+    if (!file) fail(file.error().message);
+    auto tokenizer = Tokenizer::from_gguf(**file);
+    if (!tokenizer) fail(fmt::format("{}: {}", path, tokenizer.error().message));
+    const Tokenizer& tok = **tokenizer;
+    const auto ids = tok.encode(input, !o->no_bos, o->parse_special);
     if (o->json) {
       fmt::print("{}\n", nlohmann::json{{"ids", ids}}.dump());
     } else {
       for (int32_t id : ids)
-        fmt::print("{:>7} {}\n", id, nlohmann::json(bundle->tokenizer->token_to_piece(id, true)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        fmt::print("{:>7} {}\n", id, nlohmann::json(tok.token_to_piece(id, true)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
   });
 }
