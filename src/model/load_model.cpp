@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "model/llama_model.h"
+#include "model/mpt_model.h"
 
 namespace tachyon {
 namespace {
@@ -23,6 +24,7 @@ struct Architecture {
 
 constexpr Architecture kArchitectures[] = {
     {"llama", &load_as<LlamaModel>},
+    {"mpt", &load_as<MptModel>},
 };
 
 }  // namespace
