@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "model/gemma2_model.h"
 #include "model/llama_model.h"
 
 namespace tachyon {
@@ -23,6 +24,7 @@ struct Architecture {
 
 constexpr Architecture kArchitectures[] = {
     {"llama", &load_as<LlamaModel>},
+    {"gemma2", &load_as<Gemma2Model>},
 };
 
 }  // namespace
