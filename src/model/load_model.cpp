@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "model/gemma2_model.h"
 #include "model/llama_model.h"
 #include "model/mpt_model.h"
 
@@ -25,6 +26,7 @@ struct Architecture {
 constexpr Architecture kArchitectures[] = {
     {"llama", &load_as<LlamaModel>},
     {"mpt", &load_as<MptModel>},
+    {"gemma2", &load_as<Gemma2Model>},
 };
 
 }  // namespace

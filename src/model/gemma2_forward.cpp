@@ -1,0 +1,123 @@
+// The Gemma 2 forward pass, top to bottom. Shapes: T = tokens in the batch, D = n_embd,
+// H = n_head, Hkv = n_head_kv, d = head_dim, F = n_ff, V = n_vocab.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/vector_ops.h"
+#include "model/attention.h"
+#include "model/forward_steps.h"
+#include "model/gemma2_model.h"
+#include "model/rope.h"
+
+namespace tachyon {
+namespace {
+
+// Elementwise work on n values, spread over the pool in blocks: fn(first, count) per block.
+// Each value is computed alone, so the split never changes a result.
+template <typename Fn>
+void for_each_block(ThreadPool& pool, int64_t n, Fn fn) {
+  constexpr int64_t kBlock = 512;
+  pool.parallel_for((n + kBlock - 1) / kBlock, [&](int64_t begin, int64_t end, int) {
+    const int64_t first = begin * kBlock, last = std::min(n, end * kBlock);
+    fn(first, last - first);
+  });
+}
+
+}  // namespace
+
+Status Gemma2Model::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const {
+  const ModelHParams& h = hparams_;
+  const Gemma2Params& g = params_;
+  const Gemma2Weights& w = weights_;
+  const int64_t T = static_cast<int64_t>(batch.size());
+  const int64_t D = h.n_embd, d = h.head_dim, F = h.n_ff, V = h.n_vocab;
+  const int64_t q_dim = h.n_head * d, kv_dim = h.n_head_kv * d;
+  logits.clear();
+  if (T == 0) return Status::success();
+
+  // Validate the batch and make room in the cache for every (sequence, position).
+  Status reserved = check_and_reserve(batch, kv, V);
+  if (!reserved) return reserved;
+
+  std::vector<float> x(T * D);        // (T, D) residual stream
+  std::vector<float> xn(T * D);       // (T, D) normalised input of a sub-layer
+  std::vector<float> q(T * q_dim);    // (T, H, d)
+  std::vector<float> k(T * kv_dim);   // (T, Hkv, d)
+  std::vector<float> v(T * kv_dim);   // (T, Hkv, d)
+  std::vector<float> attn(T * q_dim); // (T, H, d)
+  std::vector<float> proj(T * D);     // (T, D) output of a sub-layer before its post-norm
+  std::vector<float> gate(T * F);     // (T, F)
+  std::vector<float> up(T * F);       // (T, F)
+
+  // Token embeddings, scaled by sqrt(D): x = token_embd[token] * sqrt(D).
+  embed_tokens(w.token_embd, batch, x.data());
+  const float embd_scale = std::sqrt(static_cast<float>(D));
+  for (int64_t i = 0; i < T * D; ++i) x[i] *= embd_scale;
+
+  // Rotation tables (NeoX pairing of the halves), one per token.
+  RopeParams rope{h.n_rot, d, h.rope_freq_base, h.rope_freq_scale, {}};
+  rope.neox = true;
+  std::vector<std::vector<float>> cos_t(T), sin_t(T);
+  for (int64_t t = 0; t < T; ++t) rope_angles(rope, batch.positions[t], cos_t[t], sin_t[t]);
+
+  AttentionParams ap;
+  ap.n_head = h.n_head, ap.n_head_kv = h.n_head_kv, ap.head_dim = d;
+  ap.scale = g.query_scale, ap.softcap = g.attn_softcap;
+  const KvDType kv_dtype = kv.shape().dtype;
+
+  for (int64_t l = 0; l < h.n_layer; ++l) {
+    const Gemma2LayerWeights& L = w.layers[l];
+
+    // Attention block: xn = rmsnorm(x) * attn_norm; q, k, v = projections; rotate q and k.
+    for (int64_t t = 0; t < T; ++t) rms_norm(&x[t * D], L.attn_norm.data(), &xn[t * D], D, h.rms_eps);
+    const MatmulTarget qkv[] = {{&L.wq, q.data()}, {&L.wk, k.data()}, {&L.wv, v.data()}};
+    matmul_many(qkv, xn.data(), T, pool);
+    for (int64_t t = 0; t < T; ++t) {
+      rope_apply(rope, &q[t * q_dim], h.n_head, cos_t[t].data(), sin_t[t].data());
+      rope_apply(rope, &k[t * kv_dim], h.n_head_kv, cos_t[t].data(), sin_t[t].data());
+      store_kv_row(&k[t * kv_dim], kv.k_row(l, batch.seq_ids[t], batch.positions[t]), kv_dim, kv_dtype);
+      store_kv_row(&v[t * kv_dim], kv.v_row(l, batch.seq_ids[t], batch.positions[t]), kv_dim, kv_dtype);
+    }
+    // attn (T, H, d): scores query_scale * q·k, soft-capped to attn_softcap * tanh(s / attn_softcap);
+    // even layers see only the last sliding_window positions (the query's own included).
+    ap.sliding_window = l % 2 == 0 ? g.sliding_window : 0;
+    attend_batch(ap, batch, kv, l, q.data(), attn.data(), pool);
+    matmul(L.wo, attn.data(), proj.data(), T, pool);
+    // x += rmsnorm(W_o attn) * post_attention_norm.
+    for (int64_t t = 0; t < T; ++t) {
+      rms_norm(&proj[t * D], L.post_attn_norm.data(), &proj[t * D], D, h.rms_eps);
+      for (int64_t i = t * D; i < (t + 1) * D; ++i) x[i] += proj[i];
+    }
+
+    // Feed-forward block (GeGLU): f = W_down (gelu(W_gate xn) * W_up xn).
+    for (int64_t t = 0; t < T; ++t) rms_norm(&x[t * D], L.ffn_norm.data(), &xn[t * D], D, h.rms_eps);
+    const MatmulTarget gate_up[] = {{&L.w_gate, gate.data()}, {&L.w_up, up.data()}};
+    matmul_many(gate_up, xn.data(), T, pool);
+    for_each_block(pool, T * F, [&](int64_t first, int64_t n) {
+      gelu_mul(&gate[first], &up[first], &gate[first], n);  // gate (T, F) = gelu(gate) * up
+    });
+    matmul(L.w_down, gate.data(), proj.data(), T, pool);
+    // x += rmsnorm(f) * post_ffw_norm.
+    for (int64_t t = 0; t < T; ++t) {
+      rms_norm(&proj[t * D], L.post_ffn_norm.data(), &proj[t * D], D, h.rms_eps);
+      for (int64_t i = t * D; i < (t + 1) * D; ++i) x[i] += proj[i];
+    }
+  }
+
+  // Final norm and the tied output projection, only for the rows that want logits.
+  std::vector<float> rows = rows_wanting_logits(batch, x.data(), D);  // (n_out, D)
+  const int64_t n_out = static_cast<int64_t>(rows.size()) / D;
+  for (int64_t r = 0; r < n_out; ++r) rms_norm(&rows[r * D], w.output_norm.data(), &rows[r * D], D, h.rms_eps);
+  logits.resize(n_out * V);
+  matmul(w.output, rows.data(), logits.data(), n_out, pool);
+  // Final soft-cap: logits (n_out, V) = final_softcap * tanh(z / final_softcap).
+  if (g.final_softcap > 0.0f) {
+    const float cap = g.final_softcap;
+    for_each_block(pool, n_out * V, [&](int64_t first, int64_t n) {
+      for (int64_t i = first; i < first + n; ++i) logits[i] = cap * std::tanh(logits[i] / cap);
+    });
+  }
+  return Status::success();
+}
+
+}  // namespace tachyon
