@@ -10,20 +10,6 @@
 #include "model/rope.h"
 
 namespace tachyon {
-namespace {
-
-// Elementwise work on n values, spread over the pool in blocks: fn(first, count) per block.
-// Each value is computed alone, so the split never changes a result.
-template <typename Fn>
-void for_each_block(ThreadPool& pool, int64_t n, Fn fn) {
-  constexpr int64_t kBlock = 512;
-  pool.parallel_for((n + kBlock - 1) / kBlock, [&](int64_t begin, int64_t end, int) {
-    const int64_t first = begin * kBlock, last = std::min(n, end * kBlock);
-    fn(first, last - first);
-  });
-}
-
-}  // namespace
 
 Status Gemma2Model::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const {
   const ModelHParams& h = hparams_;

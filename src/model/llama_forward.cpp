@@ -69,11 +69,8 @@ Status LlamaModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, st
     const MatmulTarget gate_up[] = {{&L.w_gate, gate.data()}, {&L.w_up, up.data()}};
     matmul_many(gate_up, xn.data(), T, pool);
     // gate = silu(gate) * up: elementwise, so spread over the pool in blocks.
-    constexpr int64_t kSiluBlock = 512;
-    pool.parallel_for((T * F + kSiluBlock - 1) / kSiluBlock, [&](int64_t begin, int64_t end, int) {
-      const int64_t first = begin * kSiluBlock, last = std::min(T * F, end * kSiluBlock);
-      silu_mul(&gate[first], &up[first], &gate[first], last - first);
-    });
+    for_each_block(pool, T * F,
+                   [&](int64_t first, int64_t n) { silu_mul(&gate[first], &up[first], &gate[first], n); });
     matmul(L.w_down, gate.data(), proj.data(), T, pool);
     for (int64_t i = 0; i < T * D; ++i) x[i] += proj[i];
   }

@@ -78,11 +78,7 @@ Status MptModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std:
       layer_norm(&x[t * D], L.ffn_norm.data(), nullptr, &xn[t * D], D, h.norm_eps);
     matmul(L.w_up, xn.data(), up.data(), T, pool);
     // up = gelu(up): elementwise, so spread over the pool in blocks.
-    constexpr int64_t kGeluBlock = 512;
-    pool.parallel_for((T * F + kGeluBlock - 1) / kGeluBlock, [&](int64_t begin, int64_t end, int) {
-      const int64_t first = begin * kGeluBlock, last = std::min(T * F, end * kGeluBlock);
-      gelu(&up[first], &up[first], last - first);
-    });
+    for_each_block(pool, T * F, [&](int64_t first, int64_t n) { gelu(&up[first], &up[first], n); });
     matmul(L.w_down, up.data(), proj.data(), T, pool);
     for (int64_t i = 0; i < T * D; ++i) x[i] += proj[i];
   }
