@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "model/llama_model.h"
+#include "model/phi3_model.h"
+#include "model/qwen2_model.h"
 
 namespace tachyon {
 namespace {
@@ -23,6 +25,8 @@ struct Architecture {
 
 constexpr Architecture kArchitectures[] = {
     {"llama", &load_as<LlamaModel>},
+    {"qwen2", &load_as<Qwen2Model>},
+    {"phi3", &load_as<Phi3Model>},
 };
 
 }  // namespace
