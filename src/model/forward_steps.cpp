@@ -1,8 +1,10 @@
 #include "model/forward_steps.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "gguf/quantize.h"
+#include "kernels/vector_ops.h"
 #include "util/fp16.h"
 
 namespace tachyon {
@@ -40,6 +42,55 @@ std::vector<float> rows_wanting_logits(const Batch& batch, const float* x, int64
   for (size_t t = 0; t < batch.size(); ++t)
     if (batch.want_logits[t]) rows.insert(rows.end(), x + int64_t(t) * D, x + int64_t(t + 1) * D);
   return rows;
+}
+
+void rms_norm_rows(const float* x, const float* w, float* y, int64_t n_rows, int64_t n, float eps) {
+  for (int64_t r = 0; r < n_rows; ++r) rms_norm(x + r * n, w, y + r * n, n, eps);
+}
+
+void add_in_place(float* x, const float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) x[i] += y[i];
+}
+
+RopeTables rope_tables(const RopeParams& rope, const Batch& batch) {
+  RopeTables tables;
+  tables.cos.resize(batch.size());
+  tables.sin.resize(batch.size());
+  for (size_t t = 0; t < batch.size(); ++t) rope_angles(rope, batch.positions[t], tables.cos[t], tables.sin[t]);
+  return tables;
+}
+
+void rotate_and_store_kv(const RopeParams& rope, const RopeTables& tables, const Batch& batch, KvCache& kv,
+                         int64_t layer, int64_t n_head, float* q, float* k, const float* v) {
+  const int64_t q_dim = n_head * rope.head_dim, kv_dim = kv.shape().row_elements();
+  const int64_t n_head_kv = kv.shape().n_kv_heads;
+  for (size_t t = 0; t < batch.size(); ++t) {
+    const int64_t i = static_cast<int64_t>(t);
+    rope_apply(rope, q + i * q_dim, n_head, tables.cos[t].data(), tables.sin[t].data());
+    rope_apply(rope, k + i * kv_dim, n_head_kv, tables.cos[t].data(), tables.sin[t].data());
+    store_kv_row(k + i * kv_dim, kv.k_row(layer, batch.seq_ids[t], batch.positions[t]), kv_dim, kv.shape().dtype);
+    store_kv_row(v + i * kv_dim, kv.v_row(layer, batch.seq_ids[t], batch.positions[t]), kv_dim, kv.shape().dtype);
+  }
+}
+
+void swiglu_ffn(const WeightMatrix& w_gate, const WeightMatrix& w_up, const WeightMatrix& w_down, const float* xn,
+                int64_t T, float* gate, float* up, float* out, ThreadPool& pool) {
+  const int64_t F = w_gate.n_rows;
+  const MatmulTarget gate_up[] = {{&w_gate, gate}, {&w_up, up}};
+  matmul_many(gate_up, xn, T, pool);
+  // gate = silu(gate) * up: elementwise, so spread over the pool in blocks.
+  for_each_block(pool, T * F, [&](int64_t first, int64_t n) { silu_mul(gate + first, up + first, gate + first, n); });
+  matmul(w_down, gate, out, T, pool);
+}
+
+void rms_norm_logits(const Batch& batch, const float* x, const float* output_norm, float eps,
+                     const WeightMatrix& output, std::vector<float>& logits, ThreadPool& pool) {
+  const int64_t D = output.n_cols;
+  std::vector<float> rows = rows_wanting_logits(batch, x, D);  // (n_out, D)
+  const int64_t n_out = static_cast<int64_t>(rows.size()) / D;
+  rms_norm_rows(rows.data(), output_norm, rows.data(), n_out, D, eps);
+  logits.resize(size_t(n_out * output.n_rows));
+  matmul(output, rows.data(), logits.data(), n_out, pool);
 }
 
 }  // namespace tachyon

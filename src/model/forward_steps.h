@@ -1,8 +1,8 @@
 #pragma once
 // Steps every decoder's forward pass takes the same way, whatever its architecture: checking a
-// batch and reserving its KV rows, looking up token embeddings, storing K/V rows in the cache's
-// type, and picking the rows that want logits. The architecture files (llama_forward.cpp, ...)
-// read top to bottom and call these by name.
+// batch and reserving its KV rows, looking up token embeddings, rotating Q/K and storing K/V rows
+// in the cache's type, the SwiGLU feed-forward block, and the logits of the rows that want them.
+// The architecture files (llama_forward.cpp, ...) read top to bottom and call these by name.
 #include <algorithm>
 #include <cstdint>
 #include <vector>
@@ -10,6 +10,7 @@
 #include "kernels/matmul.h"
 #include "kv/kv_cache.h"
 #include "model/batch.h"
+#include "model/rope.h"
 #include "util/result.h"
 #include "util/thread_pool.h"
 
@@ -39,5 +40,33 @@ void for_each_block(ThreadPool& pool, int64_t n, Fn fn) {
     fn(first, last - first);
   });
 }
+
+// y (n_rows, n) = rms_norm of each row of x (n_rows, n) times w (n). y may alias x.
+void rms_norm_rows(const float* x, const float* w, float* y, int64_t n_rows, int64_t n, float eps);
+
+// x[i] += y[i] for i < n: a residual connection, or a bias when y repeats it row by row.
+void add_in_place(float* x, const float* y, int64_t n);
+
+// One RoPE cos/sin table per token of a batch, at the token's position: (T) tables of n_rot / 2.
+struct RopeTables {
+  std::vector<std::vector<float>> cos, sin;
+};
+RopeTables rope_tables(const RopeParams& rope, const Batch& batch);
+
+// For every token t of the batch: rotates q[t] (n_head, d) and k[t] (n_head_kv, d) in place with
+// its table, then stores k[t] and v[t] as layer `layer`'s rows of (seq_ids[t], positions[t]).
+void rotate_and_store_kv(const RopeParams& rope, const RopeTables& tables, const Batch& batch, KvCache& kv,
+                         int64_t layer, int64_t n_head, float* q, float* k, const float* v);
+
+// SwiGLU feed-forward: out (T, D) = W_down (silu(W_gate xn) * W_up xn) for xn (T, D); gate and
+// up are (T, F) scratch. Elementwise work is spread over the pool in fixed blocks, matmuls split
+// output rows, so every token's result is batch invariant.
+void swiglu_ffn(const WeightMatrix& w_gate, const WeightMatrix& w_up, const WeightMatrix& w_down, const float* xn,
+                int64_t T, float* gate, float* up, float* out, ThreadPool& pool);
+
+// logits (n_out, V) = output · (rms_norm(x[t]) * output_norm) for the tokens t of x (T, D) that
+// want logits, in batch order.
+void rms_norm_logits(const Batch& batch, const float* x, const float* output_norm, float eps,
+                     const WeightMatrix& output, std::vector<float>& logits, ThreadPool& pool);
 
 }  // namespace tachyon

@@ -1,7 +1,6 @@
 // LlamaModel::load: maps GGUF tensors to weight views, checking names, shapes and types.
 #include <fmt/format.h>
 
-#include "kernels/vec_dot.h"
 #include "model/llama_model.h"
 #include "model/tensor_binder.h"
 
@@ -44,17 +43,9 @@ Result<std::unique_ptr<LlamaModel>> LlamaModel::load(std::shared_ptr<const GgufF
   auto norm = bind.vector("output_norm.weight", h.n_embd);
   if (!norm) return norm.error();
   w.output_norm = std::move(*norm);
-  if (file->tensor("output.weight")) {
-    auto out = bind.matrix("output.weight", h.n_embd, h.n_vocab);
-    if (!out) return out.error();
-    w.output = *out;
-  } else {
-    if (!supports_weight_type(w.token_embd.type))
-      return make_error("{}: tied output uses token_embd.weight of type {}, which the engine cannot multiply",
-                        file->path(), ggml_type_name(w.token_embd.type));
-    w.output = w.token_embd;
-    w.tied_embeddings = true;
-  }
+  auto output = bind.output_or_tied(w.token_embd, w.tied_embeddings);
+  if (!output) return output.error();
+  w.output = *output;
   pack_weight(w.output, model->packed_);
   if (file->tensor("rope_freqs.weight")) {
     auto factors = bind.vector("rope_freqs.weight", h.n_rot / 2);

@@ -5,6 +5,8 @@
 #include "model/gemma2_model.h"
 #include "model/llama_model.h"
 #include "model/mpt_model.h"
+#include "model/phi3_model.h"
+#include "model/qwen2_model.h"
 
 namespace tachyon {
 namespace {
@@ -27,6 +29,8 @@ constexpr Architecture kArchitectures[] = {
     {"llama", &load_as<LlamaModel>},
     {"mpt", &load_as<MptModel>},
     {"gemma2", &load_as<Gemma2Model>},
+    {"qwen2", &load_as<Qwen2Model>},
+    {"phi3", &load_as<Phi3Model>},
 };
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "model/tensor_binder.h"
 
+#include <cassert>
+
 #include <fmt/format.h>
 
 #include "gguf/quantize.h"
@@ -43,6 +45,24 @@ Result<WeightMatrix> TensorBinder::embeddings(const std::string& name, int64_t n
   if (!can_dequantize(t->type))
     return make_error("{}: {} has unsupported type {}", file_.path(), name, ggml_type_name(t->type));
   return WeightMatrix{t->type, t->data, n_vocab, n_embd, ggml_row_size(t->type, n_embd)};
+}
+
+Result<WeightMatrix> TensorBinder::output_or_tied(const WeightMatrix& token_embd, bool& tied) const {
+  tied = !has("output.weight");
+  if (!tied) return matrix("output.weight", token_embd.n_cols, token_embd.n_rows);
+  if (!supports_weight_type(token_embd.type))
+    return make_error("{}: tied output uses token_embd.weight of type {}, which the engine cannot multiply",
+                      file_.path(), ggml_type_name(token_embd.type));
+  return token_embd;
+}
+
+WeightMatrix row_range(const WeightMatrix& m, int64_t first_row, int64_t n_rows) {
+  assert(first_row >= 0 && n_rows >= 0 && first_row + n_rows <= m.n_rows && !m.packed);
+  WeightMatrix part = m;
+  part.data = static_cast<const uint8_t*>(m.data) + size_t(first_row) * m.row_bytes;
+  part.n_rows = n_rows;
+  part.packed = nullptr;
+  return part;
 }
 
 void pack_weight(WeightMatrix& m, std::vector<std::shared_ptr<const void>>& owned) {
