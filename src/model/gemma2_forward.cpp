@@ -41,42 +41,32 @@ Status Gemma2Model::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, s
   for (int64_t i = 0; i < T * D; ++i) x[i] *= embd_scale;
 
   // Rotation tables (NeoX pairing of the halves), one per token.
-  RopeParams rope{h.n_rot, d, h.rope_freq_base, h.rope_freq_scale, {}};
-  rope.neox = true;
-  std::vector<std::vector<float>> cos_t(T), sin_t(T);
-  for (int64_t t = 0; t < T; ++t) rope_angles(rope, batch.positions[t], cos_t[t], sin_t[t]);
+  const RopeParams rope{h.n_rot, d, h.rope_freq_base, h.rope_freq_scale, {}, /*neox=*/true};
+  const RopeTables rope_t = rope_tables(rope, batch);
 
   AttentionParams ap;
   ap.n_head = h.n_head, ap.n_head_kv = h.n_head_kv, ap.head_dim = d;
   ap.scale = g.query_scale, ap.softcap = g.attn_softcap;
-  const KvDType kv_dtype = kv.shape().dtype;
 
   for (int64_t l = 0; l < h.n_layer; ++l) {
     const Gemma2LayerWeights& L = w.layers[l];
 
     // Attention block: xn = rmsnorm(x) * attn_norm; q, k, v = projections; rotate q and k.
-    for (int64_t t = 0; t < T; ++t) rms_norm(&x[t * D], L.attn_norm.data(), &xn[t * D], D, h.rms_eps);
+    rms_norm_rows(x.data(), L.attn_norm.data(), xn.data(), T, D, h.rms_eps);
     const MatmulTarget qkv[] = {{&L.wq, q.data()}, {&L.wk, k.data()}, {&L.wv, v.data()}};
     matmul_many(qkv, xn.data(), T, pool);
-    for (int64_t t = 0; t < T; ++t) {
-      rope_apply(rope, &q[t * q_dim], h.n_head, cos_t[t].data(), sin_t[t].data());
-      rope_apply(rope, &k[t * kv_dim], h.n_head_kv, cos_t[t].data(), sin_t[t].data());
-      store_kv_row(&k[t * kv_dim], kv.k_row(l, batch.seq_ids[t], batch.positions[t]), kv_dim, kv_dtype);
-      store_kv_row(&v[t * kv_dim], kv.v_row(l, batch.seq_ids[t], batch.positions[t]), kv_dim, kv_dtype);
-    }
+    rotate_and_store_kv(rope, rope_t, batch, kv, l, h.n_head, q.data(), k.data(), v.data());
     // attn (T, H, d): scores query_scale * q·k, soft-capped to attn_softcap * tanh(s / attn_softcap);
     // even layers see only the last sliding_window positions (the query's own included).
     ap.sliding_window = l % 2 == 0 ? g.sliding_window : 0;
     attend_batch(ap, batch, kv, l, q.data(), attn.data(), pool);
     matmul(L.wo, attn.data(), proj.data(), T, pool);
     // x += rmsnorm(W_o attn) * post_attention_norm.
-    for (int64_t t = 0; t < T; ++t) {
-      rms_norm(&proj[t * D], L.post_attn_norm.data(), &proj[t * D], D, h.rms_eps);
-      for (int64_t i = t * D; i < (t + 1) * D; ++i) x[i] += proj[i];
-    }
+    rms_norm_rows(proj.data(), L.post_attn_norm.data(), proj.data(), T, D, h.rms_eps);
+    add_in_place(x.data(), proj.data(), T * D);
 
     // Feed-forward block (GeGLU): f = W_down (gelu(W_gate xn) * W_up xn).
-    for (int64_t t = 0; t < T; ++t) rms_norm(&x[t * D], L.ffn_norm.data(), &xn[t * D], D, h.rms_eps);
+    rms_norm_rows(x.data(), L.ffn_norm.data(), xn.data(), T, D, h.rms_eps);
     const MatmulTarget gate_up[] = {{&L.w_gate, gate.data()}, {&L.w_up, up.data()}};
     matmul_many(gate_up, xn.data(), T, pool);
     for_each_block(pool, T * F, [&](int64_t first, int64_t n) {
@@ -84,18 +74,13 @@ Status Gemma2Model::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, s
     });
     matmul(L.w_down, gate.data(), proj.data(), T, pool);
     // x += rmsnorm(f) * post_ffw_norm.
-    for (int64_t t = 0; t < T; ++t) {
-      rms_norm(&proj[t * D], L.post_ffn_norm.data(), &proj[t * D], D, h.rms_eps);
-      for (int64_t i = t * D; i < (t + 1) * D; ++i) x[i] += proj[i];
-    }
+    rms_norm_rows(proj.data(), L.post_ffn_norm.data(), proj.data(), T, D, h.rms_eps);
+    add_in_place(x.data(), proj.data(), T * D);
   }
 
-  // Final norm and the tied output projection, only for the rows that want logits.
-  std::vector<float> rows = rows_wanting_logits(batch, x.data(), D);  // (n_out, D)
-  const int64_t n_out = static_cast<int64_t>(rows.size()) / D;
-  for (int64_t r = 0; r < n_out; ++r) rms_norm(&rows[r * D], w.output_norm.data(), &rows[r * D], D, h.rms_eps);
-  logits.resize(n_out * V);
-  matmul(w.output, rows.data(), logits.data(), n_out, pool);
+  // Final norm and the tied output projection, only for the rows that want logits: (n_out, V).
+  rms_norm_logits(batch, x.data(), w.output_norm.data(), h.rms_eps, w.output, logits, pool);
+  const int64_t n_out = static_cast<int64_t>(logits.size()) / V;
   // Final soft-cap: logits (n_out, V) = final_softcap * tanh(z / final_softcap).
   if (g.final_softcap > 0.0f) {
     const float cap = g.final_softcap;

@@ -71,7 +71,7 @@ Status MptModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std:
     // for the query heads that share that KV head.
     attend_batch(ap, batch, kv, l, q.data(), attn.data(), pool);
     matmul(L.wo, attn.data(), proj.data(), T, pool);
-    for (int64_t i = 0; i < T * D; ++i) x[i] += proj[i];
+    add_in_place(x.data(), proj.data(), T * D);
 
     // Feed-forward block: x += W_down gelu(W_up layernorm(x) * ffn_norm).
     for (int64_t t = 0; t < T; ++t)
@@ -80,7 +80,7 @@ Status MptModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std:
     // up = gelu(up): elementwise, so spread over the pool in blocks.
     for_each_block(pool, T * F, [&](int64_t first, int64_t n) { gelu(&up[first], &up[first], n); });
     matmul(L.w_down, up.data(), proj.data(), T, pool);
-    for (int64_t i = 0; i < T * D; ++i) x[i] += proj[i];
+    add_in_place(x.data(), proj.data(), T * D);
   }
 
   // Final LayerNorm and output projection, only for the rows that want logits.
