@@ -34,7 +34,8 @@ cmake -S . -B build-device -G Ninja -DCMAKE_BUILD_TYPE=Release -DTACHYON_CUDA=ON
   -DTACHYON_TESTS=backend -DCMAKE_DISABLE_FIND_PACKAGE_PkgConfig=ON -DCMAKE_PREFIX_PATH="$deps" \
   -Dfmt_DIR="$lib/cmake/fmt" -DGTest_DIR="$lib/cmake/GTest" -DCLI11_DIR="$deps/share/cmake/CLI11" \
   -Dnlohmann_json_DIR="$deps/share/cmake/nlohmann_json" -DPCRE2_INCLUDE_DIR="$deps/include" \
-  -DPCRE2_LIBRARY="$lib/libpcre2-8.so" >"$out/cmake.log" 2>&1 || { cat "$out/cmake.log"; exit 1; }
+  -DPCRE2_LIBRARY="$lib/libpcre2-8.so" -DICU_INCLUDE_DIR="$deps/include" -DICU_UC_LIBRARY_RELEASE="$lib/libicuuc.so" \
+  >"$out/cmake.log" 2>&1 || { cat "$out/cmake.log"; exit 1; }
 ninja -C build-device tachyon cuda_test backend_test >"$out/build.log" 2>&1 || { tail -60 "$out/build.log"; exit 1; }
 bin=build-device/src/app/tachyon
 

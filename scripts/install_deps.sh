@@ -7,7 +7,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config git ca-certificates \
-  libfmt-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libssl-dev libsqlite3-dev \
+  libfmt-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libicu-dev libssl-dev libsqlite3-dev \
   libboost1.81-dev prometheus-cpp-dev \
   libgtest-dev libgmock-dev libsimde-dev curl python3 >/dev/null
 # Node.js runs the end-to-end tests with the npm openai and Perplexity clients.

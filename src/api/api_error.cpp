@@ -78,6 +78,13 @@ Error model_not_found(std::string_view model) {
   return Error{fmt::format("The model '{}' does not exist", model), ErrorKind::NotFound, "model"};
 }
 
+Error embedding_model_error(std::string_view model) {
+  return Error{fmt::format("The model '{}' is an embedding model: it serves only POST /v1/embeddings and cannot "
+                           "generate text",
+                           model),
+               ErrorKind::InvalidArgument, "model"};
+}
+
 ApiError payload_too_large(int64_t n_bytes, int64_t max_bytes) {
   return ApiError{
       .status = 413,

@@ -37,6 +37,9 @@ std::string error_body(const Error& error);
 // 404 for a model name the server does not serve.
 Error model_not_found(std::string_view model);
 
+// 400 for a generation request (chat, completions, responses, async) naming an embedding model.
+Error embedding_model_error(std::string_view model);
+
 // 413: the request body is larger than the server accepts.
 ApiError payload_too_large(int64_t n_bytes, int64_t max_bytes);
 

@@ -22,6 +22,8 @@ asio::awaitable<void> detokenize(ServerContext& ctx, Caller& caller, const HttpR
 asio::awaitable<void> async_create(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> async_list(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> async_get(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
+// POST /v1/embeddings (embeddings_endpoint.cpp): vectors from a served embedding model.
+asio::awaitable<void> embeddings(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
 // POST /search (search_endpoint.cpp): Perplexity's Search API over the data directory's index.
 asio::awaitable<void> search(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> health(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);

@@ -19,12 +19,15 @@
 namespace tachyon::endpoints {
 namespace {
 
-// The model a request names, or a 404 listing what is served, or a 403 when the caller's key
-// may not use it.
+// The model a request names, or a 404 listing what is served, a 403 when the caller's key may
+// not use it, or a 400 when it is an embedding model.
 Result<ServedModel*> resolve_model(ServerContext& ctx, const Caller& caller, const std::string& name) {
   if (caller.key && !caller.key->allows_model(name))
     return Error{fmt::format("This API key may not use the model '{}'", name), ErrorKind::PermissionDenied, "model"};
-  if (ServedModel* m = ctx.models.find(name)) return m;
+  if (ServedModel* m = ctx.models.find(name)) {
+    if (!m->engine) return embedding_model_error(name);
+    return m;
+  }
   Error e = model_not_found(name);
   e.message += fmt::format(" (available: {})", fmt::join(ctx.models.names(), ", "));
   return e;

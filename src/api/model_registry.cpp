@@ -16,13 +16,17 @@ std::vector<std::string> ModelRegistry::names() const {
 
 std::vector<std::pair<std::string, EngineStats>> ModelRegistry::stats() const {
   std::vector<std::pair<std::string, EngineStats>> out;
-  for (const auto& m : models_) out.emplace_back(m->name, m->engine->stats());
+  for (const auto& m : models_)
+    if (m->engine) out.emplace_back(m->name, m->engine->stats());
   return out;
 }
 
 void ModelRegistry::shutdown(std::chrono::steady_clock::time_point deadline) {
   // Engines share the deadline, so they drain in parallel: ask all, then wait for each.
-  for (const auto& m : models_) m->engine->shutdown(deadline);
+  for (const auto& m : models_)
+    if (m->engine) m->engine->shutdown(deadline);
+  for (const auto& m : models_)
+    if (m->embedder) m->embedder->shutdown(deadline);
 }
 
 }  // namespace tachyon

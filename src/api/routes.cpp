@@ -16,6 +16,7 @@ Router make_router(ServerContext& ctx) {
   router.post("/v1/chat/completions", keyed(endpoints::chat_completions));
   router.post("/chat/completions", keyed(endpoints::chat_completions));  // Perplexity's path
   router.post("/v1/completions", keyed(endpoints::completions));
+  router.post("/v1/embeddings", keyed(endpoints::embeddings));
   router.post("/v1/responses", keyed(endpoints::responses_create));  // OpenAI's and Perplexity's path
   router.get("/v1/responses/{id}", keyed(endpoints::responses_get));
   router.get("/v1/models", keyed(endpoints::list_models));

@@ -48,7 +48,7 @@ void add_logits_command(CLI::App& app) {
   cmd->callback([o, prompt, tokens] {
     if (!*prompt && !*tokens) fail("logits: one of --prompt or --tokens is required");
     if (o->kv_type != "f16" && o->kv_type != "f32") fail("--kv-type must be f16 or f32");
-    auto bundle = load_or_fail(o->model.empty() ? default_model_path() : o->model, device_or_fail(o->device));
+    auto bundle = load_decoder_or_fail(o->model.empty() ? default_model_path() : o->model, device_or_fail(o->device));
     const auto ids = *tokens ? parse_token_list(o->tokens) : bundle->tokenizer->encode(o->prompt, true, true);
     if (ids.empty()) fail("logits: no tokens");
     const ForwardPass& model = bundle->forward();

@@ -3,6 +3,7 @@
 
 #include "app/commands.h"
 #include "gguf/gguf_file.h"
+#include "model/encoder.h"
 #include "model/load_model.h"
 #include "model/random_model.h"
 
@@ -56,6 +57,16 @@ void model_info(const std::string& path) {
   for (const auto& [name, n] : type_counts) fmt::print(" {}={}", name, n);
   fmt::print("\nparameters: {} ({:.1f} M), tensor data {:.1f} MiB\n", total_params, total_params / 1e6,
              total_bytes / 1048576.0);
+  if (is_encoder_architecture(f.get_string("general.architecture").value_or(""))) {
+    auto encoder = load_encoder(*file);
+    if (!encoder) fail(encoder.error().message);
+    const auto& h = (*encoder)->hparams();
+    fmt::print("architecture: {} (encoder: embeddings only) | layers {} | dim {} | heads {} | ffn {} | vocab {} | ctx {} "
+               "| pooling {} | {} attention\n",
+               h.architecture, h.n_layer, h.n_embd, h.n_head, h.n_ff, h.n_vocab, h.n_ctx_train,
+               pooling_name((*encoder)->pooling()), (*encoder)->causal() ? "causal" : "bidirectional");
+    return;
+  }
   auto model = load_model(*file);
   if (!model) fail(model.error().message);
   const auto& h = (*model)->hparams();

@@ -29,7 +29,7 @@ void add_perplexity_command(CLI::App& app) {
     if (!in) fail(fmt::format("cannot read {}", o->text_file));
     std::stringstream ss;
     ss << in.rdbuf();
-    auto bundle = load_or_fail(o->model.empty() ? default_model_path() : o->model, device_or_fail(o->device));
+    auto bundle = load_decoder_or_fail(o->model.empty() ? default_model_path() : o->model, device_or_fail(o->device));
     const auto ids = bundle->tokenizer->encode(ss.str(), false, false);
     ThreadPool pool(o->threads);
     const bool quiet = o->json;

@@ -49,7 +49,7 @@ void add_run_command(CLI::App& app) {
   add_device_option(*cmd, o->device);
   cmd->add_flag("-v,--verbose", o->verbose, "Print timings to stderr");
   cmd->callback([o, seed] {
-    auto bundle = load_or_fail(o->model.empty() ? default_model_path() : o->model, device_or_fail(o->device));
+    auto bundle = load_decoder_or_fail(o->model.empty() ? default_model_path() : o->model, device_or_fail(o->device));
     const std::string text = o->chat ? chat_prompt(*bundle, o->prompt, o->system) : o->prompt;
     GenerationRequest req;
     req.prompt = bundle->tokenizer->encode(text, true, o->chat);

@@ -1,5 +1,5 @@
-// `tachyon serve`: loads the models, starts one engine per model and the HTTP server, and runs
-// until SIGINT/SIGTERM, then drains gracefully.
+// `tachyon serve`: loads the models, starts one engine per model (an embedding engine for an
+// encoder) and the HTTP server, and runs until SIGINT/SIGTERM, then drains gracefully.
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -143,6 +143,17 @@ void serve(const ServeOptions& o) {
   for (const auto& [name, path] : specs) {
     if (ctx.models.find(name)) fail(fmt::format("two models are named '{}'", name));
     std::shared_ptr<const ModelBundle> bundle = load_or_fail(path, device_or_fail(o.device));
+    if (bundle->is_encoder()) {
+      // Embeddings only; chat and completions on it are refused.
+      EmbeddingEngineConfig cfg;
+      cfg.n_threads = o.threads;
+      cfg.max_waiting = o.max_waiting;
+      auto embedder = EmbeddingEngine::create(bundle, cfg);
+      if (!embedder) fail(fmt::format("{}: {}", path, embedder.error().message));
+      ctx.models.add(ServedModel{name, now, bundle, nullptr, false, std::move(*embedder)});
+      if (!o.quiet) fmt::print(stderr, "loaded embedding model '{}' from {} (POST /v1/embeddings)\n", name, path);
+      continue;
+    }
     if (!bundle->chat_template_error.empty())
       fmt::print(stderr, "warning: {}: chat template not usable ({}); using ChatML\n", path, bundle->chat_template_error);
     EngineConfig cfg;
@@ -158,7 +169,7 @@ void serve(const ServeOptions& o) {
     cfg.request_timeout_s = o.request_timeout;
     auto engine = Engine::create(bundle, cfg);
     if (!engine) fail(fmt::format("{}: {}", path, engine.error().message));
-    ctx.models.add(ServedModel{name, now, bundle, std::move(*engine), grounded});
+    ctx.models.add(ServedModel{name, now, bundle, std::move(*engine), grounded, nullptr});
     if (!o.quiet)
       fmt::print(stderr, "loaded model '{}' from {}{}\n", name, path, grounded ? " (grounded chat: answers cite the search index)" : "");
   }

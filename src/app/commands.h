@@ -40,5 +40,7 @@ std::string default_model_path();
 
 // Loads a model file (and uploads it to the device) or fails with its error message.
 std::unique_ptr<ModelBundle> load_or_fail(const std::string& path, Device device = Device::Cpu);
+// The same for the commands that generate text: an embedding model fails, saying so.
+std::unique_ptr<ModelBundle> load_decoder_or_fail(const std::string& path, Device device = Device::Cpu);
 
 }  // namespace tachyon::app

@@ -34,6 +34,15 @@ std::unique_ptr<ModelBundle> load_or_fail(const std::string& path, Device device
   return std::move(*bundle);
 }
 
+std::unique_ptr<ModelBundle> load_decoder_or_fail(const std::string& path, Device device) {
+  auto bundle = load_or_fail(path, device);
+  if (bundle->is_encoder())
+    fail(fmt::format("{} is an embedding model ({}): it cannot generate text; serve it with `tachyon serve` and "
+                     "use POST /v1/embeddings",
+                     path, bundle->hparams().architecture));
+  return bundle;
+}
+
 void add_device_option(CLI::App& cmd, std::string& device) {
   cmd.add_option("--device", device, "Where the forward pass runs: cpu | cuda")->capture_default_str();
 }

@@ -31,6 +31,7 @@ struct Engine::Live {
 };
 
 Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const ModelBundle> bundle, EngineConfig config) {
+  if (bundle->is_encoder()) return make_error("{} is an embedding model: it cannot generate text", bundle->path);
   const ForwardPass& model = bundle->forward();
   const int32_t n_ctx = config.n_ctx > 0 ? config.n_ctx : int32_t(model.hparams().n_ctx_train);
   if (config.kv_block_size <= 0) return make_error("kv block size must be positive");

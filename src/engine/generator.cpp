@@ -9,6 +9,7 @@ namespace tachyon {
 Result<GenerationResult> generate(const ModelBundle& bundle, KvCache& kv, int32_t seq_id, ThreadPool& pool,
                                   const GenerationRequest& request,
                                   const std::function<void(std::string_view)>& on_text) {
+  if (bundle.is_encoder()) return make_error("{} is an embedding model: it cannot generate text", bundle.path);
   const ForwardPass& model = bundle.forward();
   const Tokenizer& tokenizer = *bundle.tokenizer;
   if (request.prompt.empty()) return make_error("the prompt has no tokens");

@@ -4,9 +4,32 @@
 
 namespace tachyon {
 
+namespace {
+
+// An embedding model: the encoder and its tokenizer; no chat template, no device upload.
+Result<std::unique_ptr<ModelBundle>> load_encoder_bundle(const std::string& path, std::shared_ptr<const GgufFile> file) {
+  auto encoder = load_encoder(file);
+  if (!encoder) return encoder.error();
+  auto tokenizer = Tokenizer::from_gguf(*file);
+  if (!tokenizer) return make_error("{}: {}", path, tokenizer.error().message);
+  if ((*tokenizer)->n_vocab() != (*encoder)->hparams().n_vocab)
+    return make_error("{}: tokenizer has {} tokens but the model's vocabulary is {}", path,
+                      (*tokenizer)->n_vocab(), (*encoder)->hparams().n_vocab);
+  auto bundle = std::make_unique<ModelBundle>();
+  bundle->path = path;
+  bundle->file = std::move(file);
+  bundle->encoder = std::move(*encoder);
+  bundle->tokenizer = std::move(*tokenizer);
+  return bundle;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ModelBundle>> load_model_bundle(const std::string& path, Device device) {
   auto file = GgufFile::open(path);
   if (!file) return file.error();
+  if (is_encoder_architecture((*file)->get_string("general.architecture").value_or("")))
+    return load_encoder_bundle(path, std::move(*file));
   auto model = load_model(*file);
   if (!model) return model.error();
   auto tokenizer = Tokenizer::from_gguf(**file);
@@ -53,6 +76,7 @@ std::shared_ptr<const TokenVocabulary> ModelBundle::token_vocabulary() const {
 
 Result<std::string> ModelBundle::render_chat(std::span<const ChatMessage> messages,
                                              const nlohmann::ordered_json& tools) const {
+  if (!chat_template) return make_error("{} is an embedding model: it has no chat template", path);
   ChatTemplateOptions opts;
   opts.tools = tools;
   if (tokenizer->bos_id() >= 0) opts.bos_token = std::string(tokenizer->token_text(tokenizer->bos_id()));

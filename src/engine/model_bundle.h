@@ -1,6 +1,7 @@
 #pragma once
 // Everything one served model needs, loaded from one GGUF file: the mapping, the weights and the
-// tokenizer. Immutable after load; shared by every request on that model.
+// tokenizer. A bundle holds a decoder (text generation: `model`) or an encoder (embeddings:
+// `encoder`), never both. Immutable after load; shared by every request on that model.
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "backend/device.h"
 #include "gguf/gguf_file.h"
 #include "model/cpu_model.h"
+#include "model/encoder.h"
 #include "tokenizer/tokenizer.h"
 
 namespace tachyon {
@@ -20,13 +22,21 @@ namespace tachyon {
 struct ModelBundle {
   std::string path;
   std::shared_ptr<const GgufFile> file;
-  std::unique_ptr<CpuModel> model;             // hyper-parameters and the CPU forward pass
+  std::unique_ptr<CpuModel> model;             // a decoder: hyper-parameters and the CPU forward pass
+  std::unique_ptr<Encoder> encoder;            // an encoder (embedding model), on the CPU; null for decoders
   std::unique_ptr<ForwardPass> device_forward;  // the forward pass on an accelerator, when one was asked for
   std::unique_ptr<Tokenizer> tokenizer;
-  std::optional<ChatTemplate> chat_template;  // the file's tokenizer.chat_template, else ChatML
+  // The file's tokenizer.chat_template, else ChatML; nullopt for encoders, which have no chat.
+  std::optional<ChatTemplate> chat_template;
   std::string chat_template_error;            // why the file's template was not usable, if it was not
 
+  // True for an embedding model: it serves embeddings and cannot generate text.
+  bool is_encoder() const { return encoder != nullptr; }
+  // The hyper-parameters of the decoder or the encoder.
+  const ModelHParams& hparams() const { return encoder ? encoder->hparams() : model->hparams(); }
+
   // Where generation runs: the accelerator's forward pass if there is one, else the CPU's.
+  // Decoders only (callers check is_encoder() first).
   const ForwardPass& forward() const { return device_forward ? *device_forward : *model; }
 
   // The conversation as prompt text, with the model's BOS/EOS strings bound in the template;
@@ -48,7 +58,7 @@ struct ModelBundle {
 };
 
 // Opens, checks and maps a model file and, for an accelerator, uploads its weights; every problem
-// is one Error naming it.
+// is one Error naming it. Encoders always run on the CPU, whatever `device` says.
 Result<std::unique_ptr<ModelBundle>> load_model_bundle(const std::string& path, Device device = Device::Cpu);
 
 }  // namespace tachyon

@@ -7,6 +7,7 @@ namespace tachyon {
 
 Result<PerplexityResult> perplexity(const ModelBundle& bundle, std::span<const int32_t> tokens, int32_t n_ctx,
                                     ThreadPool& pool, const std::function<void(size_t, double)>& on_chunk) {
+  if (bundle.is_encoder()) return make_error("{} is an embedding model: it has no perplexity", bundle.path);
   const Tokenizer& tok = *bundle.tokenizer;
   if (tok.bos_id() < 0) return make_error("perplexity: the model has no BOS token");
   if (n_ctx < 2) return make_error("perplexity: the context must hold at least 2 tokens");

@@ -5,6 +5,7 @@
 
 #include "tokenizer/bpe_tokenizer.h"
 #include "tokenizer/spm_tokenizer.h"
+#include "tokenizer/wpm_tokenizer.h"
 
 namespace tachyon {
 
@@ -118,6 +119,9 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::from_gguf(const GgufFile& file) {
   if (vocab->type == VocabType::spm) {
     return std::unique_ptr<Tokenizer>(new SpmTokenizer(std::move(*vocab)));
   }
+  if (vocab->type == VocabType::wpm) {
+    return std::unique_ptr<Tokenizer>(new WpmTokenizer(std::move(*vocab)));
+  }
   auto pre_tokenizer = PreTokenizer::create(vocab->pre_type);
   if (!pre_tokenizer) return pre_tokenizer.error();
   return std::unique_ptr<Tokenizer>(
@@ -150,6 +154,7 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special,
     }
   }
   if (add_special && vocab_.add_eos && vocab_.eos_id >= 0) out.push_back(vocab_.eos_id);
+  if (add_special && vocab_.add_sep && vocab_.sep_id >= 0) out.push_back(vocab_.sep_id);
   return out;
 }
 
@@ -169,6 +174,8 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, bool remove_special,
   }
   if (remove_special && vocab_.add_eos && !ids.empty() && ids.back() == vocab_.eos_id)
     ids = ids.first(ids.size() - 1);
+  if (remove_special && vocab_.add_sep && !ids.empty() && ids.back() == vocab_.sep_id)
+    ids = ids.first(ids.size() - 1);
 
   std::string text;
   for (int32_t id : ids) {
@@ -178,6 +185,8 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, bool remove_special,
     remove_space = false;
     text += piece;
   }
+  // WordPiece marks every word start with a space: the one before the first word is dropped.
+  if (vocab_.type == VocabType::wpm && !text.empty() && text.front() == ' ') text.erase(0, 1);
   return vocab_.clean_spaces ? clean_up_spaces(text) : text;
 }
 

@@ -19,14 +19,14 @@ namespace tachyon {
 class Tokenizer {
  public:
   // Builds the tokenizer named by tokenizer.ggml.model ("llama": SentencePiece-style, "gpt2":
-  // byte-level BPE). Errors name a missing/malformed key, or an unknown model or pre-tokenizer.
+  // byte-level BPE, "bert": WordPiece). Errors name a missing/malformed key, or an unknown model or pre-tokenizer.
   static Result<std::unique_ptr<Tokenizer>> from_gguf(const GgufFile& file);
   virtual ~Tokenizer();
   Tokenizer(const Tokenizer&) = delete;
   Tokenizer& operator=(const Tokenizer&) = delete;
 
   // Token ids of `text`. add_special: prepend BOS / append EOS as the vocabulary says (see
-  // add_bos()). parse_special: control tokens written in the text ("<s>", "<|im_start|>") become
+  // add_bos()); WordPiece vocabularies always get [CLS] first and [SEP] last. parse_special: control tokens written in the text ("<s>", "<|im_start|>") become
   // their ids; user-defined tokens are always matched. SPM vocabularies prefix a space to text at
   // the start of input and after each special token (add_space_prefix).
   std::vector<int32_t> encode(std::string_view text, bool add_special, bool parse_special) const;

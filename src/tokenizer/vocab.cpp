@@ -131,6 +131,14 @@ Status load_merges(const GgufFile& file, Vocab& vocab) {
 
 Status configure_pre_tokenizer(const GgufFile& file, Vocab& vocab) {
   vocab.pre_name = file.get_string(kKeyPre).value_or("");
+  if (vocab.type == VocabType::wpm) {
+    // WordPiece has one fixed pre-tokenizer; tokenizer.ggml.pre is ignored, as llama.cpp does.
+    // Decoding drops the space before punctuation, as BERT's Hugging Face tokenizer does.
+    vocab.pre_type = PreTokenizerType::none;
+    vocab.add_space_prefix = false;
+    vocab.clean_spaces = true;
+    return Status::success();
+  }
   if (vocab.type == VocabType::spm) {
     vocab.pre_type = PreTokenizerType::none;
     vocab.add_space_prefix = true;
@@ -160,6 +168,13 @@ void load_special_ids(const GgufFile& file, Vocab& vocab) {
     vocab.bos_id = 1;
     vocab.eos_id = 2;
     vocab.unk_id = 0;
+  } else if (vocab.type == VocabType::wpm) {
+    // BERT's ids: [PAD] 0, [UNK] 100, [CLS] 101 (the BOS), [SEP] 102, [MASK] 103; no EOS.
+    vocab.pad_id = 0;
+    vocab.unk_id = 100;
+    vocab.bos_id = 101;
+    vocab.sep_id = 102;
+    vocab.mask_id = 103;
   } else {
     vocab.bos_id = 11;
     vocab.eos_id = 11;
@@ -186,6 +201,12 @@ void load_special_ids(const GgufFile& file, Vocab& vocab) {
   if (auto v = file.get_bool("tokenizer.ggml.add_space_prefix")) vocab.add_space_prefix = *v;
   if (auto v = file.get_bool("tokenizer.ggml.add_bos_token")) vocab.add_bos = *v;
   if (auto v = file.get_bool("tokenizer.ggml.add_eos_token")) vocab.add_eos = *v;
+  if (vocab.type == VocabType::wpm) {
+    // llama.cpp always frames WordPiece input as [CLS] ... [SEP], whatever the add_* keys say.
+    vocab.add_bos = true;
+    vocab.add_eos = false;
+    vocab.add_sep = true;
+  }
 }
 
 // End-of-generation tokens are recognised by their text; they are forced to be control tokens so
@@ -267,6 +288,8 @@ Result<Vocab> load_vocab(const GgufFile& file) {
     vocab.type = VocabType::spm;
   } else if (*model == "gpt2") {
     vocab.type = VocabType::bpe;
+  } else if (*model == "bert") {
+    vocab.type = VocabType::wpm;
   } else {
     return make_error("unsupported tokenizer model '{}' ({})", *model, kKeyModel);
   }

@@ -36,8 +36,8 @@ constexpr bool has_attr(TokenAttr attrs, TokenAttr mask) {
   return (static_cast<uint32_t>(attrs) & static_cast<uint32_t>(mask)) != 0;
 }
 
-// tokenizer.ggml.model: "llama" is SentencePiece-style, "gpt2" byte-level BPE.
-enum class VocabType { spm, bpe };
+// tokenizer.ggml.model: "llama" is SentencePiece-style, "gpt2" byte-level BPE, "bert" WordPiece.
+enum class VocabType { spm, bpe, wpm };
 
 // Pre-tokenizer regex families of BPE vocabularies (tokenizer.ggml.pre and its aliases).
 enum class PreTokenizerType { none, bpe_default, llama3, gpt2, qwen2, deepseek_llm, starcoder };
@@ -74,6 +74,7 @@ struct Vocab {
 
   bool add_bos = false;
   bool add_eos = false;
+  bool add_sep = false;           // WordPiece: encode(add_special) ends with the separator ([SEP])
   bool add_space_prefix = false;  // SPM: prepend ' ' to text that starts input or follows a special
   bool ignore_merges = false;     // BPE: a pre-token that is itself a token skips merging
   bool clean_spaces = false;      // decode: drop the space in " ?", " 's" ... (HF clean-up)

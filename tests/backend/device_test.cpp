@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "backend/device.h"
+#include "model/load_model.h"
 #include "model/random_model.h"
 
 namespace tachyon {
@@ -24,7 +25,7 @@ TEST(DeviceTest, MissingAcceleratorIsAnError) {
   ASSERT_TRUE(write_random_model(spec, path.string()).ok());
   auto file = GgufFile::open(path.string());
   ASSERT_TRUE(file.ok());
-  auto model = LlamaModel::load(*file);
+  auto model = load_model(*file);
   ASSERT_TRUE(model.ok());
   auto forward = make_device_forward(**model, Device::Cuda);
   // Without the CUDA backend or without a GPU: an error that says which; with both, a forward pass.
