@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "model/encoder.h"
 #include "model/gemma2_model.h"
 #include "model/llama_model.h"
 #include "model/mpt_model.h"
@@ -46,6 +47,8 @@ Result<std::unique_ptr<CpuModel>> load_model(std::shared_ptr<const GgufFile> fil
   if (!arch) return make_error("{}: no general.architecture in metadata", file->path());
   for (const Architecture& a : kArchitectures)
     if (*arch == a.name) return a.load(std::move(file));
+  if (is_encoder_architecture(*arch))
+    return make_error("{}: '{}' is an embedding model (an encoder), not a text generator", file->path(), *arch);
   return make_error("{}: unsupported architecture '{}' (supported: {})", file->path(), *arch,
                     fmt::join(supported_architectures(), ", "));
 }

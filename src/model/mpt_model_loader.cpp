@@ -12,15 +12,6 @@
 namespace tachyon {
 namespace {
 
-// Rows [first, first + n) of m, viewed in place (GGUF rows are contiguous); not yet packed.
-WeightMatrix row_range(const WeightMatrix& m, int64_t first, int64_t n) {
-  WeightMatrix view = m;
-  view.data = static_cast<const uint8_t*>(m.data) + size_t(first) * m.row_bytes;
-  view.n_rows = n;
-  view.packed = nullptr;
-  return view;
-}
-
 Result<MptParams> read_mpt_params(const GgufFile& file) {
   MptParams p;
   const auto clamp = file.get_float("mpt.attention.clamp_kqv");
@@ -89,18 +80,10 @@ Result<std::unique_ptr<MptModel>> MptModel::load(std::shared_ptr<const GgufFile>
   if (!norm) return norm.error();
   w.output_norm = std::move(*norm);
   bound.insert("output_norm.weight");
-  if (bind.has("output.weight")) {
-    auto out = bind.matrix("output.weight", h.n_embd, h.n_vocab);
-    if (!out) return out.error();
-    w.output = *out;
-    bound.insert("output.weight");
-  } else {
-    if (!supports_weight_type(w.token_embd.type))
-      return make_error("{}: tied output uses token_embd.weight of type {}, which the engine cannot multiply",
-                        file->path(), ggml_type_name(w.token_embd.type));
-    w.output = w.token_embd;
-    w.tied_embeddings = true;
-  }
+  auto out = bind.output_or_tied(w.token_embd, w.tied_embeddings);
+  if (!out) return out.error();
+  w.output = *out;
+  bound.insert("output.weight");
   pack_weight(w.output, model->packed_);
 
   // Optional MPT tensors (biases, learned position embeddings, Q/K LayerNorms) would change the

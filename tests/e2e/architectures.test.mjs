@@ -28,15 +28,19 @@ for (const name of Object.keys(nearTie)) {
   test(`${name}: served greedy completion matches llama.cpp`, { skip }, async () => {
     const file = path.join(arch, 'models', `arch-${name}-128-F32.gguf`);
     assert.match(tachyon(['model', 'info', file]), new RegExp(`architecture: ${name} `));
-    const golden = JSON.parse(fs.readFileSync(path.join(arch, 'golden', `arch-${name}-128-F32.p1.json`), 'utf8'));
-    const n = golden.prompt_tokens.length;
-    // The continuation up to (not including) the first step whose golden margin is a near-tie.
-    let steps = 0;
-    while (steps < golden.continuation_tokens.length) {
-      const top = golden.positions[n - 1 + steps].top;
-      if (top[0][1] - top[1][1] <= nearTie[name]) break;
-      ++steps;
-    }
+    // Of the two prompts, the one whose continuation runs longer before its first near-tie.
+    const runs = ['p1', 'p2'].map((pid) => {
+      const golden = JSON.parse(fs.readFileSync(path.join(arch, 'golden', `arch-${name}-128-F32.${pid}.json`), 'utf8'));
+      const n = golden.prompt_tokens.length;
+      let steps = 0;
+      while (steps < golden.continuation_tokens.length) {
+        const top = golden.positions[n - 1 + steps].top;
+        if (top[0][1] - top[1][1] <= nearTie[name]) break;
+        ++steps;
+      }
+      return { golden, steps };
+    });
+    const { golden, steps } = runs[0].steps >= runs[1].steps ? runs[0] : runs[1];
     assert.ok(steps >= 4, `only ${steps} steps before a near-tie`);
     const server = await startServer([], {}, { name, path: file });
     try {
