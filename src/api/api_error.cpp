@@ -42,10 +42,15 @@ ApiError to_api_error(const Error& error) {
       api.type = "rate_limit_error";
       api.code = "rate_limit_exceeded";
       break;
+    case ErrorKind::Conflict:
+      api.status = 409;
+      api.type = "invalid_request_error";
+      api.code = "conflict";
+      break;
     case ErrorKind::Unavailable:
       api.status = 503;
       api.type = "server_error";
-      api.code = "service_unavailable";
+      api.code = error.param == "model" ? "model_loading" : "service_unavailable";
       break;
     case ErrorKind::Internal:
       api.status = 500;
@@ -76,6 +81,10 @@ std::string error_body(const Error& error) { return error_body(to_api_error(erro
 
 Error model_not_found(std::string_view model) {
   return Error{fmt::format("The model '{}' does not exist", model), ErrorKind::NotFound, "model"};
+}
+
+Error model_loading(std::string_view model) {
+  return Error{fmt::format("The model '{}' is being loaded; retry shortly", model), ErrorKind::Unavailable, "model"};
 }
 
 Error embedding_model_error(std::string_view model) {

@@ -22,7 +22,8 @@ struct ApiError {
 // Maps an ErrorKind to its status, type and code: InvalidArgument 400, Unauthenticated 401
 // (code "invalid_api_key"), PermissionDenied 403 (code "model_not_allowed" when the param is
 // "model", else "permission_denied"), NotFound 404 (code "model_not_found" when the param is
-// "model"), ResourceExhausted 429, Unavailable 503, Internal 500.
+// "model"), ResourceExhausted 429, Conflict 409, Unavailable 503 (code "model_loading" when the
+// param is "model", else "service_unavailable"), Internal 500.
 ApiError to_api_error(const Error& error);
 
 // The HTTP status for an Error (to_api_error(error).status).
@@ -36,6 +37,8 @@ std::string error_body(const Error& error);
 
 // 404 for a model name the server does not serve.
 Error model_not_found(std::string_view model);
+// 503 (with Retry-After) for a model the admin API is loading.
+Error model_loading(std::string_view model);
 
 // 400 for a generation request (chat, completions, responses, async) naming an embedding model.
 Error embedding_model_error(std::string_view model);

@@ -73,9 +73,9 @@ Result<nlohmann::json> job_request(ServerContext& ctx, const Caller& caller, con
   const std::string& model = parsed->params.model;
   if (caller.key && !caller.key->allows_model(model))
     return Error{fmt::format("This API key may not use the model '{}'", model), ErrorKind::PermissionDenied, "model"};
-  const ServedModel* served = ctx.models.find(model);
-  if (!served) return model_not_found(model);
-  if (!served->engine) return embedding_model_error(model);
+  auto served = find_served(ctx.models, model);
+  if (!served) return served.error();
+  if (!(*served)->engine) return embedding_model_error(model);
   return request;
 }
 

@@ -60,12 +60,9 @@ asio::awaitable<void> embeddings(ServerContext& ctx, Caller& caller, const HttpR
     const Error e{fmt::format("This API key may not use the model '{}'", name), ErrorKind::PermissionDenied, "model"};
     co_return co_await refuse_generation(ctx, caller, req, name, e, writer);
   }
-  ServedModel* model = ctx.models.find(name);
-  if (!model) {
-    Error e = model_not_found(name);
-    e.message += fmt::format(" (available: {})", fmt::join(ctx.models.names(), ", "));
-    co_return co_await refuse_generation(ctx, caller, req, name, e, writer);
-  }
+  auto found = find_served(ctx.models, name);
+  if (!found) co_return co_await refuse_generation(ctx, caller, req, name, found.error(), writer);
+  const std::shared_ptr<ServedModel> model = std::move(*found);  // held until the request ends
   if (!model->embedder) {
     const Error e = invalid_param("model", "The model '{}' does not produce embeddings: it is a text generation model "
                                   "(use /v1/chat/completions or /v1/completions)", name);

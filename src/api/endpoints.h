@@ -37,6 +37,11 @@ asio::awaitable<void> admin_create_key(ServerContext& ctx, const HttpRequest& re
 asio::awaitable<void> admin_revoke_key(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> admin_rotate_key(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);
 asio::awaitable<void> admin_usage(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);
+// GET/POST /admin/models, DELETE /admin/models/{name} (model_admin_endpoints.cpp): models
+// loaded and unloaded while the server runs.
+asio::awaitable<void> admin_list_models(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);
+asio::awaitable<void> admin_load_model(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);
+asio::awaitable<void> admin_unload_model(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);
 // GET /admin/requests/{request_id}: a request's log while it is retained.
 asio::awaitable<void> admin_request_log(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer);
 

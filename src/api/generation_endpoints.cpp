@@ -21,16 +21,12 @@ namespace {
 
 // The model a request names, or a 404 listing what is served, a 403 when the caller's key may
 // not use it, or a 400 when it is an embedding model.
-Result<ServedModel*> resolve_model(ServerContext& ctx, const Caller& caller, const std::string& name) {
+Result<std::shared_ptr<ServedModel>> resolve_model(ServerContext& ctx, const Caller& caller, const std::string& name) {
   if (caller.key && !caller.key->allows_model(name))
     return Error{fmt::format("This API key may not use the model '{}'", name), ErrorKind::PermissionDenied, "model"};
-  if (ServedModel* m = ctx.models.find(name)) {
-    if (!m->engine) return embedding_model_error(name);
-    return m;
-  }
-  Error e = model_not_found(name);
-  e.message += fmt::format(" (available: {})", fmt::join(ctx.models.names(), ", "));
-  return e;
+  auto model = find_served(ctx.models, name);
+  if (model && !(*model)->engine) return embedding_model_error(name);
+  return model;
 }
 
 // The chat prompt of `messages` in the model's template, tools included as the template or the

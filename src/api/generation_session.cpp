@@ -100,6 +100,7 @@ ToolPiece tool_piece(ChoiceState& c, const std::string& text, bool finished, con
 asio::awaitable<void> send_error(ResponseWriter& writer, const Error& error) {
   HttpResponse response = HttpResponse::json(http_status(error), error_body(error));
   if (error.kind == ErrorKind::ResourceExhausted) response.headers.set("Retry-After", "1");
+  if (error.kind == ErrorKind::Unavailable) response.headers.set("Retry-After", "5");
   co_await writer.send(std::move(response));
 }
 

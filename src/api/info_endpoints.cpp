@@ -14,11 +14,17 @@ ModelCard card(const ServedModel& m) { return ModelCard{m.name, m.created, "tach
 
 // Tokenize endpoints take an optional "model" query parameter; without one they use the first
 // served model.
-Result<ServedModel*> model_for(ServerContext& ctx, const Caller& caller, const HttpRequest& req) {
+Result<std::shared_ptr<ServedModel>> model_for(ServerContext& ctx, const Caller& caller, const HttpRequest& req) {
   const auto name = req.query_param("model");
-  ServedModel* m = name ? ctx.models.find(*name)
-                        : (ctx.models.all().empty() ? nullptr : ctx.models.all().front().get());
-  if (!m) return model_not_found(name.value_or(""));
+  std::shared_ptr<ServedModel> m;
+  if (name) {
+    auto found = find_served(ctx.models, *name);
+    if (!found) return found.error();
+    m = std::move(*found);
+  } else if (const auto all = ctx.models.all(); !all.empty()) {
+    m = all.front();
+  }
+  if (!m) return model_not_found("");
   if (caller.key && !caller.key->allows_model(m->name))
     return Error{fmt::format("This API key may not use the model '{}'", m->name), ErrorKind::PermissionDenied, "model"};
   return m;
@@ -36,7 +42,7 @@ asio::awaitable<void> list_models(ServerContext& ctx, Caller& caller, const Http
 
 asio::awaitable<void> get_model(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
   const std::string id(req.path_param("id"));
-  const ServedModel* m = ctx.models.find(id);
+  const std::shared_ptr<ServedModel> m = ctx.models.find(id);
   if (!m || (caller.key && !caller.key->allows_model(id))) co_return co_await send_error(writer, model_not_found(id));
   HttpResponse response = HttpResponse::json(200, model_json(card(*m)));
   co_await writer.send(std::move(response));

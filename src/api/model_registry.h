@@ -1,7 +1,13 @@
 #pragma once
-// The models a server serves, by the name clients put in "model". Filled before the server
-// starts, then read concurrently without locks (engines are themselves thread-safe).
+// The models a server serves, by the name clients put in "model". Models can be added while the
+// server runs (POST /admin/models loads one: its name answers 503 until it is ready) and removed
+// (DELETE /admin/models/{name}: new requests no longer find it; requests that hold it finish).
+// Every method is thread-safe; lookups hand out shared ownership, so a request keeps its model
+// alive until it ends even if the model is removed meanwhile.
+#include <chrono>
+#include <map>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -20,22 +26,57 @@ struct ServedModel {
   // Chat answers are grounded in the search index (retrieval, numbered sources, citations).
   bool grounded = false;
   std::unique_ptr<EmbeddingEngine> embedder;
+  std::string path;  // the file it was loaded from
+
+  // Stops accepting; in-flight requests finish until the deadline, then are cancelled.
+  void shutdown(std::chrono::steady_clock::time_point deadline);
+};
+
+// A model being loaded by the admin API, or whose load failed (kept to be reported once listed).
+struct PendingModel {
+  std::string name;
+  std::string path;
+  int64_t since = 0;  // Unix seconds the load started
+  std::string error;  // empty while loading
 };
 
 class ModelRegistry {
  public:
-  void add(ServedModel model) { models_.push_back(std::make_unique<ServedModel>(std::move(model))); }
-  // nullptr when no model has that name.
-  ServedModel* find(std::string_view name) const;
-  const std::vector<std::unique_ptr<ServedModel>>& all() const { return models_; }
+  // Adds a ready model; an error when the name is taken (served or loading).
+  Status add(ServedModel model);
+  // nullptr when no ready model has that name.
+  std::shared_ptr<ServedModel> find(std::string_view name) const;
+  // The ready models, in the order they were added.
+  std::vector<std::shared_ptr<ServedModel>> all() const;
   std::vector<std::string> names() const;
   // Engine stats of the generation models (embedding models have none).
   std::vector<std::pair<std::string, EngineStats>> stats() const;
+
+  // Reserves `name` for a model being loaded; an error when it is taken. A failed earlier load
+  // of the same name is forgotten.
+  Status begin_load(const std::string& name, const std::string& path, int64_t now);
+  // Ends a load begun with begin_load: the model becomes ready, or the error is kept.
+  void finish_load(const std::string& name, Result<ServedModel> loaded);
+  bool is_loading(std::string_view name) const;
+  // Loads in progress and loads that failed.
+  std::vector<PendingModel> pending() const;
+
+  // Takes a ready model out of the lookup (nullptr when there is none of that name); the caller
+  // drains it. Requests already holding it keep it alive until they end.
+  std::shared_ptr<ServedModel> remove(std::string_view name);
   // Stops every engine and embedder; in-flight requests finish until the deadline, then are cancelled.
   void shutdown(std::chrono::steady_clock::time_point deadline);
 
  private:
-  std::vector<std::unique_ptr<ServedModel>> models_;
+  bool taken(std::string_view name) const;  // mutex_ held
+
+  mutable std::shared_mutex mutex_;
+  std::vector<std::shared_ptr<ServedModel>> models_;
+  std::map<std::string, PendingModel, std::less<>> pending_;
 };
+
+// The ready model of that name; else 503 (model_loading) while the admin API loads it, or 404
+// naming the models that are served.
+Result<std::shared_ptr<ServedModel>> find_served(const ModelRegistry& models, std::string_view name);
 
 }  // namespace tachyon

@@ -35,6 +35,9 @@ Router make_router(ServerContext& ctx) {
   router.add("DELETE", "/admin/keys/{id}", bind(endpoints::admin_revoke_key));
   router.post("/admin/keys/{id}/rotate", bind(endpoints::admin_rotate_key));
   router.get("/admin/usage", bind(endpoints::admin_usage));
+  router.get("/admin/models", bind(endpoints::admin_list_models));
+  router.post("/admin/models", bind(endpoints::admin_load_model));
+  router.add("DELETE", "/admin/models/{name}", bind(endpoints::admin_unload_model));
   router.get("/admin/requests/{request_id}", bind(endpoints::admin_request_log));
   return router;
 }

@@ -2,9 +2,13 @@
 // What every endpoint handler shares: the served models, the metrics, the platform services
 // (keys, limits, usage) and the server's state.
 #include <atomic>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+
+#include <boost/asio/thread_pool.hpp>
 
 #include "api/model_registry.h"
 #include "api/server_metrics.h"
@@ -49,6 +53,14 @@ struct ServerContext {
   // The search index of the data directory (POST /search); null: /search answers 503. Destroyed
   // before the I/O threads' queues it answers into.
   std::unique_ptr<SearchService> search;
+
+  // Models loaded while the server runs (POST /admin/models): files under models_dir (empty:
+  // refused), loaded by load_model as `serve --model NAME=PATH` loads them (set by the serve
+  // command; null: refused), on model_jobs, the one thread that loads and drains models.
+  // Declared last, so it is joined first, before the registry its jobs write to.
+  std::filesystem::path models_dir;
+  std::function<Result<ServedModel>(const std::string& name, const std::string& path)> load_model;
+  std::unique_ptr<boost::asio::thread_pool> model_jobs;
 
   // Out of line, where AsyncJobRunner is complete.
   ServerContext();

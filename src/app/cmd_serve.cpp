@@ -110,6 +110,44 @@ std::pair<std::string, std::string> model_spec(const std::string& spec) {
   return {std::filesystem::path(spec).stem().string(), spec};
 }
 
+// Loads one model for serving as `name` (a generation engine, or an embedding engine for an
+// encoder); every problem is one Error naming the file.
+Result<ServedModel> load_served_model(const ServeOptions& o, const std::string& name, const std::string& path,
+                                      bool grounded) {
+  auto device = parse_device(o.device);
+  if (!device) return device.error();
+  auto loaded = load_model_bundle(path, *device);
+  if (!loaded) return loaded.error();
+  std::shared_ptr<const ModelBundle> bundle = std::move(*loaded);
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  if (bundle->is_encoder()) {
+    // Embeddings only; chat and completions on it are refused.
+    EmbeddingEngineConfig cfg;
+    cfg.n_threads = o.threads;
+    cfg.max_waiting = o.max_waiting;
+    auto embedder = EmbeddingEngine::create(bundle, cfg);
+    if (!embedder) return make_error("{}: {}", path, embedder.error().message);
+    return ServedModel{name, now, bundle, nullptr, false, std::move(*embedder), path};
+  }
+  if (!bundle->chat_template_error.empty())
+    fmt::print(stderr, "warning: {}: chat template not usable ({}); using ChatML\n", path, bundle->chat_template_error);
+  EngineConfig cfg;
+  cfg.n_threads = o.threads;
+  cfg.n_ctx = o.ctx;
+  cfg.kv_block_size = o.kv_block_size;
+  cfg.kv_memory_mib = o.kv_memory_mib;
+  cfg.kv_dtype = o.kv_type == "f32" ? KvDType::F32 : KvDType::F16;
+  cfg.prefix_caching = !o.no_prefix_cache;
+  cfg.max_batch_tokens = o.max_batch_tokens;
+  cfg.max_running = o.max_running;
+  cfg.max_waiting = o.max_waiting;
+  cfg.request_timeout_s = o.request_timeout;
+  auto engine = Engine::create(bundle, cfg);
+  if (!engine) return make_error("{}: {}", path, engine.error().message);
+  return ServedModel{name, now, bundle, std::move(*engine), grounded, nullptr, path};
+}
+
 void serve(const ServeOptions& o) {
   std::vector<std::pair<std::string, std::string>> specs;
   for (const auto& m : o.models) specs.push_back(model_spec(m));
@@ -138,41 +176,27 @@ void serve(const ServeOptions& o) {
   ServerContext ctx;
   start_platform(o, ctx.platform);
   ctx.system_fingerprint = fmt::format("tachyon-{}", TACHYON_VERSION);
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now().time_since_epoch()).count();
   for (const auto& [name, path] : specs) {
     if (ctx.models.find(name)) fail(fmt::format("two models are named '{}'", name));
-    std::shared_ptr<const ModelBundle> bundle = load_or_fail(path, device_or_fail(o.device));
-    if (bundle->is_encoder()) {
-      // Embeddings only; chat and completions on it are refused.
-      EmbeddingEngineConfig cfg;
-      cfg.n_threads = o.threads;
-      cfg.max_waiting = o.max_waiting;
-      auto embedder = EmbeddingEngine::create(bundle, cfg);
-      if (!embedder) fail(fmt::format("{}: {}", path, embedder.error().message));
-      ctx.models.add(ServedModel{name, now, bundle, nullptr, false, std::move(*embedder)});
-      if (!o.quiet) fmt::print(stderr, "loaded embedding model '{}' from {} (POST /v1/embeddings)\n", name, path);
-      continue;
-    }
-    if (!bundle->chat_template_error.empty())
-      fmt::print(stderr, "warning: {}: chat template not usable ({}); using ChatML\n", path, bundle->chat_template_error);
-    EngineConfig cfg;
-    cfg.n_threads = o.threads;
-    cfg.n_ctx = o.ctx;
-    cfg.kv_block_size = o.kv_block_size;
-    cfg.kv_memory_mib = o.kv_memory_mib;
-    cfg.kv_dtype = o.kv_type == "f32" ? KvDType::F32 : KvDType::F16;
-    cfg.prefix_caching = !o.no_prefix_cache;
-    cfg.max_batch_tokens = o.max_batch_tokens;
-    cfg.max_running = o.max_running;
-    cfg.max_waiting = o.max_waiting;
-    cfg.request_timeout_s = o.request_timeout;
-    auto engine = Engine::create(bundle, cfg);
-    if (!engine) fail(fmt::format("{}: {}", path, engine.error().message));
-    ctx.models.add(ServedModel{name, now, bundle, std::move(*engine), grounded, nullptr});
-    if (!o.quiet)
+    auto model = load_served_model(o, name, path, grounded);
+    if (!model) fail(model.error().message);
+    const bool embeddings = model->embedder != nullptr;
+    if (Status added = ctx.models.add(std::move(*model)); !added) fail(added.error().message);
+    if (!o.quiet && embeddings)
+      fmt::print(stderr, "loaded embedding model '{}' from {} (POST /v1/embeddings)\n", name, path);
+    else if (!o.quiet)
       fmt::print(stderr, "loaded model '{}' from {}{}\n", name, path, grounded ? " (grounded chat: answers cite the search index)" : "");
   }
+  // POST /admin/models loads files under --models-dir the same way, while the server runs.
+  ctx.models_dir = o.models_dir;
+  ctx.load_model = [&o](const std::string& name, const std::string& path) {
+    auto model = load_served_model(o, name, path, o.search == "on");
+    if (!o.quiet)
+      fmt::print(stderr, "{}\n", model ? fmt::format("loaded model '{}' from {}", name, path)
+                                       : fmt::format("loading model '{}' failed: {}", name, model.error().message));
+    return model;
+  };
+  ctx.model_jobs = std::make_unique<boost::asio::thread_pool>(1);
 
   HttpServerOptions http;
   http.host = o.host;

@@ -16,6 +16,7 @@ enum class ErrorKind {
   PermissionDenied,   // valid credentials that do not allow this (403)
   NotFound,           // a named thing does not exist (404)
   ResourceExhausted,  // queue full, out of capacity: retry later (429)
+  Conflict,           // the thing to create exists already, or is being created (409)
   Unavailable,        // shutting down or not ready (503)
   Internal,           // a bug or an environment failure (500)
 };
