@@ -18,3 +18,12 @@ bash scripts/build.sh -DTACHYON_BUILD_TESTS=ON "${cuda[@]}"
 # The end-to-end tests' clients (npm openai, @perplexity-ai/perplexity_ai), pinned by package-lock.json.
 (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 ctest --test-dir build --output-on-failure -j2 "$@"
+# The fuzz targets that need no server stack, 15 s each from their seed corpora (scripts/fuzz.sh);
+# only for a full run (no ctest arguments) and where clang is installed.
+if [ $# -eq 0 ]; then
+  if command -v clang++-14 >/dev/null 2>&1 || command -v clang++ >/dev/null 2>&1; then
+    bash scripts/fuzz.sh smoke 15
+  else
+    echo "note: no clang++: the fuzz smoke run is skipped"
+  fi
+fi

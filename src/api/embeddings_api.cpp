@@ -121,6 +121,7 @@ Result<EmbeddingsRequest> parse_embeddings_request(std::string_view body) {
     return invalid_param("dimensions", "'dimensions' is not supported: this server returns each model's full vectors "
                          "(leave the parameter out)");
   std::string user;
+  if (Status s = read_bool(j, "truncate", request.truncate); !s) return s.error();
   if (Status s = read_string(j, "user", user); !s) return s.error();
   if (find_field(j, "user")) request.user = std::move(user);
   return request;

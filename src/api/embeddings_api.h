@@ -25,13 +25,17 @@ struct EmbeddingsRequest {
   std::variant<std::vector<std::string>, std::vector<std::vector<int32_t>>> input;
   EmbeddingEncoding encoding = EmbeddingEncoding::Float;
   std::optional<std::string> user;  // accepted, not used
+  // An input longer than the model's context is cut to fit (its last token, [SEP] for BERT, kept)
+  // instead of refused with 400 (llama.cpp's and TEI's `truncate`).
+  bool truncate = false;
 };
 
 // Parses and checks a request body. 400s, each with its param: not a JSON object; model
 // missing, not a string or empty; input missing, of another type, empty, with an empty string
 // or token list, mixing strings and ids, with ids that are not non-negative integers, or with
 // more than kMaxEmbeddingInputs entries; encoding_format other than "float" or "base64";
-// dimensions given (not supported: vectors have the model's own size); user not a string.
+// dimensions given (not supported: vectors have the model's own size); user not a string;
+// truncate not a boolean.
 Result<EmbeddingsRequest> parse_embeddings_request(std::string_view body);
 
 // The little-endian float32 bytes of v, in standard base64 (what encoding_format "base64"

@@ -73,12 +73,19 @@ asio::awaitable<void> embeddings(ServerContext& ctx, Caller& caller, const HttpR
   if (!inputs) co_return co_await refuse_generation(ctx, caller, req, name, inputs.error(), writer);
   int64_t n_tokens = 0;
   for (size_t i = 0; i < inputs->size(); ++i) {
-    const int64_t n = int64_t((*inputs)[i].size());
+    std::vector<int32_t>& input = (*inputs)[i];
+    if (request->truncate && int64_t(input.size()) > embedder.n_ctx()) {
+      // Keep the first n_ctx - 1 tokens and the last one ([SEP] for an encoder's texts).
+      const int32_t last = input.back();
+      input.resize(size_t(embedder.n_ctx()));
+      input.back() = last;
+    }
+    const int64_t n = int64_t(input.size());
     n_tokens += n;
     if (n > embedder.n_ctx()) {
       const ApiError e{400, "invalid_request_error", "context_length_exceeded",
                        fmt::format("This model's maximum context length is {} tokens, but input {} has {} tokens. "
-                                   "Please shorten the input.", embedder.n_ctx(), i, n),
+                                   "Please shorten the input, or set 'truncate': true.", embedder.n_ctx(), i, n),
                        "input"};
       platform::UsageRecord refused = refusal_usage_row(caller, req, name, e.status);
       co_await commit_refusal(ctx, std::move(refused));

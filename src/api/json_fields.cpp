@@ -94,7 +94,7 @@ Result<nlohmann::json> parse_json_object(std::string_view body) {
   nlohmann::json value;
   try {
     value = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     // No param: the body as a whole is at fault.
     return Error{fmt::format("Invalid JSON in the request body: {}", parse_error_detail(e.what())),
                  ErrorKind::InvalidArgument, {}};

@@ -73,7 +73,8 @@ ordered_json ready_json(const ServedModel& m) {
   j["created"] = m.created;
   j["path"] = m.path;
   j["architecture"] = m.bundle->hparams().architecture;
-  j["kind"] = m.embedder ? "embeddings" : "generation";
+  j["kind"] = m.engine ? "generation" : "embeddings";
+  j["embeddings"] = m.embedder != nullptr;
   return j;
 }
 

@@ -121,15 +121,18 @@ Result<ServedModel> load_served_model(const ServeOptions& o, const std::string& 
   std::shared_ptr<const ModelBundle> bundle = std::move(*loaded);
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::system_clock::now().time_since_epoch()).count();
-  if (bundle->is_encoder()) {
-    // Embeddings only; chat and completions on it are refused.
+  // Embeddings: an encoder's, or a decoder's mean-pooled hidden states where it has them.
+  std::unique_ptr<EmbeddingEngine> embedder;
+  if (bundle->embedding_model()) {
     EmbeddingEngineConfig cfg;
     cfg.n_threads = o.threads;
     cfg.max_waiting = o.max_waiting;
-    auto embedder = EmbeddingEngine::create(bundle, cfg);
-    if (!embedder) return make_error("{}: {}", path, embedder.error().message);
-    return ServedModel{name, now, bundle, nullptr, false, std::move(*embedder), path};
+    auto created = EmbeddingEngine::create(bundle, cfg);
+    if (!created) return make_error("{}: {}", path, created.error().message);
+    embedder = std::move(*created);
   }
+  // An encoder serves embeddings only; chat and completions on it are refused.
+  if (bundle->is_encoder()) return ServedModel{name, now, bundle, nullptr, false, std::move(embedder), path};
   if (!bundle->chat_template_error.empty())
     fmt::print(stderr, "warning: {}: chat template not usable ({}); using ChatML\n", path, bundle->chat_template_error);
   EngineConfig cfg;
@@ -145,7 +148,7 @@ Result<ServedModel> load_served_model(const ServeOptions& o, const std::string& 
   cfg.request_timeout_s = o.request_timeout;
   auto engine = Engine::create(bundle, cfg);
   if (!engine) return make_error("{}: {}", path, engine.error().message);
-  return ServedModel{name, now, bundle, std::move(*engine), grounded, nullptr, path};
+  return ServedModel{name, now, bundle, std::move(*engine), grounded, std::move(embedder), path};
 }
 
 void serve(const ServeOptions& o) {
@@ -180,7 +183,7 @@ void serve(const ServeOptions& o) {
     if (ctx.models.find(name)) fail(fmt::format("two models are named '{}'", name));
     auto model = load_served_model(o, name, path, grounded);
     if (!model) fail(model.error().message);
-    const bool embeddings = model->embedder != nullptr;
+    const bool embeddings = model->engine == nullptr;
     if (Status added = ctx.models.add(std::move(*model)); !added) fail(added.error().message);
     if (!o.quiet && embeddings)
       fmt::print(stderr, "loaded embedding model '{}' from {} (POST /v1/embeddings)\n", name, path);

@@ -6,7 +6,7 @@ using Clock = std::chrono::steady_clock;
 
 Result<std::unique_ptr<EmbeddingEngine>> EmbeddingEngine::create(std::shared_ptr<const ModelBundle> bundle,
                                                                  EmbeddingEngineConfig config) {
-  if (!bundle->encoder) return make_error("{}: not an embedding model", bundle->path);
+  if (!bundle->embedding_model()) return make_error("{}: this model does not produce embeddings", bundle->path);
   if (config.max_waiting <= 0 || config.max_batch_tokens <= 0)
     return make_error("embedding engine: max_waiting and max_batch_tokens must be positive");
   std::unique_ptr<EmbeddingEngine> engine(new EmbeddingEngine(std::move(bundle), config));
@@ -17,13 +17,14 @@ Result<std::unique_ptr<EmbeddingEngine>> EmbeddingEngine::create(std::shared_ptr
 EmbeddingEngine::EmbeddingEngine(std::shared_ptr<const ModelBundle> bundle, EmbeddingEngineConfig config)
     : bundle_(std::move(bundle)),
       config_(config),
-      pooling_(bundle_->encoder->pooling() == Pooling::none ? Pooling::mean : bundle_->encoder->pooling()),
+      pooling_(bundle_->embedding_model()->pooling() == Pooling::none ? Pooling::mean
+                                                                      : bundle_->embedding_model()->pooling()),
       pool_(config.n_threads) {}
 
 EmbeddingEngine::~EmbeddingEngine() { shutdown(Clock::now()); }
 
 Status EmbeddingEngine::submit(EmbeddingRequest request, EmbeddingCallback callback) {
-  const Encoder& encoder = *bundle_->encoder;
+  const Encoder& encoder = *bundle_->embedding_model();
   if (request.inputs.empty()) return make_error("there are no inputs");
   for (size_t i = 0; i < request.inputs.size(); ++i) {
     const std::vector<int32_t>& input = request.inputs[i];
@@ -99,7 +100,7 @@ void EmbeddingEngine::run(std::vector<Job>& jobs) {
   std::vector<std::vector<int32_t>> inputs;
   for (Job& job : jobs)
     for (auto& input : job.request.inputs) inputs.push_back(std::move(input));
-  auto outputs = bundle_->encoder->embed(inputs, pooling_, pool_);
+  auto outputs = bundle_->embedding_model()->embed(inputs, pooling_, pool_);
   if (!outputs) {
     for (Job& job : jobs) job.callback(Error(outputs.error()));
     return;

@@ -36,7 +36,7 @@ using EmbeddingCallback = std::function<void(Result<std::vector<std::vector<floa
 
 class EmbeddingEngine {
  public:
-  // Errors: the bundle holds no encoder.
+  // Errors: the bundle has no embedding model (an encoder, or a decoder's embedder).
   static Result<std::unique_ptr<EmbeddingEngine>> create(std::shared_ptr<const ModelBundle> bundle,
                                                          EmbeddingEngineConfig config);
   ~EmbeddingEngine();
@@ -45,8 +45,8 @@ class EmbeddingEngine {
 
   const ModelBundle& bundle() const { return *bundle_; }
   // The longest input, in tokens.
-  int64_t n_ctx() const { return bundle_->encoder->n_ctx(); }
-  int64_t n_embd() const { return bundle_->encoder->n_embd(); }
+  int64_t n_ctx() const { return bundle_->embedding_model()->n_ctx(); }
+  int64_t n_embd() const { return bundle_->embedding_model()->n_embd(); }
   // How hidden states become one vector: the file's pooling, mean where it asks for none.
   Pooling pooling() const { return pooling_; }
 

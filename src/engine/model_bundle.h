@@ -31,7 +31,13 @@ struct ModelBundle {
   std::string chat_template_error;            // why the file's template was not usable, if it was not
 
   // True for an embedding model: it serves embeddings and cannot generate text.
+  // A decoder's embeddings (its final hidden states, mean-pooled; model/decoder_embedder.h), where
+  // its architecture exposes them; null for encoders and other decoders.
+  std::unique_ptr<Encoder> decoder_embedder;
+
   bool is_encoder() const { return encoder != nullptr; }
+  // What POST /v1/embeddings runs: the encoder, else the decoder's embedder; null if neither.
+  const Encoder* embedding_model() const { return encoder ? encoder.get() : decoder_embedder.get(); }
   // The hyper-parameters of the decoder or the encoder.
   const ModelHParams& hparams() const { return encoder ? encoder->hparams() : model->hparams(); }
 

@@ -248,12 +248,17 @@ Result<std::shared_ptr<const GgufFile>> GgufFile::open(const std::string& path) 
       return make_error("{}: tensor '{}' has {} dimensions (1..{} allowed)", path, info.name, n_dims,
                         kMaxDims);
     info.ne.resize(n_dims);
+    // The element count is bounded as it is multiplied up, so a hostile header cannot overflow it.
+    constexpr int64_t kMaxElements = int64_t(1) << 40;
+    int64_t n = 1;
     for (auto& d : info.ne) {
       uint64_t x;
       if (!c.read(x)) return make_error("{}: truncated file in tensor '{}'", path, info.name);
-      if (x == 0 || x > (uint64_t(1) << 40))
+      if (x == 0 || x > uint64_t(kMaxElements))
         return make_error("{}: tensor '{}' has invalid dimension {}", path, info.name, x);
       d = static_cast<int64_t>(x);
+      if (n > kMaxElements / d) return make_error("{}: tensor '{}' is too large", path, info.name);
+      n *= d;
     }
     if (!c.read(type) || !c.read(info.offset))
       return make_error("{}: truncated file in tensor '{}'", path, info.name);
@@ -263,9 +268,6 @@ Result<std::shared_ptr<const GgufFile>> GgufFile::open(const std::string& path) 
     if (info.ne[0] % traits->block_size != 0)
       return make_error("{}: tensor '{}' row length {} is not a multiple of the {} block size {}",
                         path, info.name, info.ne[0], traits->name, traits->block_size);
-    const int64_t n = info.n_elements();
-    if (n <= 0 || n > (int64_t(1) << 40))
-      return make_error("{}: tensor '{}' is too large", path, info.name);
     info.n_bytes = static_cast<size_t>(n / traits->block_size) * traits->type_size;
     if (file->tensor_index_.count(info.name))
       return make_error("{}: duplicate tensor name '{}'", path, info.name);

@@ -102,15 +102,7 @@ void BertModel::forward(const Batch& batch, std::span<const int32_t> last, KvCac
 Result<std::vector<EncoderOutput>> BertModel::embed(std::span<const std::vector<int32_t>> inputs, Pooling pooling,
                                                     ThreadPool& pool) const {
   const int64_t D = hparams_.n_embd;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const std::vector<int32_t>& input = inputs[i];
-    if (input.empty()) return make_error("input {} has no tokens", i);
-    if (int64_t(input.size()) > n_ctx())
-      return make_error("input {} has {} tokens but the model's context is {}", i, input.size(), n_ctx());
-    for (int32_t id : input)
-      if (id < 0 || id >= hparams_.n_vocab)
-        return make_error("input {}: token id {} is not in the vocabulary ({} tokens)", i, id, hparams_.n_vocab);
-  }
+  if (Status valid = check_encoder_inputs(inputs, n_ctx(), hparams_.n_vocab); !valid) return valid.error();
 
   std::vector<EncoderOutput> outputs(inputs.size());
   std::vector<float> x;

@@ -7,10 +7,8 @@
 namespace tachyon {
 
 Result<std::unique_ptr<BertModel>> BertModel::load(std::shared_ptr<const GgufFile> file) {
-  auto hp = read_model_hparams(*file);
+  auto hp = read_model_hparams(*file, "bert");
   if (!hp) return hp.error();
-  if (hp->architecture != "bert")
-    return make_error("{}: architecture '{}' is not bert", file->path(), hp->architecture);
   if (hp->n_head_kv != hp->n_head || hp->head_dim * hp->n_head != hp->n_embd)
     return make_error("{}: bert needs n_head_kv == n_head ({} vs {}) and n_head * head_dim == n_embd", file->path(),
                       hp->n_head_kv, hp->n_head);

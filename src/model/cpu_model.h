@@ -24,6 +24,15 @@ class CpuModel : public ForwardPass {
   Result<std::unique_ptr<KvCache>> make_contiguous_kv(KvShape shape, int32_t max_sequences,
                                                       int32_t max_positions) const override;
 
+  // The final hidden states (after the output norm, before the output matrix) of the rows that
+  // want logits: (n_out, n_embd), in batch order; otherwise forward()'s contract. What
+  // embeddings of a decoder are pooled from. Unavailable where has_hidden_states() is false.
+  virtual bool has_hidden_states() const { return false; }
+  virtual Status hidden_states(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& hidden) const {
+    return make_error(ErrorKind::Unavailable, "the {} forward pass does not expose hidden states",
+                      hparams_.architecture);
+  }
+
   // True when the output matrix is token_embd.weight (no output.weight in the file).
   virtual bool tied_embeddings() const = 0;
   // Metadata the file sets that this build reads but does not apply yet, one line each

@@ -58,6 +58,19 @@ std::vector<float> pool_hidden_states(const float* hidden, int64_t n_tokens, int
   return out;
 }
 
+Status check_encoder_inputs(std::span<const std::vector<int32_t>> inputs, int64_t n_ctx, int64_t n_vocab) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::vector<int32_t>& input = inputs[i];
+    if (input.empty()) return make_error("input {} has no tokens", i);
+    if (int64_t(input.size()) > n_ctx)
+      return make_error("input {} has {} tokens but the model's context is {}", i, input.size(), n_ctx);
+    for (int32_t id : input)
+      if (id < 0 || id >= n_vocab)
+        return make_error("input {}: token id {} is not in the vocabulary ({} tokens)", i, id, n_vocab);
+  }
+  return Status::success();
+}
+
 void l2_normalize(std::span<float> v) {
   double sum = 0;
   for (float x : v) sum += double(x) * double(x);

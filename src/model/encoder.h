@@ -56,6 +56,10 @@ class Encoder {
 // double), the first token's ([CLS]) or the last token's. Pooling::none is not a pooling.
 std::vector<float> pool_hidden_states(const float* hidden, int64_t n_tokens, int64_t n_embd, Pooling pooling);
 
+// Every input has at least one token, at most n_ctx, and only ids below n_vocab; the error
+// names the first input that does not.
+Status check_encoder_inputs(std::span<const std::vector<int32_t>> inputs, int64_t n_ctx, int64_t n_vocab);
+
 // Scales v to Euclidean norm 1 as llama.cpp's common_embd_normalize does: squares summed in
 // double, each value multiplied by the float 1 / norm. A zero vector stays zero.
 void l2_normalize(std::span<float> v);

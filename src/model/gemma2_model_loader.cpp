@@ -32,10 +32,8 @@ Result<Gemma2Params> read_gemma2_params(const GgufFile& file, const ModelHParams
 }
 
 Result<std::unique_ptr<Gemma2Model>> Gemma2Model::load(std::shared_ptr<const GgufFile> file) {
-  auto hp = read_model_hparams(*file);
+  auto hp = read_model_hparams(*file, "gemma2");
   if (!hp) return hp.error();
-  if (hp->architecture != "gemma2")
-    return make_error("{}: architecture '{}' is not gemma2", file->path(), hp->architecture);
   auto params = read_gemma2_params(*file, *hp);
   if (!params) return params.error();
   std::unique_ptr<Gemma2Model> model(new Gemma2Model(file, std::move(*hp)));

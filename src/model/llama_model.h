@@ -50,9 +50,15 @@ class LlamaModel final : public CpuModel {
   // want_logits set, in batch order. Every sequence position below a token's position must
   // already be in kv or earlier in the batch.
   Status forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const override;
+  bool has_hidden_states() const override { return true; }
+  Status hidden_states(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& hidden) const override;
 
  private:
   using CpuModel::CpuModel;
+
+  enum class Output { Logits, HiddenStates };
+  // The forward pass, ending in logits (n_out, V) or in the final norm's rows (n_out, D).
+  Status run(const Batch& batch, KvCache& kv, ThreadPool& pool, Output output, std::vector<float>& out) const;
 
   LlamaWeights weights_;
 };

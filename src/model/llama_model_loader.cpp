@@ -7,10 +7,8 @@
 namespace tachyon {
 
 Result<std::unique_ptr<LlamaModel>> LlamaModel::load(std::shared_ptr<const GgufFile> file) {
-  auto hp = read_model_hparams(*file);
+  auto hp = read_model_hparams(*file, "llama");
   if (!hp) return hp.error();
-  if (hp->architecture != "llama")
-    return make_error("{}: architecture '{}' is not llama", file->path(), hp->architecture);
   std::unique_ptr<LlamaModel> model(new LlamaModel(file, std::move(*hp)));
   ModelHParams& h = model->hparams_;
   LlamaWeights& w = model->weights_;

@@ -61,4 +61,11 @@ Result<ModelHParams> read_model_hparams(const GgufFile& file) {
   return hp;
 }
 
+Result<ModelHParams> read_model_hparams(const GgufFile& file, std::string_view architecture) {
+  auto hp = read_model_hparams(file);
+  if (hp && hp->architecture != architecture)
+    return make_error("{}: architecture '{}' is not {}", file.path(), hp->architecture, architecture);
+  return hp;
+}
+
 }  // namespace tachyon

@@ -4,6 +4,7 @@
 // architecture's loader and stays in its own model class.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "gguf/gguf_file.h"
 #include "util/result.h"
@@ -36,5 +37,7 @@ struct ModelHParams {
 // prefix; errors name the missing or inconsistent key. It does not judge the architecture:
 // load_model (model/load_model.h) does.
 Result<ModelHParams> read_model_hparams(const GgufFile& file);
+// The same for an architecture's own loader: an error unless general.architecture is `architecture`.
+Result<ModelHParams> read_model_hparams(const GgufFile& file, std::string_view architecture);
 
 }  // namespace tachyon

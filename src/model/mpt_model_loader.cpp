@@ -32,10 +32,8 @@ Result<MptParams> read_mpt_params(const GgufFile& file) {
 }  // namespace
 
 Result<std::unique_ptr<MptModel>> MptModel::load(std::shared_ptr<const GgufFile> file) {
-  auto hp = read_model_hparams(*file);
+  auto hp = read_model_hparams(*file, "mpt");
   if (!hp) return hp.error();
-  if (hp->architecture != "mpt")
-    return make_error("{}: architecture '{}' is not mpt", file->path(), hp->architecture);
   auto params = read_mpt_params(*file);
   if (!params) return params.error();
   std::unique_ptr<MptModel> model(new MptModel(file, std::move(*hp)));

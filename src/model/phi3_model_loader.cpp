@@ -25,10 +25,8 @@ Status refuse_long_rope(const GgufFile& file) {
 }  // namespace
 
 Result<std::unique_ptr<Phi3Model>> Phi3Model::load(std::shared_ptr<const GgufFile> file) {
-  auto hp = read_model_hparams(*file);
+  auto hp = read_model_hparams(*file, "phi3");
   if (!hp) return hp.error();
-  if (hp->architecture != "phi3")
-    return make_error("{}: architecture '{}' is not phi3", file->path(), hp->architecture);
   if (!file->get_int("phi3.attention.sliding_window") || hp->sliding_window < 0)
     return make_error("{}: missing or invalid metadata phi3.attention.sliding_window", file->path());
   Status plain_rope = refuse_long_rope(*file);

@@ -7,10 +7,8 @@
 namespace tachyon {
 
 Result<std::unique_ptr<Qwen2Model>> Qwen2Model::load(std::shared_ptr<const GgufFile> file) {
-  auto hp = read_model_hparams(*file);
+  auto hp = read_model_hparams(*file, "qwen2");
   if (!hp) return hp.error();
-  if (hp->architecture != "qwen2")
-    return make_error("{}: architecture '{}' is not qwen2", file->path(), hp->architecture);
   std::unique_ptr<Qwen2Model> model(new Qwen2Model(file, std::move(*hp)));
   ModelHParams& h = model->hparams_;
   Qwen2Weights& w = model->weights_;

@@ -32,6 +32,11 @@ TEST(EmbeddingsApi, ParsesEveryInputShape) {
   r = parse_embeddings_request(R"({"model":"m","input":[[1,2],[3]],"encoding_format":"float","dimensions":null})");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(std::get<TokenLists>(r->input), (TokenLists{{1, 2}, {3}}));
+  EXPECT_FALSE(r->truncate);
+
+  r = parse_embeddings_request(R"({"model":"m","input":"x","truncate":true})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->truncate);
 }
 
 TEST(EmbeddingsApi, RejectsInvalidRequestsNamingTheParam) {
@@ -68,6 +73,7 @@ TEST(EmbeddingsApi, RejectsInvalidRequestsNamingTheParam) {
       {R"({"model":"m","input":"x","encoding_format":1})", "encoding_format", "string"},
       {R"({"model":"m","input":"x","dimensions":64})", "dimensions", "not supported"},
       {R"({"model":"m","input":"x","user":7})", "user", "string"},
+      {R"({"model":"m","input":"x","truncate":"yes"})", "truncate", "boolean"},
   };
   for (const Case& c : cases) {
     auto r = parse_embeddings_request(c.body);

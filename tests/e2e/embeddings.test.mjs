@@ -1,8 +1,8 @@
 // POST /v1/embeddings with the npm `openai` client against a server holding the random-weight
 // BERT model of ../shared/testdata/arch (next to the llama test model): the vector of prompt p1
 // equals llama.cpp's golden within 1e-4 (float and base64 encodings), inputs are independent of
-// their batch, usage is counted, metered and rate-limited in tokens, and the 400s (embeddings
-// on a text model, chat on the embedding model, dimensions, empty input, too long).
+// their batch, usage is counted, metered and rate-limited in tokens, and the 400s (chat on the
+// embedding model, dimensions, empty input, too long).
 // Skipped, saying so, when the shared reference data is absent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -126,12 +126,14 @@ test('400s in the OpenAI error shape', { skip }, async () => {
       return true;
     });
   };
-  await expect400(client.embeddings.create({ model: modelName, input: 'hi' }), 'model', /does not produce embeddings/);
   await expect400(client.chat.completions.create({ model: bert, messages: [{ role: 'user', content: 'hi' }] }),
     'model', /embedding model/);
   await expect400(client.completions.create({ model: bert, prompt: 'hi' }), 'model', /embedding model/);
   await expect400(client.embeddings.create({ model: bert, input: 'hi', dimensions: 64 }), 'dimensions', /not supported/);
   await expect400(client.embeddings.create({ model: bert, input: '' }), 'input', /empty/);
   await expect400(client.embeddings.create({ model: bert, input: 'word '.repeat(1100) }), 'input', /context length/);
+  // With truncate the same input is cut to the context, its final [SEP] kept.
+  const cut = await client.embeddings.create({ model: bert, input: 'word '.repeat(1100), truncate: true });
+  assert.equal(cut.usage.prompt_tokens, 1024);
   await expect400(client.embeddings.create({ model: bert, input: [[101, 99999]] }), 'input', /vocabulary/);
 });

@@ -92,14 +92,27 @@ TEST_F(EmbeddingEngineTest, RefusesBadRequestsAtSubmitAndWorkAfterShutdown) {
   EXPECT_EQ(after.error().kind, ErrorKind::Unavailable);
 }
 
-TEST(EmbeddingEngine, RefusesADecoderBundle) {
+// A llama decoder embeds through its mean-pooled hidden states: unit-length vectors of n_embd.
+TEST(EmbeddingEngine, EmbedsWithADecoderBundle) {
   const std::string llama = std::string(TACHYON_TEST_DATA) + "/models/golden-llama-256-Q4_0.gguf";
   if (!std::filesystem::exists(llama)) GTEST_SKIP() << llama << " is absent";
   auto bundle = load_model_bundle(llama);
   ASSERT_TRUE(bundle.ok()) << bundle.error().message;
   EXPECT_FALSE((*bundle)->is_encoder());
+  ASSERT_NE((*bundle)->embedding_model(), nullptr);
   auto engine = EmbeddingEngine::create(std::move(*bundle), EmbeddingEngineConfig{});
-  EXPECT_FALSE(engine.ok());
+  ASSERT_TRUE(engine.ok()) << engine.error().message;
+  std::promise<Result<std::vector<std::vector<float>>>> done;
+  ASSERT_TRUE((*engine)->submit(EmbeddingRequest{{{1, 15, 27, 300}}, true},
+                                [&done](Result<std::vector<std::vector<float>>>&& r) { done.set_value(std::move(r)); })
+                  .ok());
+  auto vectors = done.get_future().get();
+  ASSERT_TRUE(vectors.ok()) << vectors.error().message;
+  ASSERT_EQ(vectors->size(), 1u);
+  ASSERT_EQ(int64_t((*vectors)[0].size()), (*engine)->n_embd());
+  double norm = 0;
+  for (float x : (*vectors)[0]) norm += double(x) * x;
+  EXPECT_NEAR(norm, 1.0, 1e-5);
 }
 
 }  // namespace

@@ -34,6 +34,12 @@ TEST(Jinja, OutputsLiteralsAndExpressions) {
   EXPECT_EQ(render("{{ 'a' 'b' }}{{ \"q\\\"\\n\" }}"), "abq\"\n");
 }
 
+// Found by fuzz/chat_template_fuzz: a float literal beyond double's range threw out of the
+// lexer. As in Python, it is inf (and a tiny one is 0).
+TEST(Jinja, OutOfRangeFloatLiteralsAreInfOrZero) {
+  EXPECT_EQ(render("{{ 8e+414 > 1e308 }} {{ 1e-999 == 0 }}"), "True True");
+}
+
 TEST(Jinja, SubscriptsAndSlices) {
   EXPECT_EQ(render("{{ 'hello'[::-1] }} {{ [1,2,3,4][1:3] }} {{ [1,2,3][-1] }} {{ 'abc'[1] }}"), "olleh [2, 3] 3 b");
   EXPECT_EQ(render("{{ messages[1:] | length }} {{ messages[0]['role'] }} {{ messages[-1].content }}", messages_globals()),

@@ -104,6 +104,19 @@ TEST(GgufFile, TensorOutOfBounds) {
   expect_open_error(write_bytes(dir, "b.gguf", make_file(big).bytes), "out of bounds");
 }
 
+// Found by fuzz/gguf_fuzz: dimensions each in range whose product overflows int64 were
+// multiplied before they were checked.
+TEST(GgufFile, ElementCountOverflowIsAnError) {
+  TempDir dir("file_overflow");
+  FileBytes f;
+  f.put<uint32_t>(0x46554747).put<uint32_t>(3).put<uint64_t>(1).put<uint64_t>(0);
+  f.put_string("w").put<uint32_t>(3).put<uint64_t>((uint64_t(1) << 32) + 4).put<uint64_t>(uint64_t(1) << 33);
+  f.put<uint64_t>(uint64_t(1) << 30).put<uint32_t>(0).put<uint64_t>(0);
+  f.pad(32);
+  const std::string path = write_bytes(dir, "overflow.gguf", f.bytes);
+  expect_open_error(path, "too large");
+}
+
 TEST(GgufFile, Truncated) {
   TempDir dir("file_truncated");
   const auto full = make_file({}).bytes;

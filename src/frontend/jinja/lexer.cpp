@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 
 namespace tachyon::jinja {
 
@@ -165,7 +166,8 @@ class Splitter {
     token.text = digits;
     if (is_float) {
       token.kind = TokenKind::Float;
-      token.float_value = std::stod(digits);
+      // As Python's float(): out-of-range literals become inf or 0 (std::stod would throw).
+      token.float_value = std::strtod(digits.c_str(), nullptr);
     } else {
       token.kind = TokenKind::Int;
       auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), token.int_value);

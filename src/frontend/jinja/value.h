@@ -21,32 +21,11 @@ struct JinjaError {
 };
 
 class Value;
-
-// Arguments of a call: f(a, b, key=c).
-struct CallArgs {
-  std::vector<Value> positional;
-  std::vector<std::pair<std::string, Value>> named;
-
-  // The argument at position `index`, else the one called `name`, else nullptr.
-  const Value* get(size_t index, std::string_view name) const;
-};
+class Object;
+struct CallArgs;
 
 using Function = std::function<Value(const CallArgs&)>;
 using Array = std::vector<Value>;
-
-// A dict with Python's insertion order; string keys only, which is all chat templates use.
-class Object {
- public:
-  const Value* find(std::string_view key) const;
-  Value* find(std::string_view key);
-  void set(std::string key, Value value);
-  bool erase(std::string_view key);
-  const std::vector<std::pair<std::string, Value>>& entries() const { return entries_; }
-  size_t size() const { return entries_.size(); }
-
- private:
-  std::vector<std::pair<std::string, Value>> entries_;
-};
 
 // Arrays and objects are shared by reference, as Python lists and dicts are: a namespace() set
 // inside a loop body is visible outside it.
@@ -62,9 +41,9 @@ class Value {
   Value(std::string s) : v_(std::move(s)) {}
   Value(std::string_view s) : v_(std::string(s)) {}
   Value(const char* s) : v_(std::string(s)) {}
-  Value(Array a) : v_(std::make_shared<Array>(std::move(a))) {}
-  Value(Object o) : v_(std::make_shared<Object>(std::move(o))) {}
-  Value(Function f) : v_(std::make_shared<Function>(std::move(f))) {}
+  Value(Array a);
+  Value(Object o);
+  Value(Function f);
 
   static Value none() { return Value(nullptr); }
   static Value from_json(const nlohmann::ordered_json& json);
@@ -105,6 +84,35 @@ class Value {
                std::shared_ptr<Array>, std::shared_ptr<Object>, std::shared_ptr<Function>>
       v_;
 };
+
+// Arguments of a call: f(a, b, key=c).
+struct CallArgs {
+  std::vector<Value> positional;
+  std::vector<std::pair<std::string, Value>> named;
+
+  // The argument at position `index`, else the one called `name`, else nullptr.
+  const Value* get(size_t index, std::string_view name) const;
+};
+
+// A dict with Python's insertion order; string keys only, which is all chat templates use.
+class Object {
+ public:
+  const Value* find(std::string_view key) const;
+  Value* find(std::string_view key);
+  void set(std::string key, Value value);
+  bool erase(std::string_view key);
+  const std::vector<std::pair<std::string, Value>>& entries() const { return entries_; }
+  size_t size() const { return entries_.size(); }
+
+ private:
+  std::vector<std::pair<std::string, Value>> entries_;
+};
+
+// Defined here, where Array, Object and CallArgs are complete (clang requires it of the
+// standard containers they hold).
+inline Value::Value(Array a) : v_(std::make_shared<Array>(std::move(a))) {}
+inline Value::Value(Object o) : v_(std::make_shared<Object>(std::move(o))) {}
+inline Value::Value(Function f) : v_(std::make_shared<Function>(std::move(f))) {}
 
 // Python ordering of numbers, strings and lists: <0, 0, >0. Throws JinjaError otherwise.
 int compare(const Value& a, const Value& b);
