@@ -18,8 +18,7 @@ EmbeddingEngine::EmbeddingEngine(std::shared_ptr<const ModelBundle> bundle, Embe
     : bundle_(std::move(bundle)),
       config_(config),
       pooling_(bundle_->embedding_model()->pooling() == Pooling::none ? Pooling::mean
-                                                                      : bundle_->embedding_model()->pooling()),
-      pool_(config.n_threads) {}
+                                                                      : bundle_->embedding_model()->pooling()) {}
 
 EmbeddingEngine::~EmbeddingEngine() { shutdown(Clock::now()); }
 
@@ -100,7 +99,8 @@ void EmbeddingEngine::run(std::vector<Job>& jobs) {
   std::vector<std::vector<int32_t>> inputs;
   for (Job& job : jobs)
     for (auto& input : job.request.inputs) inputs.push_back(std::move(input));
-  auto outputs = bundle_->embedding_model()->embed(inputs, pooling_, pool_);
+  if (!pool_) pool_.emplace(config_.n_threads);
+  auto outputs = bundle_->embedding_model()->embed(inputs, pooling_, *pool_);
   if (!outputs) {
     for (Job& job : jobs) job.callback(Error(outputs.error()));
     return;

@@ -1,6 +1,7 @@
 #pragma once
-// The serving side of an encoder model: one worker thread with its own compute ThreadPool that
-// runs embedding requests in arrival order. Requests waiting together are run in the same
+// The serving side of an embedding model: one worker thread with its own compute ThreadPool (made
+// on the first request, so a model nobody embeds with costs no threads) that runs embedding
+// requests in arrival order. Requests waiting together are run in the same
 // encoder call (the encoder packs them into forward passes), which changes no result: each
 // input's vector is bit-identical whatever it shares a pass with. Requests come in through
 // submit() from any thread; their result goes out through the request's callback, which runs
@@ -11,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -73,7 +75,7 @@ class EmbeddingEngine {
   std::shared_ptr<const ModelBundle> bundle_;
   EmbeddingEngineConfig config_;
   Pooling pooling_;
-  ThreadPool pool_;
+  std::optional<ThreadPool> pool_;  // made by the worker on its first request, not at start-up
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "model/batch_invariance.h"
+
 #include "gguf/gguf_writer.h"
 #include "kv/contiguous_kv_cache.h"
 #include "model/gemma2_model.h"
@@ -125,31 +127,8 @@ TEST_F(Gemma2ModelTest, IncrementalDecodingEqualsOneBatch) {
 }
 
 TEST_F(Gemma2ModelTest, SequencesInOneBatchEqualSequencesAlone) {
-  const int64_t V = model_->hparams().n_vocab;
-  std::vector<std::vector<int32_t>> seqs{tokens_for(2, 9), tokens_for(3, 40), tokens_for(4, 1), tokens_for(5, 17)};
-  auto kv = model_->make_contiguous_kv(model_->kv_shape(KvDType::F16), 4, 64);
-  ASSERT_TRUE(kv.ok());
-  Batch mixed;  // interleaved: token i of every sequence before token i+1 of any
-  for (int i = 0; i < 40; ++i)
-    for (int s = 0; s < 4; ++s)
-      if (i < int(seqs[s].size())) mixed.add(seqs[s][i], i, s, true);
-  std::vector<float> mixed_logits;
-  ASSERT_TRUE(model_->forward(mixed, **kv, pool_, mixed_logits).ok());
-  for (int s = 0; s < 4; ++s) {
-    auto kv1 = model_->make_contiguous_kv(model_->kv_shape(KvDType::F16), 1, 64);
-    ASSERT_TRUE(kv1.ok());
-    Batch alone;
-    for (size_t i = 0; i < seqs[s].size(); ++i) alone.add(seqs[s][i], int32_t(i), 0, true);
-    std::vector<float> logits;
-    ThreadPool one_thread(1);
-    ASSERT_TRUE(model_->forward(alone, **kv1, one_thread, logits).ok());
-    for (size_t row = 0, i = 0; row < mixed.size(); ++row) {
-      if (mixed.seq_ids[row] != s) continue;
-      ASSERT_TRUE(std::equal(logits.begin() + i * V, logits.begin() + (i + 1) * V, mixed_logits.begin() + row * V))
-          << "sequence " << s << " position " << i;
-      ++i;
-    }
-  }
+  testing_support::expect_mixed_batch_equals_sequences_alone(
+      *model_, {tokens_for(2, 9), tokens_for(3, 40), tokens_for(4, 1), tokens_for(5, 17)}, pool_);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "kv/contiguous_kv_cache.h"
 #include "model/llama_model.h"
 #include "model/load_model.h"
+#include "model/batch_invariance.h"
 #include "model/random_model.h"
 
 namespace tachyon {
@@ -67,29 +68,8 @@ TEST_P(LlamaModelTest, IncrementalDecodingEqualsOneBatch) {
 }
 
 TEST_P(LlamaModelTest, SequencesInOneBatchEqualSequencesAlone) {
-  const int64_t V = model_->hparams().n_vocab;
-  std::vector<std::vector<int32_t>> seqs{tokens_for(2, 9), tokens_for(3, 30), tokens_for(4, 1), tokens_for(5, 17)};
-  ContiguousKvCache kv(model_->kv_shape(KvDType::F16), 4, 64);
-  Batch mixed;  // interleaved: token i of every sequence before token i+1 of any
-  for (int i = 0; i < 30; ++i)
-    for (int s = 0; s < 4; ++s)
-      if (i < int(seqs[s].size())) mixed.add(seqs[s][i], i, s, true);
-  std::vector<float> mixed_logits;
-  ASSERT_TRUE(model_->forward(mixed, kv, pool_, mixed_logits).ok());
-  for (int s = 0; s < 4; ++s) {
-    ContiguousKvCache kv1(model_->kv_shape(KvDType::F16), 1, 64);
-    Batch alone;
-    for (size_t i = 0; i < seqs[s].size(); ++i) alone.add(seqs[s][i], int32_t(i), 0, true);
-    std::vector<float> logits;
-    ThreadPool one_thread(1);
-    ASSERT_TRUE(model_->forward(alone, kv1, one_thread, logits).ok());
-    for (size_t row = 0, i = 0; row < mixed.size(); ++row) {
-      if (mixed.seq_ids[row] != s) continue;
-      ASSERT_TRUE(std::equal(logits.begin() + i * V, logits.begin() + (i + 1) * V, mixed_logits.begin() + row * V))
-          << "sequence " << s << " position " << i;
-      ++i;
-    }
-  }
+  testing_support::expect_mixed_batch_equals_sequences_alone(
+      *model_, {tokens_for(2, 9), tokens_for(3, 30), tokens_for(4, 1), tokens_for(5, 17)}, pool_);
 }
 
 TEST_P(LlamaModelTest, RejectsOutOfRangeTokensAndContext) {

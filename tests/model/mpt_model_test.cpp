@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "model/batch_invariance.h"
+
 #include "gguf/gguf_writer.h"
 #include "gguf/quantize.h"
 #include "kv/contiguous_kv_cache.h"
@@ -174,29 +176,8 @@ TEST_P(MptModelForwardTest, IncrementalDecodingEqualsOneBatch) {
 }
 
 TEST_P(MptModelForwardTest, SequencesInOneBatchEqualSequencesAlone) {
-  std::vector<std::vector<int32_t>> seqs{tokens_for(2, 9), tokens_for(3, 30), tokens_for(4, 1), tokens_for(5, 17)};
-  ContiguousKvCache kv(model_->kv_shape(KvDType::F16), 4, 64);
-  Batch mixed;  // interleaved: token i of every sequence before token i+1 of any
-  for (int i = 0; i < 30; ++i)
-    for (int s = 0; s < 4; ++s)
-      if (i < int(seqs[s].size())) mixed.add(seqs[s][i], i, s, true);
-  std::vector<float> mixed_logits;
-  ASSERT_TRUE(model_->forward(mixed, kv, pool_, mixed_logits).ok());
-  for (int s = 0; s < 4; ++s) {
-    ContiguousKvCache kv1(model_->kv_shape(KvDType::F16), 1, 64);
-    Batch alone;
-    for (size_t i = 0; i < seqs[s].size(); ++i) alone.add(seqs[s][i], int32_t(i), 0, true);
-    std::vector<float> logits;
-    ThreadPool one_thread(1);
-    ASSERT_TRUE(model_->forward(alone, kv1, one_thread, logits).ok());
-    for (size_t row = 0, i = 0; row < mixed.size(); ++row) {
-      if (mixed.seq_ids[row] != s) continue;
-      ASSERT_TRUE(std::equal(logits.begin() + i * kVocab, logits.begin() + (i + 1) * kVocab,
-                             mixed_logits.begin() + row * kVocab))
-          << "sequence " << s << " position " << i;
-      ++i;
-    }
-  }
+  testing_support::expect_mixed_batch_equals_sequences_alone(
+      *model_, {tokens_for(2, 9), tokens_for(3, 30), tokens_for(4, 1), tokens_for(5, 17)}, pool_);
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, MptModelForwardTest, ::testing::Values("f32", "q8_0"));
