@@ -18,6 +18,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// How often a request with no news from the engine checks that its client is still connected.
+constexpr std::chrono::milliseconds kClientCheckInterval{20};
+
 struct ChoiceEvent {
   int32_t index;
   EngineEvent event;
@@ -229,7 +232,17 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
   }
 
   while (n_finished < params.n) {
-    std::optional<ChoiceEvent> item = co_await queue->pop();
+    // Waiting for events is also when a client that left is noticed: queued or prefilling
+    // requests send nothing for a while, and their KV blocks should not wait for the next token.
+    auto popped = co_await queue->pop_for(kClientCheckInterval);
+    if (popped.timed_out) {
+      if (writer.client_gone()) {
+        cancel_all();
+        break;
+      }
+      continue;
+    }
+    std::optional<ChoiceEvent>& item = popped.item;
     if (!item) break;
     ChoiceState& c = choices[item->index];
     EngineEvent& e = item->event;

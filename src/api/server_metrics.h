@@ -45,6 +45,7 @@ class ServerMetrics {
   prometheus::Family<prometheus::Gauge>& kv_blocks_free_;
   prometheus::Family<prometheus::Gauge>& prefix_hit_rate_;
   prometheus::Family<prometheus::Gauge>& preemptions_;
+  prometheus::Family<prometheus::Gauge>& cancellations_;
 };
 
 }  // namespace tachyon

@@ -1,5 +1,7 @@
 // `tachyon serve`: loads the models, starts one engine per model (an embedding engine for an
 // encoder) and the HTTP server, and runs until SIGINT/SIGTERM, then drains gracefully.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -26,10 +28,12 @@ struct ServeOptions {
   std::string models_dir;
   int threads = 0, http_threads = 2;
   int32_t ctx = 0, kv_block_size = 16, max_batch_tokens = 128, max_running = 16, max_waiting = 256;
+  int64_t max_waiting_tokens = 0;
   int64_t kv_memory_mib = 512;
   std::string kv_type = "f16", device = "cpu";
-  double request_timeout = 600, shutdown_grace = 30, idle_timeout = 60;
-  size_t max_body_mib = 8;
+  double request_timeout = 600, shutdown_grace = 30, idle_timeout = 60, header_timeout = 10, read_timeout = 30;
+  size_t max_body_mib = 8, max_connections = 10'000;
+  uint32_t max_header_kib = 16;
   bool no_prefix_cache = false, quiet = false;
   // The API platform: keys, limits, usage and prices.
   std::string data_dir = platform::kDefaultDataDir;
@@ -145,13 +149,29 @@ Result<ServedModel> load_served_model(const ServeOptions& o, const std::string& 
   cfg.max_batch_tokens = o.max_batch_tokens;
   cfg.max_running = o.max_running;
   cfg.max_waiting = o.max_waiting;
+  cfg.max_waiting_tokens = o.max_waiting_tokens;
   cfg.request_timeout_s = o.request_timeout;
   auto engine = Engine::create(bundle, cfg);
   if (!engine) return make_error("{}: {}", path, engine.error().message);
   return ServedModel{name, now, bundle, std::move(*engine), grounded, std::move(embedder), path};
 }
 
+// Every connection is a descriptor, and the usual soft limit (1024) is far below the thousands of
+// keep-alive clients --max-connections allows: raise it to the hard limit.
+void raise_descriptor_limit(size_t max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0 || getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  }
+  if (limit.rlim_cur < max_connections + 64)
+    fmt::print(stderr, "warning: {} file descriptors allowed, fewer than --max-connections {} needs\n",
+               uint64_t(limit.rlim_cur), max_connections);
+}
+
 void serve(const ServeOptions& o) {
+  raise_descriptor_limit(o.max_connections);
   std::vector<std::pair<std::string, std::string>> specs;
   for (const auto& m : o.models) specs.push_back(model_spec(m));
   if (!o.models_dir.empty()) {
@@ -207,6 +227,10 @@ void serve(const ServeOptions& o) {
   http.n_threads = o.http_threads;
   http.max_body_bytes = o.max_body_mib << 20;
   http.idle_timeout = std::chrono::milliseconds(int64_t(o.idle_timeout * 1000));
+  http.header_timeout = std::chrono::milliseconds(int64_t(o.header_timeout * 1000));
+  http.read_timeout = std::chrono::milliseconds(int64_t(o.read_timeout * 1000));
+  http.max_header_bytes = o.max_header_kib << 10;
+  http.max_connections = o.max_connections;
   const bool quiet = o.quiet;
   HttpServer server(http, make_router(ctx), [&ctx, quiet](const RequestLogEntry& e) {
     ctx.metrics.count_request(e.path.rfind("/v1/models/", 0) == 0 ? "/v1/models/{id}" : e.path, e.status);
@@ -264,9 +288,20 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-batch-tokens", o->max_batch_tokens, "Tokens per engine step (decode first, then prefill chunks)")->capture_default_str();
   cmd->add_option("--max-running", o->max_running, "Requests decoded together")->capture_default_str();
   cmd->add_option("--max-waiting", o->max_waiting, "Waiting queue length; beyond it requests get 429")->capture_default_str();
+  cmd->add_option("--max-waiting-tokens", o->max_waiting_tokens,
+                  "Prompt tokens the waiting queue may hold; beyond it requests get 429 (0: no limit)")
+      ->capture_default_str();
   cmd->add_option("--request-timeout", o->request_timeout, "Seconds a request may take, queueing included")->capture_default_str();
   cmd->add_option("--idle-timeout", o->idle_timeout, "Seconds an idle keep-alive connection stays open")->capture_default_str();
+  cmd->add_option("--header-timeout", o->header_timeout,
+                  "Seconds from a request's first byte to the end of its headers (slow senders are disconnected)")
+      ->capture_default_str();
+  cmd->add_option("--read-timeout", o->read_timeout, "Seconds to read a request's body once its headers are in")
+      ->capture_default_str();
   cmd->add_option("--max-body-mib", o->max_body_mib, "Largest request body, MiB (larger: 413)")->capture_default_str();
+  cmd->add_option("--max-header-kib", o->max_header_kib, "Largest request header block, KiB (larger: 431)")->capture_default_str();
+  cmd->add_option("--max-connections", o->max_connections, "Open connections at most; beyond it new ones are closed")
+      ->capture_default_str();
   cmd->add_option("--shutdown-grace", o->shutdown_grace, "Seconds in-flight requests get to finish on SIGTERM/SIGINT")->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "Do not log each request");
   cmd->add_option("--data-dir", o->data_dir, "Folder of tachyon's databases: keys and usage, and the search index search.db (created 0700)")->capture_default_str();

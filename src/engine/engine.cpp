@@ -19,6 +19,7 @@ struct Engine::Live {
   Clock::time_point submitted;
   Clock::time_point deadline;
   bool started = false;
+  bool queued = true;  // accepted by submit() and not yet scheduled, finished or cancelled
 
   Live(EngineRequest r, EngineCallback cb, int32_t n_vocab, const Tokenizer& tokenizer, double timeout_s)
       : request(std::move(r)),
@@ -52,7 +53,10 @@ Engine::Engine(std::shared_ptr<const ModelBundle> bundle, EngineConfig config, i
       config_(config),
       n_ctx_(n_ctx),
       blocks_(n_blocks, config.kv_block_size, config.prefix_caching),
-      scheduler_(SchedulerConfig{config.max_batch_tokens, config.max_running, config.max_waiting, n_ctx}, blocks_),
+      // Admission is decided in submit(); the scheduler's own queue also holds preempted
+      // requests, so it gets room for every running one besides.
+      scheduler_(SchedulerConfig{config.max_batch_tokens, config.max_running, config.max_waiting + config.max_running, n_ctx},
+                 blocks_),
       pool_(config.n_threads) {
   stats_.kv_blocks_total = n_blocks;
   stats_.kv_blocks_free = n_blocks;
@@ -81,15 +85,25 @@ Result<uint64_t> Engine::submit(EngineRequest request, EngineCallback callback) 
     if (token < 0 || token >= n_vocab) return make_error("logit_bias: token id {} is not in the vocabulary", token);
   for (int32_t token : request.prompt)
     if (token < 0 || token >= n_vocab) return make_error("prompt token id {} is not in the vocabulary", token);
+  // Everything the scheduler could refuse is settled here, so an accepted request is served (a
+  // 200 is never followed by a refusal): the prompt fits the context, max_tokens is clamped to
+  // it, and the KV pool holds a full-context sequence (checked in create()).
   auto live = std::make_unique<Live>(std::move(request), std::move(callback), n_vocab, *bundle_->tokenizer,
                                      config_.request_timeout_s);
   const uint64_t id = next_id_++;
   {
     std::lock_guard lock(mutex_);
     if (!accepting_) return make_error(ErrorKind::Unavailable, "the server is shutting down");
-    if (inbox_.size() + stats_.waiting >= size_t(config_.max_waiting))
+    if (n_queued_ >= size_t(config_.max_waiting))
       return make_error(ErrorKind::ResourceExhausted, "the waiting queue is full ({} requests); retry later",
                         config_.max_waiting);
+    // A queue of long prompts is refused by its tokens too, but an empty queue takes any prompt.
+    if (config_.max_waiting_tokens > 0 && n_queued_ > 0 && n_queued_tokens_ + n_prompt > config_.max_waiting_tokens)
+      return make_error(ErrorKind::ResourceExhausted,
+                        "the waiting queue is full ({} prompt tokens queued, at most {}); retry later",
+                        n_queued_tokens_, config_.max_waiting_tokens);
+    ++n_queued_;
+    n_queued_tokens_ += n_prompt;
     inbox_.emplace_back(id, std::move(live));
     ++pending_;
   }
@@ -107,7 +121,9 @@ void Engine::cancel(uint64_t id) {
 
 EngineStats Engine::stats() const {
   std::lock_guard lock(mutex_);
-  return stats_;
+  EngineStats stats = stats_;
+  stats.waiting = n_queued_;
+  return stats;
 }
 
 void Engine::shutdown(Clock::time_point deadline) {
@@ -134,6 +150,7 @@ void Engine::admit_inbox() {
   for (auto& [id, live] : inbox) {
     Status s = scheduler_.add(id, live->request.prompt, live->request.max_tokens);
     if (!s) {
+      leave_queue(*live);
       EngineEvent event;
       event.finished = true;
       event.error = s.error();
@@ -147,11 +164,21 @@ void Engine::admit_inbox() {
   for (uint64_t id : cancels) {
     auto it = live_.find(id);
     if (it == live_.end()) continue;
+    leave_queue(*it->second);
     scheduler_.finish(id);
     live_.erase(it);
     std::lock_guard lock(mutex_);
     --pending_;
+    ++stats_.cancellations;
   }
+}
+
+void Engine::leave_queue(Live& live) {
+  if (!live.queued) return;
+  live.queued = false;
+  std::lock_guard lock(mutex_);
+  --n_queued_;
+  n_queued_tokens_ -= int64_t(live.request.prompt.size());
 }
 
 void Engine::finish(uint64_t id, Live& live, FinishReason reason, std::optional<Error> error) {
@@ -169,6 +196,7 @@ void Engine::finish(uint64_t id, Live& live, FinishReason reason, std::optional<
   event.completion_tokens = live.n_generated;
   event.cached_tokens = std::max(0, live.cached_tokens);
   live.callback(std::move(event));
+  leave_queue(live);
   scheduler_.finish(id);
   live_.erase(id);
   std::lock_guard lock(mutex_);
@@ -178,6 +206,7 @@ void Engine::finish(uint64_t id, Live& live, FinishReason reason, std::optional<
 bool Engine::step() {
   const SchedulerOutput plan = scheduler_.schedule();
   if (plan.chunks.empty()) return false;
+  for (const auto& chunk : plan.chunks) leave_queue(*live_.at(chunk.id));
   Batch batch;
   for (const auto& chunk : plan.chunks)
     for (size_t i = 0; i < chunk.tokens.size(); ++i)
@@ -274,7 +303,6 @@ void Engine::loop() {
     const KvBlockStats kv = blocks_.stats();
     std::lock_guard lock(mutex_);
     stats_.running = scheduler_.n_running();
-    stats_.waiting = scheduler_.n_waiting();
     stats_.kv_usage = blocks_.usage();
     stats_.kv_blocks_free = kv.n_free + kv.n_cached;  // cached-but-unreferenced blocks are reusable
     stats_.prefix_queries = kv.prefix_queries;

@@ -37,7 +37,8 @@ struct EngineConfig {
   // chunk costs little: prefill is compute-bound).
   int32_t max_batch_tokens = 128;
   int32_t max_running = 16;
-  int32_t max_waiting = 256;
+  int32_t max_waiting = 256;         // requests accepted and not yet running; beyond it submit() refuses
+  int64_t max_waiting_tokens = 0;    // their prompt tokens together; 0: no limit
   double request_timeout_s = 600;  // wall-clock limit per request, queueing included
 };
 
@@ -71,7 +72,7 @@ using EngineCallback = std::function<void(EngineEvent&&)>;
 
 struct EngineStats {
   size_t running = 0;
-  size_t waiting = 0;
+  size_t waiting = 0;         // accepted, not yet running (preempted requests not counted)
   double kv_usage = 0;        // fraction of KV blocks held by live requests
   int32_t kv_blocks_total = 0;
   int32_t kv_blocks_free = 0;
@@ -79,6 +80,7 @@ struct EngineStats {
   uint64_t prefix_hits = 0;     // of which found
   uint64_t steps = 0;
   uint64_t preemptions = 0;
+  uint64_t cancellations = 0;  // requests cancelled by their client (cancel())
 };
 
 class Engine {
@@ -111,6 +113,7 @@ class Engine {
   void admit_inbox();
   bool step();  // false when nothing could be scheduled
   void finish(uint64_t id, Live& live, FinishReason reason, std::optional<Error> error);
+  void leave_queue(Live& live);  // once per request: it runs, finished or was cancelled
 
   std::shared_ptr<const ModelBundle> bundle_;
   EngineConfig config_;
@@ -125,6 +128,8 @@ class Engine {
   std::deque<std::pair<uint64_t, std::unique_ptr<Live>>> inbox_;
   std::vector<uint64_t> cancels_;
   EngineStats stats_;
+  size_t n_queued_ = 0;          // accepted requests not yet scheduled (admission counts these)
+  int64_t n_queued_tokens_ = 0;  // their prompt tokens
   bool accepting_ = true;
   bool stop_ = false;
   std::chrono::steady_clock::time_point deadline_{};

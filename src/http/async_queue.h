@@ -1,6 +1,7 @@
 #pragma once
 // AsyncQueue<T>: how events from a plain thread (the inference engine) reach a coroutine
 // (a streaming HTTP response) without blocking either side.
+#include <chrono>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -54,6 +55,40 @@ class AsyncQueue {
       }
       co_await wake_.wait();
     }
+  }
+
+  // What pop_for() got: an item, the end of the stream (neither set), or nothing in time.
+  struct Popped {
+    std::optional<T> item;
+    bool timed_out = false;
+  };
+
+  // Like pop(), but returns {nullopt, timed_out = true} when nothing arrived within `timeout`,
+  // so the consumer can look at other things (such as whether its client is still there).
+  asio::awaitable<Popped> pop_for(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    Popped popped;
+    while (true) {
+      {
+        std::lock_guard lock(mutex_);
+        if (!items_.empty()) {
+          popped.item = std::move(items_.front());
+          items_.pop_front();
+          break;
+        }
+        if (closed_) break;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const bool notified = left.count() > 0 && co_await wake_.wait_for(left);
+      if (!notified) {
+        std::lock_guard lock(mutex_);
+        if (items_.empty() && !closed_) {
+          popped.timed_out = true;
+          break;
+        }
+      }
+    }
+    co_return popped;
   }
 
   // Non-waiting pop for draining; nullopt when nothing is queued right now.

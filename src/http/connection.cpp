@@ -27,6 +27,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::seconds kDrainTimeout{2};
 constexpr size_t kMaxDrainBytes = size_t{64} << 20;
+constexpr size_t kFirstReadBytes = 4096;  // the first read of a request, then the parser's own
 
 namespace {
 
@@ -200,14 +201,24 @@ asio::awaitable<void> serve_connection(ServerState& state, std::shared_ptr<Conne
       // Idle connections hold only their socket and this frame; release the read buffer.
       if (buffer.size() == 0) buffer.shrink_to_fit();
       control->idle = buffer.size() == 0;
-      stream.expires_after(state.options.idle_timeout);
       RequestParser parser;
       parser.header_limit(state.options.max_header_bytes);
       parser.body_limit(state.options.max_body_bytes);
 
+      // Waiting for a request's first bytes is idling (idle_timeout); once they come, the whole
+      // header must follow within header_timeout, so a client that trickles a header byte now
+      // and then (slowloris) cannot hold its connection for long.
+      if (buffer.size() == 0) {
+        stream.expires_after(state.options.idle_timeout);
+        const size_t n = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes),
+                                                         asio::redirect_error(asio::use_awaitable, ec));
+        buffer.commit(n);
+        if (ec) break;  // closed, or idle too long: nobody to answer
+      }
+      control->idle = false;
+      stream.expires_after(state.options.header_timeout);
       co_await http::async_read_header(stream, buffer, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
-      control->idle = false;
       if (!ec && !parser.is_done()) {
         if (iequals(parser.get()[http::field::expect], "100-continue")) {
           http::response<http::empty_body> go_on{http::status::continue_, 11};

@@ -19,7 +19,8 @@ struct HttpServerOptions {
   uint16_t port = 8080;  // 0 picks an ephemeral port; read it back with port()
   int n_threads = 2;
   std::chrono::milliseconds idle_timeout{60'000};   // keep-alive wait for the next request
-  std::chrono::milliseconds read_timeout{30'000};   // to finish reading a started request
+  std::chrono::milliseconds header_timeout{10'000}; // from a request's first byte to its whole header
+  std::chrono::milliseconds read_timeout{30'000};   // then to read its body
   std::chrono::milliseconds write_timeout{30'000};  // per write; a slower reader is dropped
   size_t max_body_bytes = 8u << 20;                 // larger bodies get 413
   uint32_t max_header_bytes = 16u << 10;            // larger headers get 431

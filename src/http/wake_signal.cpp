@@ -1,6 +1,9 @@
 #include "http/wake_signal.h"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace tachyon {
@@ -20,6 +23,14 @@ void WakeSignal::notify() { channel_->channel.try_send(boost::system::error_code
 
 asio::awaitable<void> WakeSignal::wait() {
   co_await channel_->channel.async_receive(asio::use_awaitable);
+}
+
+asio::awaitable<bool> WakeSignal::wait_for(std::chrono::milliseconds timeout) {
+  using namespace asio::experimental::awaitable_operators;
+  asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+  // Whichever finishes first cancels the other; a cancelled receive takes no message.
+  auto first = co_await (channel_->channel.async_receive(asio::use_awaitable) || timer.async_wait(asio::use_awaitable));
+  co_return first.index() == 0;
 }
 
 }  // namespace tachyon

@@ -1,6 +1,7 @@
 #pragma once
 // A wake-up flag one coroutine awaits and any thread may raise. The non-template core of
 // AsyncQueue, kept out of line so Asio's channel machinery stays out of public headers.
+#include <chrono>
 #include <memory>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -25,6 +26,8 @@ class WakeSignal {
   // Suspends until notified. One waiter at a time. Throws boost::system::system_error
   // (operation_aborted) when the awaiting coroutine is cancelled, e.g. at forced shutdown.
   asio::awaitable<void> wait();
+  // Like wait(), but gives up after `timeout`: true when notified, false when the time ran out.
+  asio::awaitable<bool> wait_for(std::chrono::milliseconds timeout);
 
  private:
   struct Channel;

@@ -31,11 +31,13 @@ export function createKey(dataDir, name, extra = []) {
   return JSON.parse(tachyon(['keys', 'create', '--name', name, '--data-dir', dataDir, '--json', ...extra]));
 }
 
-// Starts a server; without --data-dir in extraArgs it gets a fresh, empty one (open mode).
+// Starts a server; without --data-dir in extraArgs it gets a fresh, empty one (open mode), and
+// without --port an ephemeral port.
 // `model` picks what it serves (default: the random-weight test model as `golden-q4`).
 export async function startServer(extraArgs = [], env = {}, model = { name: modelName, path: testModel }) {
   const dataArgs = extraArgs.includes('--data-dir') ? [] : ['--data-dir', tempDataDir()];
-  const args = ['serve', '--port', '0', '--model', `${model.name}=${model.path}`, '--quiet', ...dataArgs, ...extraArgs];
+  const portArgs = extraArgs.includes('--port') ? [] : ['--port', '0'];
+  const args = ['serve', ...portArgs, '--model', `${model.name}=${model.path}`, '--quiet', ...dataArgs, ...extraArgs];
   const proc = spawn(tachyonBin, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   const port = await new Promise((resolve, reject) => {

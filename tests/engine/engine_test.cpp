@@ -2,7 +2,10 @@
 // exactly the tokens it gets alone (batch invariance), whatever the chunking, the concurrency or
 // preemptions; cancelled requests free their KV blocks; a full queue is refused.
 #include <filesystem>
+#include <atomic>
 #include <future>
+#include <mutex>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -119,20 +122,102 @@ TEST_F(EngineTest, CancelFreesBlocksAndFullQueueIsRefused) {
   });
   ASSERT_TRUE(id.ok());
   first_token.get_future().wait();
+  // One runs, so exactly max_waiting more are accepted and the rest refused.
+  std::vector<uint64_t> accepted;
   int refused = 0;
   for (int i = 0; i < 6; ++i) {
     auto r = (*engine)->submit(request(i, false), [](EngineEvent&&) {});
     if (!r.ok()) {
       EXPECT_EQ(r.error().kind, ErrorKind::ResourceExhausted);
       ++refused;
+    } else {
+      accepted.push_back(*r);
     }
   }
-  EXPECT_GT(refused, 0);
+  EXPECT_EQ(refused, 4);
+  EXPECT_EQ((*engine)->stats().waiting, 2u);
+  for (uint64_t queued : accepted) (*engine)->cancel(queued);
   (*engine)->cancel(*id);
   for (int i = 0; i < 400 && ((*engine)->stats().kv_blocks_free != free_before || (*engine)->stats().running); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ((*engine)->stats().running, 0u);
+  EXPECT_EQ((*engine)->stats().waiting, 0u);
+  EXPECT_EQ((*engine)->stats().cancellations, 3u);
   EXPECT_EQ((*engine)->stats().kv_blocks_free, free_before);
+}
+
+// Admission is decided once, in submit(): whatever the timing, an accepted request is served to
+// the end (never refused later), and while the queue has room nothing is refused.
+TEST_F(EngineTest, AcceptedRequestsAreServedUnderOverload) {
+  EngineConfig cfg;
+  cfg.kv_memory_mib = 8;
+  cfg.max_running = 2;
+  cfg.max_waiting = 3;
+  cfg.max_batch_tokens = 16;
+  auto engine = Engine::create(*bundle_, cfg);
+  ASSERT_TRUE(engine.ok());
+  std::mutex mutex;
+  int finished_ok = 0, finished_error = 0;
+  std::atomic<int> accepted = 0, refused = 0;
+  auto submit_burst = [&](int base) {
+    for (int i = 0; i < 16; ++i) {
+      EngineRequest r = request(base + i, false);
+      r.max_tokens = 4;
+      auto id = (*engine)->submit(r, [&](EngineEvent&& e) {
+        if (!e.finished) return;
+        std::lock_guard lock(mutex);
+        ++(e.error ? finished_error : finished_ok);
+      });
+      ++(id.ok() ? accepted : refused);
+      if (!id.ok()) EXPECT_EQ(id.error().kind, ErrorKind::ResourceExhausted);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back(submit_burst, 100 * t);
+  for (auto& t : threads) t.join();
+  EXPECT_GE(accepted.load(), cfg.max_waiting);
+  EXPECT_GT(refused.load(), 0);
+  for (int i = 0; i < 1000; ++i) {
+    {
+      std::lock_guard lock(mutex);
+      if (finished_ok + finished_error == accepted.load()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(finished_error, 0);
+  EXPECT_EQ(finished_ok, accepted.load());
+}
+
+TEST_F(EngineTest, QueuedPromptTokensAreLimited) {
+  EngineConfig cfg;
+  cfg.kv_memory_mib = 8;
+  cfg.max_running = 1;
+  cfg.max_waiting_tokens = 40;
+  auto engine = Engine::create(*bundle_, cfg);
+  ASSERT_TRUE(engine.ok());
+  EngineRequest running = request(0, false);
+  running.max_tokens = 200;
+  std::promise<void> first_token;
+  bool signalled = false;
+  auto id = (*engine)->submit(running, [&](EngineEvent&&) {
+    if (!signalled) {
+      signalled = true;
+      first_token.set_value();
+    }
+  });
+  ASSERT_TRUE(id.ok());
+  first_token.get_future().wait();
+  EngineRequest r = request(0, false);
+  r.prompt.resize(30, 5);
+  auto first = (*engine)->submit(r, [](EngineEvent&&) {});
+  ASSERT_TRUE(first.ok());  // an empty queue takes any prompt
+  auto second = (*engine)->submit(r, [](EngineEvent&&) {});
+  ASSERT_FALSE(second.ok());  // 30 + 30 queued tokens > 40
+  EXPECT_EQ(second.error().kind, ErrorKind::ResourceExhausted);
+  r.prompt.resize(10);
+  EXPECT_TRUE((*engine)->submit(r, [](EngineEvent&&) {}).ok());  // 30 + 10 fits
+  (*engine)->cancel(*id);
 }
 
 }  // namespace
