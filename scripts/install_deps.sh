@@ -7,9 +7,12 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config git ca-certificates \
-  libfmt-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libicu-dev libssl-dev libsqlite3-dev \
+  libfmt-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libicu-dev libssl-dev libsqlite3-dev libpq-dev \
   libboost1.81-dev prometheus-cpp-dev \
   libgtest-dev libgmock-dev libsimde-dev clang-14 curl python3 >/dev/null
+# PostgreSQL 15: the tests start a throwaway server (scripts/pg_test_server.sh) for the PostgreSQL
+# store; without it those cases are skipped.
+$SUDO apt-get install -y -qq --no-install-recommends postgresql-15 >/dev/null
 # Node.js runs the end-to-end tests with the npm openai and Perplexity clients.
 if ! command -v node >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null

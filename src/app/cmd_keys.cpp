@@ -1,10 +1,12 @@
-// `tachyon keys create|list|revoke|rotate`: API keys in the data directory's store. The secret
-// is printed once, at creation or rotation; only its hash is stored.
+// `tachyon keys create|list|revoke|rotate`: API keys in the store (the data directory's, or the
+// PostgreSQL database of --database). The secret is printed once, at creation or rotation; only
+// its hash is stored.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
 #include "platform/key_admin.h"
+#include "platform/open_store.h"
 #include "platform/sqlite_store.h"
 #include "platform/time_text.h"
 
@@ -13,14 +15,15 @@ namespace {
 
 struct KeysOptions {
   std::string data_dir = platform::kDefaultDataDir;
+  std::string database_url;
   bool json = false;
   std::string name, models, expires, grace = "24h", id;
   int64_t rpm = 0, tpm = 0;
   bool no_retention = false;
 };
 
-std::unique_ptr<platform::Store> open_store_or_fail(const std::string& data_dir) {
-  auto store = platform::open_sqlite_store(data_dir);
+std::unique_ptr<platform::Store> open_store_or_fail(const KeysOptions& o) {
+  auto store = platform::open_store(o.data_dir, database_url_or_env(o.database_url));
   if (!store) fail(store.error().message);
   return std::move(*store);
 }
@@ -62,14 +65,14 @@ void create(const KeysOptions& o) {
     if (!ms) fail(fmt::format("--expires: {}", ms.error().message));
     spec.expires_ms = *ms;
   }
-  auto store = open_store_or_fail(o.data_dir);
+  auto store = open_store_or_fail(o);
   auto issued = platform::create_key(*store, spec, platform::system_now_ms());
   if (!issued) fail(issued.error().message);
   print_issued(*issued, o.json, "created");
 }
 
 void list(const KeysOptions& o) {
-  auto store = open_store_or_fail(o.data_dir);
+  auto store = open_store_or_fail(o);
   auto keys = store->list_keys();
   if (!keys) fail(keys.error().message);
   const int64_t now = platform::system_now_ms();
@@ -88,7 +91,7 @@ void list(const KeysOptions& o) {
 }
 
 void revoke(const KeysOptions& o) {
-  auto store = open_store_or_fail(o.data_dir);
+  auto store = open_store_or_fail(o);
   if (Status s = store->revoke_key(o.id, platform::system_now_ms()); !s) fail(s.error().message);
   if (o.json) fmt::print("{}\n", nlohmann::ordered_json{{"id", o.id}, {"status", "revoked"}}.dump());
   else fmt::print("revoked key {}\n", o.id);
@@ -97,7 +100,7 @@ void revoke(const KeysOptions& o) {
 void rotate(const KeysOptions& o) {
   auto grace = platform::parse_duration(o.grace);
   if (!grace) fail(fmt::format("--grace: {}", grace.error().message));
-  auto store = open_store_or_fail(o.data_dir);
+  auto store = open_store_or_fail(o);
   const int64_t now = platform::system_now_ms();
   auto issued = platform::rotate_key(*store, o.id, *grace, now);
   if (!issued) fail(issued.error().message);
@@ -113,6 +116,7 @@ void add_keys_command(CLI::App& app) {
   auto o = std::make_shared<KeysOptions>();
   auto common = [o](CLI::App* cmd) {
     cmd->add_option("--data-dir", o->data_dir, "Folder holding tachyon's database")->capture_default_str();
+    add_database_option(*cmd, o->database_url);
     cmd->add_flag("--json", o->json, "Print JSON instead of text");
   };
 

@@ -15,6 +15,7 @@
 #include "api/search_service.h"
 #include "app/commands.h"
 #include "http/http_server.h"
+#include "platform/open_store.h"
 #include "platform/sqlite_store.h"
 #include "platform/time_text.h"
 
@@ -37,6 +38,7 @@ struct ServeOptions {
   bool no_prefix_cache = false, quiet = false;
   // The API platform: keys, limits, usage and prices.
   std::string data_dir = platform::kDefaultDataDir;
+  std::string database_url;  // a PostgreSQL database replicas share; "": SQLite in data_dir
   std::string auth = "auto";
   std::string admin_key_file, metrics_key_file;
   int64_t default_rpm = 0, default_tpm = 0;
@@ -70,8 +72,10 @@ std::optional<platform::SecretHash> secret_from(const std::string& file, const c
 // run without authentication.
 void start_platform(const ServeOptions& o, PlatformServices& p) {
   if (o.auth != "auto" && o.auth != "required") fail("--auth must be auto or required");
-  auto store = platform::open_sqlite_store(o.data_dir);
-  if (!store) fail(fmt::format("--data-dir {}: {}", o.data_dir, store.error().message));
+  const std::string location = platform::store_location(o.data_dir, o.database_url);
+  auto store = platform::open_store(o.data_dir, o.database_url);
+  if (!store && o.database_url.empty()) fail(fmt::format("--data-dir {}: {}", o.data_dir, store.error().message));
+  if (!store) fail(fmt::format("--database: {}", store.error().message));
   p.store = std::move(*store);
   p.keys = std::make_unique<platform::KeyRing>(*p.store, platform::system_now_ms,
                                                platform::RateLimits{o.default_rpm, o.default_tpm});
@@ -95,16 +99,18 @@ void start_platform(const ServeOptions& o, PlatformServices& p) {
   p.metrics_key = secret_from(o.metrics_key_file, "TACHYON_METRICS_KEY", "--metrics-key-file");
   auto has_keys = p.keys->has_keys();
   if (!has_keys) fail(has_keys.error().message);
+  const std::string store_flag =
+      o.database_url.empty() ? fmt::format("--data-dir {}", o.data_dir) : std::string("--database URL");
   if (!*has_keys && p.auth_required)
-    fail(fmt::format("--auth required, but {} holds no API keys: create one with `tachyon keys create --name NAME --data-dir {}`",
-                     o.data_dir, o.data_dir));
+    fail(fmt::format("--auth required, but {} holds no API keys: create one with `tachyon keys create --name NAME {}`",
+                     location, store_flag));
   if (!*has_keys)
     fmt::print(stderr,
                "WARNING: OPEN MODE: {} holds no API keys, so every request is served WITHOUT authentication. "
-               "Create a key (`tachyon keys create --name NAME`) to require one, or start with --auth required.\n",
-               o.data_dir);
+               "Create a key (`tachyon keys create --name NAME {}`) to require one, or start with --auth required.\n",
+               location, store_flag);
   else
-    fmt::print(stderr, "API keys required (key store {})\n", o.data_dir);
+    fmt::print(stderr, "API keys required (key store: {})\n", location);
 }
 
 // "NAME=PATH" or "PATH" (named after the file).
@@ -239,7 +245,9 @@ void serve(const ServeOptions& o) {
                  e.request_id);
   });
   if (Status s = server.start(); !s) fail(s.error().message);
-  ctx.async_jobs = std::make_unique<AsyncJobRunner>(ctx);
+  // Replicas sharing a database leave each other's jobs alone until their leases run out.
+  ctx.async_jobs = std::make_unique<AsyncJobRunner>(
+      ctx, AsyncJobRunnerOptions{.sole_user = !platform::store_is_shared(o.database_url)});
   ctx.search = std::make_unique<SearchService>(o.data_dir, 2);
   if (auto index = ctx.search->index(); !index) {
     fmt::print(stderr, "search: {}\n", index.error().message);
@@ -305,6 +313,7 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--shutdown-grace", o->shutdown_grace, "Seconds in-flight requests get to finish on SIGTERM/SIGINT")->capture_default_str();
   cmd->add_flag("-q,--quiet", o->quiet, "Do not log each request");
   cmd->add_option("--data-dir", o->data_dir, "Folder of tachyon's databases: keys and usage, and the search index search.db (created 0700)")->capture_default_str();
+  add_database_option(*cmd, o->database_url);
   cmd->add_option("--auth", o->auth, "auto: require API keys once the store has any; required: refuse to start without keys")
       ->capture_default_str();
   cmd->add_option("--admin-key-file", o->admin_key_file, "File holding the admin key for /admin/ (or set TACHYON_ADMIN_KEY)");
@@ -322,7 +331,10 @@ void add_serve_command(CLI::App& app) {
                   "model when the data directory has an index)")
       ->capture_default_str();
   cmd->add_option("--price", o->prices, "MODEL=INPUT,OUTPUT[,REQUEST]: USD per million prompt and completion tokens and per request (repeatable)");
-  cmd->callback([o] { serve(*o); });
+  cmd->callback([o] {
+    o->database_url = database_url_or_env(o->database_url);
+    serve(*o);
+  });
 }
 
 }  // namespace tachyon::app

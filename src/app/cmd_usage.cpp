@@ -1,9 +1,11 @@
-// `tachyon usage`: totals of completed requests from the data directory's usage rows; with
-// --request, also that request's rows, whatever their status.
+// `tachyon usage`: totals of completed requests from the store's usage rows (the data
+// directory's, or the PostgreSQL database of --database: every replica's); with --request, also
+// that request's rows, whatever their status.
 #include <fmt/format.h>
 
 #include "app/commands.h"
 #include "platform/key_admin.h"
+#include "platform/open_store.h"
 #include "platform/sqlite_store.h"
 #include "platform/time_text.h"
 
@@ -12,6 +14,7 @@ namespace {
 
 struct UsageOptions {
   std::string data_dir = platform::kDefaultDataDir;
+  std::string database_url;
   std::string key, request, since, until, by;
   bool json = false, csv = false;
 };
@@ -34,7 +37,7 @@ void print_usage(const UsageOptions& o) {
   else if (o.by == "key") query.by = platform::UsageGrouping::Key;
   else if (!o.by.empty()) fail("--by must be day, model or key");
 
-  auto store = platform::open_sqlite_store(o.data_dir);
+  auto store = platform::open_store(o.data_dir, database_url_or_env(o.database_url));
   if (!store) fail(store.error().message);
   auto report = (*store)->query_usage(query);
   if (!report) fail(report.error().message);
@@ -74,6 +77,7 @@ void add_usage_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("usage", "Usage and cost of completed requests");
   auto o = std::make_shared<UsageOptions>();
   cmd->add_option("--data-dir", o->data_dir, "Folder holding tachyon's database")->capture_default_str();
+  add_database_option(*cmd, o->database_url);
   cmd->add_option("--key", o->key, "Only this key's requests (key_...)");
   cmd->add_option("--request", o->request, "Only the request with this X-Request-ID, and list its rows (any status)");
   cmd->add_option("--since", o->since, "From this date, YYYY-MM-DD (UTC), inclusive");

@@ -31,6 +31,13 @@ void add_bench_search_subcommand(CLI::App& bench);
 void add_device_option(CLI::App& cmd, std::string& device);
 Device device_or_fail(const std::string& device);
 
+// Adds --database URL to a command that opens the platform store: a PostgreSQL database that
+// server replicas share, instead of SQLite in --data-dir. database_url_or_env gives the URL to
+// use: the flag's value, else TACHYON_DATABASE_URL, else "" (SQLite). The variable is read by
+// hand, not by the CLI parser, since `keys` binds one variable to the flag of each subcommand.
+void add_database_option(CLI::App& cmd, std::string& database_url);
+std::string database_url_or_env(const std::string& flag_value);
+
 // Ends the process with the message on stderr and exit status 1 (the CLI's error path).
 [[noreturn]] void fail(const std::string& message);
 

@@ -47,6 +47,18 @@ void add_device_option(CLI::App& cmd, std::string& device) {
   cmd.add_option("--device", device, "Where the forward pass runs: cpu | cuda")->capture_default_str();
 }
 
+void add_database_option(CLI::App& cmd, std::string& database_url) {
+  cmd.add_option("--database", database_url,
+                 "PostgreSQL database for keys, usage, logs and async jobs, shared by replicas: "
+                 "postgresql://USER:PASSWORD@HOST:PORT/DB (or set TACHYON_DATABASE_URL; default: SQLite in --data-dir)");
+}
+
+std::string database_url_or_env(const std::string& flag_value) {
+  if (!flag_value.empty()) return flag_value;
+  const char* env = std::getenv("TACHYON_DATABASE_URL");
+  return env ? env : "";
+}
+
 Device device_or_fail(const std::string& device) {
   auto d = parse_device(device);
   if (!d) fail(fmt::format("--device: {}", d.error().message));

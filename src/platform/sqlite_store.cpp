@@ -102,25 +102,13 @@ CREATE TABLE responses (
 );
 CREATE INDEX responses_by_time ON responses(created_ms);
 )sql",
+    // 5: leases on claimed async jobs. Jobs in progress before it have an expired lease.
+    R"sql(
+ALTER TABLE async_jobs ADD COLUMN lease_holder TEXT NOT NULL DEFAULT '';
+ALTER TABLE async_jobs ADD COLUMN lease_until_ms INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
-static_assert(std::size(kMigrations) == kSchemaVersion);
-
-std::string join_models(const std::vector<std::string>& models) {
-  std::string out;
-  for (const auto& m : models) out += (out.empty() ? "" : ",") + m;
-  return out;
-}
-
-std::vector<std::string> split_models(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    const size_t comma = text.find(',');
-    if (comma != 0) out.emplace_back(text.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    text = text.substr(comma + 1);
-  }
-  return out;
-}
+static_assert(std::size(kMigrations) == kSqliteSchemaVersion);
 
 // A prepared statement, finalized on scope exit. Binding indices start at 1, columns at 0.
 class Statement {
@@ -178,26 +166,37 @@ class SqliteStore final : public Store {
     return Status::success();
   }
 
+  // Applies the missing migrations in order, all in one transaction. The version is read inside
+  // it, under the write lock, so that two processes opening a new database at once migrate it
+  // once: the second finds the first's version.
   Status migrate() {
     std::lock_guard lock(mutex_);
-    Statement version(db_, "PRAGMA user_version");
-    if (version.step() != SQLITE_ROW) return version.error();
-    const int64_t current = version.int_at(0);
-    if (current > kSchemaVersion)
+    if (Status s = exec("BEGIN IMMEDIATE"); !s) return s;
+    Status s = migrate_locked();
+    if (!s) {
+      (void)exec("ROLLBACK");
+      return s;
+    }
+    return exec("COMMIT");
+  }
+
+  Status migrate_locked() {
+    int64_t current = 0;
+    {
+      Statement version(db_, "PRAGMA user_version");
+      if (version.step() != SQLITE_ROW) return version.error();
+      current = version.int_at(0);
+    }
+    if (current > kSqliteSchemaVersion)
       return make_error(ErrorKind::Internal,
                         "the database has schema version {}, newer than this tachyon's {}; use a newer tachyon",
-                        current, kSchemaVersion);
-    for (int64_t v = current + 1; v <= kSchemaVersion; ++v) {
-      if (Status s = exec("BEGIN IMMEDIATE"); !s) return s;
+                        current, kSqliteSchemaVersion);
+    for (int64_t v = current + 1; v <= kSqliteSchemaVersion; ++v) {
       Status s = exec(kMigrations[v - 1]);
-      if (s) s = exec(fmt::format("PRAGMA user_version = {}", v).c_str());
-      if (!s) {
-        (void)exec("ROLLBACK");
-        return make_error(ErrorKind::Internal, "schema migration {} failed: {}", v, s.error().message);
-      }
-      if (Status c = exec("COMMIT"); !c) return c;
+      if (!s) return make_error(ErrorKind::Internal, "schema migration {} failed: {}", v, s.error().message);
     }
-    return Status::success();
+    if (current == kSqliteSchemaVersion) return Status::success();
+    return exec(fmt::format("PRAGMA user_version = {}", kSqliteSchemaVersion).c_str());
   }
 
   Status insert_key(const KeyRecord& key, const SecretHash& secret) override {
@@ -458,9 +457,9 @@ class SqliteStore final : public Store {
     if (rc == SQLITE_DONE) return Error{fmt::format("no async job '{}'", id), ErrorKind::NotFound, "id"};
     if (rc != SQLITE_ROW) return q.error();
     AsyncJob job = job_at(q);
-    job.request_json = q.text_at(8);
-    job.response_json = q.text_at(9);
-    job.error_message = q.text_at(10);
+    job.request_json = q.text_at(10);
+    job.response_json = q.text_at(11);
+    job.error_message = q.text_at(12);
     return job;
   }
 
@@ -478,10 +477,13 @@ class SqliteStore final : public Store {
     return jobs;
   }
 
-  Result<std::optional<AsyncJob>> claim_next_job(int64_t now_ms) override {
+  Result<std::optional<AsyncJob>> claim_next_job(const std::string& holder, int64_t now_ms,
+                                                 int64_t lease_ms) override {
     std::lock_guard lock(mutex_);
+    // IMMEDIATE: the write lock is taken before the read, so two stores on one file never pick
+    // the same job.
     if (Status s = exec("BEGIN IMMEDIATE"); !s) return s.error();
-    auto claimed = claim_locked(now_ms);
+    auto claimed = claim_locked(holder, now_ms, lease_ms);
     if (!claimed) {
       (void)exec("ROLLBACK");
       return claimed.error();
@@ -490,17 +492,45 @@ class SqliteStore final : public Store {
     return claimed;
   }
 
-  Status complete_job(const std::string& id, int64_t now_ms, const std::string& response_json) override {
-    return end_job(id, "completed_ms", now_ms, JobStatus::Completed, "response_json", response_json);
+  Status renew_job_lease(const std::string& id, const std::string& holder, int64_t until_ms) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "UPDATE async_jobs SET lease_until_ms = ? WHERE id = ? AND status = ? AND lease_holder = ?");
+    q.bind(1, until_ms);
+    q.bind(2, id);
+    q.bind(3, int64_t(JobStatus::InProgress));
+    q.bind(4, holder);
+    if (q.step() != SQLITE_DONE) return q.error();
+    if (sqlite3_changes(db_) == 0) return not_held(id, holder);
+    return Status::success();
   }
 
-  Status fail_job(const std::string& id, int64_t now_ms, const std::string& error_message) override {
-    return end_job(id, "failed_ms", now_ms, JobStatus::Failed, "error_message", error_message);
+  Status complete_job(const std::string& id, const std::string& holder, int64_t now_ms,
+                      const std::string& response_json) override {
+    return end_job(id, holder, "completed_ms", now_ms, JobStatus::Completed, "response_json", response_json);
+  }
+
+  Status fail_job(const std::string& id, const std::string& holder, int64_t now_ms,
+                  const std::string& error_message) override {
+    return end_job(id, holder, "failed_ms", now_ms, JobStatus::Failed, "error_message", error_message);
+  }
+
+  Status release_job(const std::string& id, const std::string& holder) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_,
+                "UPDATE async_jobs SET status = ?, started_ms = NULL, lease_until_ms = 0 "
+                "WHERE id = ? AND status = ? AND lease_holder = ?");
+    q.bind(1, int64_t(JobStatus::Created));
+    q.bind(2, id);
+    q.bind(3, int64_t(JobStatus::InProgress));
+    q.bind(4, holder);
+    if (q.step() != SQLITE_DONE) return q.error();
+    if (sqlite3_changes(db_) == 0) return not_held(id, holder);
+    return Status::success();
   }
 
   Result<int64_t> requeue_interrupted_jobs() override {
     std::lock_guard lock(mutex_);
-    Statement q(db_, "UPDATE async_jobs SET status = ?, started_ms = NULL WHERE status = ?");
+    Statement q(db_, "UPDATE async_jobs SET status = ?, started_ms = NULL, lease_until_ms = 0 WHERE status = ?");
     q.bind(1, int64_t(JobStatus::Created));
     q.bind(2, int64_t(JobStatus::InProgress));
     if (q.step() != SQLITE_DONE) return q.error();
@@ -539,7 +569,8 @@ class SqliteStore final : public Store {
   }
 
   static constexpr const char* kJobColumns =
-      "SELECT id, key_id, model, created_ms, started_ms, completed_ms, failed_ms, status";
+      "SELECT id, key_id, model, created_ms, started_ms, completed_ms, failed_ms, status, lease_holder, "
+      "lease_until_ms";
 
   static AsyncJob job_at(const Statement& q) {
     AsyncJob job;
@@ -551,41 +582,55 @@ class SqliteStore final : public Store {
     job.completed_ms = q.optional_int_at(5);
     job.failed_ms = q.optional_int_at(6);
     job.status = JobStatus(q.int_at(7));
+    job.lease_holder = q.text_at(8);
+    job.lease_until_ms = q.int_at(9);
     return job;
   }
 
-  Result<std::optional<AsyncJob>> claim_locked(int64_t now_ms) {
+  Result<std::optional<AsyncJob>> claim_locked(const std::string& holder, int64_t now_ms, int64_t lease_ms) {
     Statement q(db_, std::string(kJobColumns) +
-                         ", request_json FROM async_jobs WHERE status = ? ORDER BY created_ms, id LIMIT 1");
+                         ", request_json FROM async_jobs WHERE status = ? OR (status = ? AND lease_until_ms <= ?) "
+                         "ORDER BY created_ms, id LIMIT 1");
     q.bind(1, int64_t(JobStatus::Created));
+    q.bind(2, int64_t(JobStatus::InProgress));
+    q.bind(3, now_ms);
     const int rc = q.step();
     if (rc == SQLITE_DONE) return std::optional<AsyncJob>{};
     if (rc != SQLITE_ROW) return q.error();
     AsyncJob job = job_at(q);
-    job.request_json = q.text_at(8);
-    Statement u(db_, "UPDATE async_jobs SET status = ?, started_ms = ? WHERE id = ?");
-    u.bind(1, int64_t(JobStatus::InProgress));
-    u.bind(2, now_ms);
-    u.bind(3, job.id);
-    if (u.step() != SQLITE_DONE) return u.error();
+    job.request_json = q.text_at(10);
     job.status = JobStatus::InProgress;
     job.started_ms = now_ms;
+    job.lease_holder = holder;
+    job.lease_until_ms = now_ms + lease_ms;
+    Statement u(db_, "UPDATE async_jobs SET status = ?, started_ms = ?, lease_holder = ?, lease_until_ms = ? WHERE id = ?");
+    u.bind(1, int64_t(job.status));
+    u.bind(2, now_ms);
+    u.bind(3, holder);
+    u.bind(4, job.lease_until_ms);
+    u.bind(5, job.id);
+    if (u.step() != SQLITE_DONE) return u.error();
     return std::optional<AsyncJob>(std::move(job));
   }
 
-  Status end_job(const std::string& id, const char* time_column, int64_t now_ms, JobStatus status,
-                 const char* text_column, const std::string& text) {
+  static Error not_held(const std::string& id, const std::string& holder) {
+    return Error{fmt::format("async job '{}' is not in progress under '{}'", id, holder), ErrorKind::NotFound, "id"};
+  }
+
+  Status end_job(const std::string& id, const std::string& holder, const char* time_column, int64_t now_ms,
+                 JobStatus status, const char* text_column, const std::string& text) {
     std::lock_guard lock(mutex_);
-    Statement q(db_, fmt::format("UPDATE async_jobs SET status = ?, {} = ?, {} = ? WHERE id = ? AND status = ?",
+    Statement q(db_, fmt::format("UPDATE async_jobs SET status = ?, {} = ?, {} = ? "
+                                 "WHERE id = ? AND status = ? AND lease_holder = ?",
                                  time_column, text_column));
     q.bind(1, int64_t(status));
     q.bind(2, now_ms);
     q.bind(3, text);
     q.bind(4, id);
     q.bind(5, int64_t(JobStatus::InProgress));
+    q.bind(6, holder);
     if (q.step() != SQLITE_DONE) return q.error();
-    if (sqlite3_changes(db_) == 0)
-      return Error{fmt::format("async job '{}' is not in progress", id), ErrorKind::NotFound, "id"};
+    if (sqlite3_changes(db_) == 0) return not_held(id, holder);
     return Status::success();
   }
 
@@ -603,7 +648,7 @@ class SqliteStore final : public Store {
     k.revoked_ms = q.optional_int_at(5);
     k.requests_per_minute = q.optional_int_at(6);
     k.tokens_per_minute = q.optional_int_at(7);
-    k.models = split_models(q.text_at(8));
+    k.models = split_model_list(q.text_at(8));
     k.no_retention = q.int_at(9) != 0;
     return k;
   }
@@ -620,7 +665,7 @@ class SqliteStore final : public Store {
     k.bind(6, key.revoked_ms);
     k.bind(7, key.requests_per_minute);
     k.bind(8, key.tokens_per_minute);
-    k.bind(9, join_models(key.models));
+    k.bind(9, join_model_list(key.models));
     k.bind(10, int64_t(key.no_retention));
     if (k.step() != SQLITE_DONE) return k.error();
     Statement s(db_, "INSERT INTO key_secrets (hash, key_id, created_ms) VALUES (?,?,?)");
@@ -655,16 +700,6 @@ class SqliteStore final : public Store {
 };
 
 }  // namespace
-
-const char* job_status_name(JobStatus status) {
-  switch (status) {
-    case JobStatus::Created: return "CREATED";
-    case JobStatus::InProgress: return "IN_PROGRESS";
-    case JobStatus::Completed: return "COMPLETED";
-    case JobStatus::Failed: return "FAILED";
-  }
-  return "FAILED";
-}
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& dir) {
   std::error_code ec;

@@ -9,13 +9,13 @@
 namespace tachyon::platform {
 
 // The schema version this build writes and reads.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSqliteSchemaVersion = 5;
 
 // The data directory when none is given.
 inline constexpr const char* kDefaultDataDir = "./tachyon-data";
 
 // Creates `dir` (mode 0700) when missing, opens or creates its database and migrates it to
-// kSchemaVersion. Fails when the database was written by a newer tachyon.
+// kSqliteSchemaVersion. Fails when the database was written by a newer tachyon.
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& dir);
 
 }  // namespace tachyon::platform

@@ -1,11 +1,13 @@
 #pragma once
-// The platform's records and the store that keeps them. Store is an interface so that a
-// PostgreSQL implementation can serve replicas later; SqliteStore (sqlite_store.h) is the one
-// implementation today. Usage rows are facts appended once; every total is derived from them.
+// The platform's records and the store that keeps them. Store is an interface with two
+// implementations: SqliteStore (sqlite_store.h), one database file in a data directory, and
+// PostgresStore (postgres_store.h), one database that several server replicas share; open_store
+// (open_store.h) picks one. Usage rows are facts appended once; every total is derived from them.
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "platform/api_key.h"
@@ -65,7 +67,9 @@ enum class JobStatus { Created, InProgress, Completed, Failed };
 // "CREATED", "IN_PROGRESS", "COMPLETED", "FAILED", as Perplexity's async API spells them.
 const char* job_status_name(JobStatus status);
 
-// An asynchronous chat completion: stored at submission, run later, its answer kept.
+// An asynchronous chat completion: stored at submission, run later, its answer kept. A server
+// that claims a job holds it under a lease: it renews the lease while the job runs, and once the
+// lease has run out any server may claim the job again (its holder died).
 struct AsyncJob {
   std::string id{};
   std::string key_id{};
@@ -78,6 +82,8 @@ struct AsyncJob {
   std::string request_json{};   // the chat completion request to run
   std::string response_json{};  // the chat completion, once completed
   std::string error_message{};  // why it failed
+  std::string lease_holder{};   // who runs or last ran it ("" before the first claim)
+  int64_t lease_until_ms = 0;   // an IN_PROGRESS job may be claimed again from this instant
 };
 
 // One finished request, success or not.
@@ -130,6 +136,10 @@ struct UsageReport {
   std::optional<std::vector<UsageRecord>> requests{};
 };
 
+// A key's model list as both stores keep it in one text column: "m1,m2" ("" for every model).
+std::string join_model_list(const std::vector<std::string>& models);
+std::vector<std::string> split_model_list(std::string_view text);
+
 // Thread-safe: every method may be called from any thread; each is one transaction.
 class Store {
  public:
@@ -171,13 +181,28 @@ class Store {
   virtual Result<AsyncJob> get_job(const std::string& id, const std::string& key_id) = 0;
   // A key's jobs, newest first, without request or response bodies; `offset` skips as many.
   virtual Result<std::vector<AsyncJob>> list_jobs(const std::string& key_id, int64_t offset, int64_t limit) = 0;
-  // Marks the oldest CREATED job IN_PROGRESS at `now_ms` and returns it; nullopt when none waits.
-  virtual Result<std::optional<AsyncJob>> claim_next_job(int64_t now_ms) = 0;
-  // Ends an IN_PROGRESS job: completed with its response, or failed with a message.
-  virtual Status complete_job(const std::string& id, int64_t now_ms, const std::string& response_json) = 0;
-  virtual Status fail_job(const std::string& id, int64_t now_ms, const std::string& error_message) = 0;
-  // Puts jobs a stopped server left IN_PROGRESS back to CREATED, so they run again; returns how
-  // many. Call at start, before any job is claimed.
+  // Claims the oldest job that waits: CREATED, or IN_PROGRESS with a lease that has run out
+  // (lease_until_ms <= now_ms). Marks it IN_PROGRESS, started at `now_ms`, held by `holder` until
+  // now_ms + lease_ms, and returns it; nullopt when none waits. While a lease runs no other
+  // claim gets the job, from this store object or any other on the same database.
+  virtual Result<std::optional<AsyncJob>> claim_next_job(const std::string& holder, int64_t now_ms,
+                                                         int64_t lease_ms) = 0;
+  // Extends `holder`'s lease on an IN_PROGRESS job to `until_ms`. NotFound when `holder` holds it
+  // no longer: it ended, was released, or was claimed by another after the lease ran out.
+  virtual Status renew_job_lease(const std::string& id, const std::string& holder, int64_t until_ms) = 0;
+  // Ends a job `holder` holds: completed with its response, or failed with a message. NotFound
+  // when it is not IN_PROGRESS under `holder` (the answer of a lost lease is dropped).
+  virtual Status complete_job(const std::string& id, const std::string& holder, int64_t now_ms,
+                              const std::string& response_json) = 0;
+  virtual Status fail_job(const std::string& id, const std::string& holder, int64_t now_ms,
+                          const std::string& error_message) = 0;
+  // Gives a held job back: CREATED again, so that the next claim, on any server, runs it at once
+  // (a server stopping mid-job). NotFound when `holder` does not hold it.
+  virtual Status release_job(const std::string& id, const std::string& holder) = 0;
+  // Puts every IN_PROGRESS job back to CREATED, whatever its lease, and returns how many: for a
+  // server that is its store's only user (a SQLite data directory) at start, so that the jobs
+  // its last run left behind run at once rather than when their leases run out. Replicas
+  // sharing a store must not call it: a live replica's job would run twice.
   virtual Result<int64_t> requeue_interrupted_jobs() = 0;
 };
 
