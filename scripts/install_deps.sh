@@ -8,8 +8,11 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config git ca-certificates \
   libfmt-dev nlohmann-json3-dev libcli11-dev libpcre2-dev libicu-dev libssl-dev libsqlite3-dev \
-  libboost1.81-dev prometheus-cpp-dev \
+  libboost1.81-dev prometheus-cpp-dev libhiredis-dev \
   libgtest-dev libgmock-dev libsimde-dev clang-14 curl python3 >/dev/null
+# Redis: rate limits shared by replicas (--redis), and the test servers the Redis tests start;
+# nginx-light: deploy/check.sh validates deploy/nginx/tachyon.conf with the real nginx -t.
+$SUDO apt-get install -y -qq --no-install-recommends redis-server nginx-light >/dev/null
 # Node.js runs the end-to-end tests with the npm openai and Perplexity clients.
 if ! command -v node >/dev/null 2>&1; then
   $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
