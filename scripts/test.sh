@@ -17,6 +17,8 @@ fi
 bash scripts/build.sh -DTACHYON_BUILD_TESTS=ON "${cuda[@]}"
 # The end-to-end tests' clients (npm openai, @perplexity-ai/perplexity_ai), pinned by package-lock.json.
 (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+# deploy/check.sh's Kubernetes schema validator (kubernetes-models, yaml), pinned the same way.
+(cd deploy && npm ci --no-audit --no-fund --loglevel=error)
 ctest --test-dir build --output-on-failure -j2 "$@"
 # The fuzz targets that need no server stack, 15 s each from their seed corpora (scripts/fuzz.sh);
 # only for a full run (no ctest arguments) and where clang is installed.

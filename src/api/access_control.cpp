@@ -1,6 +1,7 @@
 #include "api/access_control.h"
 
 #include "api/generation_session.h"
+#include "api/rate_limit_admission.h"
 #include "platform/time_text.h"
 
 namespace tachyon {
@@ -51,10 +52,10 @@ class RateLimitHeadersWriter final : public ResponseWriter {
 
  private:
   void add_headers(HttpHeaders& headers) {
-    platform::RateSnapshot snapshot;
-    if (caller_.rate) snapshot = *caller_.rate;
-    else if (ctx_.platform.limiter) snapshot = ctx_.platform.limiter->peek(caller_.key->id, caller_.key->limits);
-    const HttpHeaders rate_headers = rate_limit_headers(snapshot);
+    const std::optional<platform::RateSnapshot> snapshot =
+        caller_.rate ? caller_.rate : current_rate_snapshot(ctx_, *caller_.key);
+    if (!snapshot) return;
+    const HttpHeaders rate_headers = rate_limit_headers(*snapshot);
     for (const auto& [name, value] : rate_headers.entries()) headers.set(name, value);
   }
 

@@ -12,6 +12,7 @@
 #include "api/endpoints.h"
 #include "api/generation_session.h"
 #include "api/metering.h"
+#include "api/rate_limit_admission.h"
 #include "http/async_queue.h"
 #include "platform/time_text.h"
 
@@ -99,26 +100,19 @@ asio::awaitable<void> embeddings(ServerContext& ctx, Caller& caller, const HttpR
     co_return co_await refuse_generation(ctx, caller, req, name, e, writer);
   }
   // Rate limits, before the request may queue: one request and its input tokens.
-  int64_t reserved_tokens = 0;
-  if (key && ctx.platform.limiter) {
-    const platform::Admission admission = ctx.platform.limiter->admit(key->id, key->limits, n_tokens);
-    caller.rate = admission.snapshot;
-    if (!admission.admitted) {
-      platform::UsageRecord refused = refusal_usage_row(caller, req, name, 429);
-      co_return co_await refuse_rate_limited(ctx, std::move(refused), key->id, admission.retry_after_ms, writer);
-    }
-    reserved_tokens = admission.reserved_tokens;
+  const RateDecision limits = admit_under_limits(ctx, caller, n_tokens);
+  if (!limits.admitted()) {
+    platform::UsageRecord refused = refusal_usage_row(caller, req, name, 429);
+    co_return co_await refuse_unadmitted(ctx, std::move(refused), caller, limits, writer);
   }
 
   Result<Vectors> vectors = co_await run_embeddings(embedder, std::move(*inputs));
   const int64_t total_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - arrival).count();
   ctx.metrics.observe_e2e(name, std::chrono::duration<double>(Clock::now() - arrival).count());
   const bool completed = vectors.ok() && !writer.client_gone();
-  if (key && ctx.platform.limiter) {
-    // The tokens were reserved at admission; a request that did not run spends none.
-    ctx.platform.limiter->settle(key->id, key->limits, reserved_tokens, completed ? n_tokens : 0);
-    caller.rate = ctx.platform.limiter->peek(key->id, key->limits);
-  }
+  // The tokens were reserved at admission; a request that did not run spends none.
+  settle_under_limits(ctx, caller, limits, completed ? n_tokens : 0);
+  refresh_rate_snapshot(ctx, caller, limits);
   if (!vectors) {
     platform::UsageRecord failed = refusal_usage_row(caller, req, name, http_status(vectors.error()));
     failed.total_ms = total_ms;

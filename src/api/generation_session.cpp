@@ -7,6 +7,7 @@
 
 #include "api/api_error.h"
 #include "api/metering.h"
+#include "api/rate_limit_admission.h"
 #include "api/responses.h"
 #include "api/search_request.h"
 #include "api/tool_calls.h"
@@ -158,18 +159,16 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
   }
   // Rate limits, before the request can take a place in the engine's queue: prompt plus the
   // most it may generate is reserved now and settled to the real count at the end.
-  int64_t reserved_tokens = 0;
-  if (key && ctx.platform.limiter) {
+  RateDecision limits;
+  if (job.caller) {
     const int64_t n_out = params.max_tokens.value_or(int32_t(n_ctx - n_prompt));
-    const platform::Admission admission = ctx.platform.limiter->admit(key->id, key->limits, n_prompt + params.n * n_out);
-    job.caller->rate = admission.snapshot;
-    if (!admission.admitted) {
+    limits = admit_under_limits(ctx, *job.caller, n_prompt + params.n * n_out);
+    if (!limits.admitted()) {
       // Named, not a temporary inside co_await: GCC 12 mishandles some of those.
       platform::UsageRecord refused = usage_row(429, {}, {});
-      co_await refuse_rate_limited(ctx, std::move(refused), key->id, admission.retry_after_ms, writer);
+      co_await refuse_unadmitted(ctx, std::move(refused), *job.caller, limits, writer);
       co_return;
     }
-    reserved_tokens = admission.reserved_tokens;
   }
 
   auto queue = std::make_shared<AsyncQueue<ChoiceEvent>>(co_await asio::this_coro::executor);
@@ -191,7 +190,7 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
     if (!id) {
       cancel_all();
       queue->close();
-      if (key && ctx.platform.limiter) ctx.platform.limiter->settle(key->id, key->limits, reserved_tokens, 0);
+      if (job.caller) settle_under_limits(ctx, *job.caller, limits, 0);
       platform::UsageRecord rejected = usage_row(http_status(id.error()), {}, {});
       co_await commit_refusal(ctx, std::move(rejected));
       co_await send_error(writer, id.error());
@@ -310,9 +309,9 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
   for (const auto& c : choices) usage.completion_tokens += c.completion_tokens;
   ctx.metrics.add_tokens(model.name, n_prompt, usage.completion_tokens);
   ctx.metrics.observe_e2e(model.name, std::chrono::duration<double>(Clock::now() - arrival).count());
-  if (key && ctx.platform.limiter) {
-    ctx.platform.limiter->settle(key->id, key->limits, reserved_tokens, n_prompt + usage.completion_tokens);
-    if (!params.stream) job.caller->rate = ctx.platform.limiter->peek(key->id, key->limits);
+  if (job.caller) {
+    settle_under_limits(ctx, *job.caller, limits, n_prompt + usage.completion_tokens);
+    if (!params.stream) refresh_rate_snapshot(ctx, *job.caller, limits);
   }
 
   // The usage row is committed before the response's last bytes: a client that saw the

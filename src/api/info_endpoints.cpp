@@ -88,6 +88,7 @@ asio::awaitable<void> ready(ServerContext& ctx, const HttpRequest&, ResponseWrit
 
 asio::awaitable<void> metrics(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
   if (Status allowed = authorize_metrics(ctx, req); !allowed) co_return co_await send_error(writer, allowed.error());
+  if (ctx.platform.limiter) ctx.metrics.set_rate_limit_backend_up(ctx.platform.limiter->check_backend().ok());
   HttpResponse response = HttpResponse::text(200, ctx.metrics.scrape(ctx.models.stats()));
   response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
   co_await writer.send(std::move(response));

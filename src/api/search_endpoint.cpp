@@ -10,6 +10,7 @@
 #include "api/endpoints.h"
 #include "api/generation_session.h"
 #include "api/metering.h"
+#include "api/rate_limit_admission.h"
 #include "api/responses.h"
 #include "api/search_request.h"
 #include "api/search_service.h"
@@ -31,13 +32,9 @@ asio::awaitable<void> search(ServerContext& ctx, Caller& caller, const HttpReque
     co_return co_await refuse_generation(ctx, caller, req, kSearchUsageModel, index.error(), writer);
 
   // One request from the key's request bucket; a search spends no tokens.
-  if (key && ctx.platform.limiter) {
-    const platform::Admission admission = ctx.platform.limiter->admit(key->id, key->limits, 0);
-    caller.rate = admission.snapshot;
-    if (!admission.admitted) {
-      platform::UsageRecord refused = refusal_usage_row(caller, req, kSearchUsageModel, 429);
-      co_return co_await refuse_rate_limited(ctx, std::move(refused), key->id, admission.retry_after_ms, writer);
-    }
+  if (const RateDecision limits = admit_under_limits(ctx, caller, 0); !limits.admitted()) {
+    platform::UsageRecord refused = refusal_usage_row(caller, req, kSearchUsageModel, 429);
+    co_return co_await refuse_unadmitted(ctx, std::move(refused), caller, limits, writer);
   }
 
   std::vector<search::SearchQuery> queries;

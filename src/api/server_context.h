@@ -29,12 +29,13 @@ class SearchService;
 struct PlatformServices {
   std::unique_ptr<platform::Store> store;
   std::unique_ptr<platform::KeyRing> keys;
-  std::unique_ptr<platform::RateLimiter> limiter;
+  std::unique_ptr<platform::RateLimiter> limiter;  // in memory, or shared by replicas in Redis
   std::unique_ptr<platform::UsageRecorder> usage;  // destroyed first: commits what is queued
   std::unique_ptr<platform::RetentionJob> retention;  // purges request logs past the period
   platform::PriceTable prices;
   bool keep_request_logs = false;  // false with --no-retention: no request text is ever stored
   bool auth_required = false;                        // --auth required: never serve open
+  bool rate_limit_fail_open = false;  // --redis-failure open: admit unmetered when the limiter's backend is down
   std::optional<platform::SecretHash> admin_key;     // nullopt: the admin API answers 403
   std::optional<platform::SecretHash> metrics_key;   // nullopt: /metrics for loopback clients only
 };

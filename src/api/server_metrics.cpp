@@ -21,6 +21,8 @@ ServerMetrics::ServerMetrics()
       e2e_(prometheus::BuildHistogram().Name("tachyon_e2e_request_latency_seconds").Help("Time from arrival to the last token").Register(*registry_)),
       prompt_tokens_(prometheus::BuildCounter().Name("tachyon_prompt_tokens_total").Help("Prompt tokens processed").Register(*registry_)),
       generated_tokens_(prometheus::BuildCounter().Name("tachyon_generation_tokens_total").Help("Tokens generated").Register(*registry_)),
+      rate_limit_backend_errors_(prometheus::BuildCounter().Name("tachyon_rate_limit_backend_errors_total").Help("Rate-limiter calls its backend (Redis) did not answer, by operation and what the request got instead").Register(*registry_)),
+      rate_limit_backend_up_(prometheus::BuildGauge().Name("tachyon_rate_limit_backend_up").Help("1 when the rate limiter's backend answered at scrape time, else 0").Register(*registry_)),
       running_(prometheus::BuildGauge().Name("tachyon_num_requests_running").Help("Requests in the running batch").Register(*registry_)),
       waiting_(prometheus::BuildGauge().Name("tachyon_num_requests_waiting").Help("Requests waiting to be scheduled").Register(*registry_)),
       kv_usage_(prometheus::BuildGauge().Name("tachyon_kv_cache_usage_ratio").Help("Fraction of KV blocks held by live requests").Register(*registry_)),
@@ -50,6 +52,12 @@ void ServerMetrics::add_tokens(const std::string& model, int64_t prompt, int64_t
   prompt_tokens_.Add({{"model", model}}).Increment(double(prompt));
   generated_tokens_.Add({{"model", model}}).Increment(double(generated));
 }
+
+void ServerMetrics::count_rate_limit_backend_error(const std::string& operation, const std::string& outcome) {
+  rate_limit_backend_errors_.Add({{"operation", operation}, {"outcome", outcome}}).Increment();
+}
+
+void ServerMetrics::set_rate_limit_backend_up(bool up) { rate_limit_backend_up_.Add({}).Set(up ? 1.0 : 0.0); }
 
 std::string ServerMetrics::scrape(const std::vector<std::pair<std::string, EngineStats>>& engines) {
   for (const auto& [model, s] : engines) {

@@ -26,6 +26,11 @@ class ServerMetrics {
   void observe_inter_token(const std::string& model, double seconds);
   void observe_e2e(const std::string& model, double seconds);
   void add_tokens(const std::string& model, int64_t prompt_tokens, int64_t generated_tokens);
+  // A rate-limiter call its backend did not answer: `operation` admit | settle | peek, `outcome`
+  // what the request got instead (refused, admitted_unmetered, not_settled, no_headers).
+  void count_rate_limit_backend_error(const std::string& operation, const std::string& outcome);
+  // Whether the rate limiter's backend answered when /metrics was asked.
+  void set_rate_limit_backend_up(bool up);
 
   // Text exposition; `engines` are (model name, stats) read just before.
   std::string scrape(const std::vector<std::pair<std::string, EngineStats>>& engines);
@@ -39,6 +44,8 @@ class ServerMetrics {
   prometheus::Family<prometheus::Histogram>& e2e_;
   prometheus::Family<prometheus::Counter>& prompt_tokens_;
   prometheus::Family<prometheus::Counter>& generated_tokens_;
+  prometheus::Family<prometheus::Counter>& rate_limit_backend_errors_;
+  prometheus::Family<prometheus::Gauge>& rate_limit_backend_up_;
   prometheus::Family<prometheus::Gauge>& running_;
   prometheus::Family<prometheus::Gauge>& waiting_;
   prometheus::Family<prometheus::Gauge>& kv_usage_;

@@ -16,6 +16,8 @@
 #include "app/commands.h"
 #include "http/http_server.h"
 #include "platform/open_store.h"
+#include "platform/memory_rate_limiter.h"
+#include "platform/redis_rate_limiter.h"
 #include "platform/sqlite_store.h"
 #include "platform/time_text.h"
 
@@ -42,6 +44,8 @@ struct ServeOptions {
   std::string auth = "auto";
   std::string admin_key_file, metrics_key_file;
   int64_t default_rpm = 0, default_tpm = 0;
+  std::string redis;                    // rate limits shared by replicas; empty: in this process
+  std::string redis_failure = "closed";  // when Redis is down: closed (503) | open (unmetered)
   std::vector<std::string> prices;
   int64_t retention_days = 30;
   bool no_retention = false;
@@ -68,6 +72,30 @@ std::optional<platform::SecretHash> secret_from(const std::string& file, const c
   return platform::hash_secret(secret);
 }
 
+// The rate limiter: in this process, or in Redis with --redis, where every replica draws from
+// the same buckets. A Redis that does not answer at start is not fatal: requests meet the
+// failure policy until it does.
+void start_rate_limiter(const ServeOptions& o, PlatformServices& p) {
+  if (o.redis_failure != "open" && o.redis_failure != "closed") fail("--redis-failure must be open or closed");
+  if (o.redis.empty()) {
+    p.limiter = std::make_unique<platform::MemoryRateLimiter>([] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    });
+    return;
+  }
+  auto address = platform::parse_redis_url(o.redis);
+  if (!address) fail(fmt::format("--redis (or TACHYON_REDIS_URL): {}", address.error().message));
+  p.limiter = std::make_unique<platform::RedisRateLimiter>(std::make_unique<platform::RedisClient>(*address));
+  p.rate_limit_fail_open = o.redis_failure == "open";
+  const char* policy = p.rate_limit_fail_open ? "admitted without limits" : "refused with 503";
+  if (Status up = p.limiter->check_backend(); !up)
+    fmt::print(stderr, "WARNING: {}; until it answers, requests of keys with limits are {} (--redis-failure {})\n",
+               up.error().message, policy, o.redis_failure);
+  else
+    fmt::print(stderr, "rate limits shared in Redis at {} (if it goes down, requests are {})\n",
+               platform::describe(*address), policy);
+}
+
 // Opens the store and sets up keys, limits, usage and prices; says loudly when the server will
 // run without authentication.
 void start_platform(const ServeOptions& o, PlatformServices& p) {
@@ -79,9 +107,7 @@ void start_platform(const ServeOptions& o, PlatformServices& p) {
   p.store = std::move(*store);
   p.keys = std::make_unique<platform::KeyRing>(*p.store, platform::system_now_ms,
                                                platform::RateLimits{o.default_rpm, o.default_tpm});
-  p.limiter = std::make_unique<platform::RateLimiter>([] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-  });
+  start_rate_limiter(o, p);
   p.usage = std::make_unique<platform::UsageRecorder>(*p.store);
   if (o.retention_days <= 0) fail("--retention-days must be positive (use --no-retention to keep no logs)");
   p.keep_request_logs = !o.no_retention;
@@ -201,6 +227,9 @@ void serve(const ServeOptions& o) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A write to a connection the peer closed (Redis restarting) is an error value, not the end of
+  // the process.
+  std::signal(SIGPIPE, SIG_IGN);
 
   ServerContext ctx;
   start_platform(o, ctx.platform);
@@ -322,6 +351,14 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--default-rpm", o->default_rpm, "Requests per minute for keys without their own limit (0: unlimited)")
       ->capture_default_str();
   cmd->add_option("--default-tpm", o->default_tpm, "Tokens per minute for keys without their own limit (0: unlimited)")
+      ->capture_default_str();
+  cmd->add_option("--redis", o->redis,
+                  "redis://HOST:PORT[/DB]: keep rate limits in Redis, shared by every replica using it (default: in this "
+                  "process)")
+      ->envname("TACHYON_REDIS_URL");
+  cmd->add_option("--redis-failure", o->redis_failure,
+                  "When Redis does not answer: closed (refuse requests of keys with limits, 503) or open (admit them "
+                  "without limits)")
       ->capture_default_str();
   cmd->add_option("--retention-days", o->retention_days, "Days request logs (prompts and completions) are kept")
       ->capture_default_str();

@@ -3,12 +3,13 @@
 // A bucket holds up to its per-minute limit and refills continuously at limit/60 per second, so a
 // key may burst its whole minute at once and then proceeds at the steady rate. Tokens are
 // reserved at admission (prompt + max_tokens) and settled to the real count at completion.
+// `RateLimiter` is the interface the API layer admits requests through; `MemoryRateLimiter`
+// keeps the buckets of one process, `RedisRateLimiter` the buckets shared by every replica.
 #include <cstdint>
-#include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
+
+#include "util/result.h"
 
 namespace tachyon::platform {
 
@@ -39,41 +40,26 @@ struct Admission {
   RateSnapshot snapshot;        // after the decision
 };
 
-// Thread-safe; every method may be called from any thread.
+// Every implementation is thread-safe; every method may be called from any thread. An Error
+// (kind Unavailable) means the buckets could not be consulted at all (their backend is
+// unreachable); whether the request then runs is the caller's policy.
 class RateLimiter {
  public:
-  // `now_ms` is the clock buckets refill by (milliseconds, any epoch); tests inject their own.
-  explicit RateLimiter(std::function<int64_t()> now_ms);
+  virtual ~RateLimiter() = default;
 
   // Takes one request and `n_tokens` from the key's buckets, or nothing when either is short.
   // A reservation larger than the whole token limit is capped at the limit, so a large request
   // is admitted when the bucket is full and its real use is charged at settle() as a debt.
-  Admission admit(const std::string& key_id, const RateLimits& limits, int64_t n_tokens);
+  virtual Result<Admission> admit(const std::string& key_id, const RateLimits& limits, int64_t n_tokens) = 0;
 
   // Returns `reserved - used` tokens to the key's bucket (negative: charges the excess).
-  void settle(const std::string& key_id, const RateLimits& limits, int64_t reserved, int64_t used);
+  virtual Status settle(const std::string& key_id, const RateLimits& limits, int64_t reserved, int64_t used) = 0;
 
   // The key's buckets now, without taking anything.
-  RateSnapshot peek(const std::string& key_id, const RateLimits& limits);
+  virtual Result<RateSnapshot> peek(const std::string& key_id, const RateLimits& limits) = 0;
 
- private:
-  struct Bucket {
-    double level = 0;
-    int64_t capacity = 0;
-    int64_t updated_ms = 0;
-  };
-  struct KeyBuckets {
-    Bucket requests, tokens;
-  };
-
-  KeyBuckets& buckets_for(const std::string& key_id, const RateLimits& limits, int64_t now);
-  static void refill(Bucket& b, int64_t capacity, int64_t now);
-  static std::optional<LimitState> state_of(const Bucket& b);
-  static int64_t ms_until(const Bucket& b, double amount);
-
-  std::function<int64_t()> now_ms_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, KeyBuckets> keys_;
+  // Ok when the backend answers now (the gauge on /metrics); always Ok in memory.
+  virtual Status check_backend() = 0;
 };
 
 }  // namespace tachyon::platform

@@ -1,13 +1,13 @@
-#include "platform/rate_limiter.h"
+#include "platform/memory_rate_limiter.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace tachyon::platform {
 
-RateLimiter::RateLimiter(std::function<int64_t()> now_ms) : now_ms_(std::move(now_ms)) {}
+MemoryRateLimiter::MemoryRateLimiter(std::function<int64_t()> now_ms) : now_ms_(std::move(now_ms)) {}
 
-void RateLimiter::refill(Bucket& b, int64_t capacity, int64_t now) {
+void MemoryRateLimiter::refill(Bucket& b, int64_t capacity, int64_t now) {
   if (b.capacity != capacity) {
     // A new or changed limit: a new bucket starts full, a changed one keeps what it had used.
     b.level = b.capacity == 0 ? double(capacity) : b.level + double(capacity - b.capacity);
@@ -19,24 +19,24 @@ void RateLimiter::refill(Bucket& b, int64_t capacity, int64_t now) {
   b.updated_ms = now;
 }
 
-RateLimiter::KeyBuckets& RateLimiter::buckets_for(const std::string& key_id, const RateLimits& limits, int64_t now) {
+MemoryRateLimiter::KeyBuckets& MemoryRateLimiter::buckets_for(const std::string& key_id, const RateLimits& limits, int64_t now) {
   KeyBuckets& k = keys_[key_id];
   refill(k.requests, std::max<int64_t>(0, limits.requests_per_minute), now);
   refill(k.tokens, std::max<int64_t>(0, limits.tokens_per_minute), now);
   return k;
 }
 
-int64_t RateLimiter::ms_until(const Bucket& b, double amount) {
+int64_t MemoryRateLimiter::ms_until(const Bucket& b, double amount) {
   if (b.capacity == 0 || b.level >= amount) return 0;
   return int64_t(std::ceil((amount - b.level) * 60'000.0 / double(b.capacity)));
 }
 
-std::optional<LimitState> RateLimiter::state_of(const Bucket& b) {
+std::optional<LimitState> MemoryRateLimiter::state_of(const Bucket& b) {
   if (b.capacity == 0) return std::nullopt;
   return LimitState{b.capacity, std::max<int64_t>(0, int64_t(std::floor(b.level))), ms_until(b, double(b.capacity))};
 }
 
-Admission RateLimiter::admit(const std::string& key_id, const RateLimits& limits, int64_t n_tokens) {
+Result<Admission> MemoryRateLimiter::admit(const std::string& key_id, const RateLimits& limits, int64_t n_tokens) {
   std::lock_guard lock(mutex_);
   KeyBuckets& k = buckets_for(key_id, limits, now_ms_());
   Admission a;
@@ -53,17 +53,18 @@ Admission RateLimiter::admit(const std::string& key_id, const RateLimits& limits
   return a;
 }
 
-void RateLimiter::settle(const std::string& key_id, const RateLimits& limits, int64_t reserved, int64_t used) {
+Status MemoryRateLimiter::settle(const std::string& key_id, const RateLimits& limits, int64_t reserved, int64_t used) {
   std::lock_guard lock(mutex_);
   KeyBuckets& k = buckets_for(key_id, limits, now_ms_());
-  if (k.tokens.capacity == 0) return;
-  k.tokens.level = std::min(double(k.tokens.capacity), k.tokens.level + double(reserved - used));
+  if (k.tokens.capacity > 0)
+    k.tokens.level = std::min(double(k.tokens.capacity), k.tokens.level + double(reserved - used));
+  return Status::success();
 }
 
-RateSnapshot RateLimiter::peek(const std::string& key_id, const RateLimits& limits) {
+Result<RateSnapshot> MemoryRateLimiter::peek(const std::string& key_id, const RateLimits& limits) {
   std::lock_guard lock(mutex_);
   KeyBuckets& k = buckets_for(key_id, limits, now_ms_());
-  return {state_of(k.requests), state_of(k.tokens)};
+  return RateSnapshot{state_of(k.requests), state_of(k.tokens)};
 }
 
 }  // namespace tachyon::platform
