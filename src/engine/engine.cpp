@@ -53,9 +53,9 @@ Engine::Engine(std::shared_ptr<const ModelBundle> bundle, EngineConfig config, i
       config_(config),
       n_ctx_(n_ctx),
       blocks_(n_blocks, config.kv_block_size, config.prefix_caching),
-      // Admission is decided in submit(); the scheduler's own queue also holds preempted
-      // requests, so it gets room for every running one besides.
-      scheduler_(SchedulerConfig{config.max_batch_tokens, config.max_running, config.max_waiting + config.max_running, n_ctx},
+      // Admission is decided in submit() (at most max_running + max_waiting accepted requests);
+      // the scheduler's own queue may hold all of them plus the preempted, so it never refuses.
+      scheduler_(SchedulerConfig{config.max_batch_tokens, config.max_running, config.max_waiting + 2 * config.max_running, n_ctx},
                  blocks_),
       pool_(config.n_threads) {
   stats_.kv_blocks_total = n_blocks;
@@ -94,7 +94,9 @@ Result<uint64_t> Engine::submit(EngineRequest request, EngineCallback callback) 
   {
     std::lock_guard lock(mutex_);
     if (!accepting_) return make_error(ErrorKind::Unavailable, "the server is shutting down");
-    if (n_queued_ >= size_t(config_.max_waiting))
+    // Room for max_running + max_waiting requests in all: a burst that arrives before the engine
+    // has moved anything from the queue to the running batch still fills both.
+    if (pending_ >= size_t(config_.max_running) + size_t(config_.max_waiting))
       return make_error(ErrorKind::ResourceExhausted, "the waiting queue is full ({} requests); retry later",
                         config_.max_waiting);
     // A queue of long prompts is refused by its tokens too, but an empty queue takes any prompt.

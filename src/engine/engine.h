@@ -37,7 +37,7 @@ struct EngineConfig {
   // chunk costs little: prefill is compute-bound).
   int32_t max_batch_tokens = 128;
   int32_t max_running = 16;
-  int32_t max_waiting = 256;         // requests accepted and not yet running; beyond it submit() refuses
+  int32_t max_waiting = 256;         // accepted requests beyond max_running; more are refused by submit()
   int64_t max_waiting_tokens = 0;    // their prompt tokens together; 0: no limit
   double request_timeout_s = 600;  // wall-clock limit per request, queueing included
 };

@@ -94,7 +94,7 @@ for (const n of [64, 256]) {
 test('a client that leaves is cancelled at every stage, and its KV blocks come back within a step or two', async () => {
   // One running slot and one-token steps: a queued request stays queued, a prompt of a few
   // hundred tokens prefills for many steps.
-  const s = await server(['--max-running', '1', '--max-batch-tokens', '1']);
+  const s = await server(['--max-running', '1', '--max-batch-tokens', '1', '--ctx', '8192']);
   const metrics = async () => {
     const text = await (await fetch(`${s.baseURL}/metrics`)).text();
     return {
@@ -122,7 +122,7 @@ test('a client that leaves is cancelled at every stage, and its KV blocks come b
     return () => req.destroy();
   };
   const idle = await metrics();
-  const long = { model: modelName, prompt: 'x', max_tokens: 2000, ignore_eos: true };
+  const long = { model: modelName, prompt: 'x', max_tokens: 7000, ignore_eos: true };
   const figures = [];
   const leave = async (stage, drop, cancelledBefore) => {
     drop();
@@ -227,18 +227,22 @@ test('oversized, malformed and hostile requests get their error in bounded time'
   const bad = Buffer.from(`{"model":"${modelName}","messages":[{"role":"user","content":"\xff\xfe bad"}]}`, 'latin1');
   check('invalid UTF-8', await reply(chat(bad)), 400);
 
-  // X-Request-ID with control characters, or an attempt to smuggle a header, is not echoed.
-  const injected = await reply(['GET /health HTTP/1.1\r\nHost: x\r\nX-Request-ID: abc\x01def\r\nConnection: close\r\n\r\n']);
-  check('X-Request-ID with a control byte', injected, 200);
-  const id = /\r\nx-request-id: ([^\r\n]*)/i.exec(injected.text)?.[1];
-  assert.match(id, /^[0-9a-f]{32}$/, 'a fresh request id replaces the bad one');
+  // A header value with a control byte is a malformed request; an X-Request-ID that is merely
+  // unusual (spaces, too long) is replaced by a fresh id, never echoed; a folded line cannot
+  // smuggle a header into the response.
+  check('X-Request-ID with a control byte', await reply(['GET /health HTTP/1.1\r\nHost: x\r\nX-Request-ID: abc\x01def\r\nConnection: close\r\n\r\n']), 400);
+  for (const value of ['two words', 'a'.repeat(300)]) {
+    const r = await reply([`GET /health HTTP/1.1\r\nHost: x\r\nX-Request-ID: ${value}\r\nConnection: close\r\n\r\n`]);
+    check(`X-Request-ID of ${value.length} characters`, r, 200);
+    assert.match(/\r\nx-request-id: ([^\r\n]*)/i.exec(r.text)?.[1], /^[0-9a-f]{32}$/, 'a fresh request id replaces the bad one');
+  }
   const folded = await reply(['GET /health HTTP/1.1\r\nHost: x\r\nX-Request-ID: abc\r\n Set-Cookie: evil=1\r\nConnection: close\r\n\r\n']);
   assert.ok(!/set-cookie/i.test(folded.text), 'no header smuggled into the response');
   cases.push(`folded X-Request-ID ${folded.status}`);
 
   // Pipelined requests are answered in order on one connection.
   const piped = await reply(['GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/models HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n']);
-  assert.equal((piped.text.match(/^HTTP\/1\.1 200/gm) ?? []).length, 3, piped.text.slice(0, 500));
+  assert.equal((piped.text.match(/HTTP\/1\.1 200 OK\r\n/g) ?? []).length, 3, piped.text.slice(0, 500));
   assert.ok(piped.text.indexOf('"data"') > piped.text.indexOf('HTTP/1.1 200'), 'the models list is the second answer');
   cases.push(`3 pipelined 200 ${piped.ms.toFixed(0)} ms`);
 
