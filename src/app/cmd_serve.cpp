@@ -34,6 +34,7 @@ struct ServeOptions {
   int64_t max_waiting_tokens = 0;
   int64_t kv_memory_mib = 512;
   std::string kv_type = "f16", device = "cpu";
+  double job_lease = 30;  // seconds an async job's claim holds without renewal
   double request_timeout = 600, shutdown_grace = 30, idle_timeout = 60, header_timeout = 10, read_timeout = 30;
   size_t max_body_mib = 8, max_connections = 10'000;
   uint32_t max_header_kib = 16;
@@ -276,7 +277,8 @@ void serve(const ServeOptions& o) {
   if (Status s = server.start(); !s) fail(s.error().message);
   // Replicas sharing a database leave each other's jobs alone until their leases run out.
   ctx.async_jobs = std::make_unique<AsyncJobRunner>(
-      ctx, AsyncJobRunnerOptions{.sole_user = !platform::store_is_shared(o.database_url)});
+      ctx, AsyncJobRunnerOptions{.sole_user = !platform::store_is_shared(o.database_url),
+                                 .lease = std::chrono::milliseconds(int64_t(o.job_lease * 1000))});
   ctx.search = std::make_unique<SearchService>(o.data_dir, 2);
   if (auto index = ctx.search->index(); !index) {
     fmt::print(stderr, "search: {}\n", index.error().message);
@@ -330,6 +332,11 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--request-timeout", o->request_timeout, "Seconds a request may take, queueing included")->capture_default_str();
   cmd->add_option("--idle-timeout", o->idle_timeout, "Seconds an idle keep-alive connection stays open")->capture_default_str();
+  cmd->add_option("--job-lease", o->job_lease,
+                  "Seconds a replica's claim on an async job holds unless renewed (every third of it); after a crash, "
+                  "another replica runs the job once it expires")
+      ->check(CLI::Range(1.0, 3600.0))
+      ->capture_default_str();
   cmd->add_option("--header-timeout", o->header_timeout,
                   "Seconds from a request's first byte to the end of its headers (slow senders are disconnected)")
       ->capture_default_str();

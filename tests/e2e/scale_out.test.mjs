@@ -1,0 +1,229 @@
+// Replicas behind nginx sharing PostgreSQL and Redis, every process on 127.0.0.1, started and
+// stopped here: PostgreSQL 15 (scripts/pg_test_server.sh), Redis 7 (scripts/redis_test_server.sh),
+// two `tachyon serve` replicas (--database, --redis) and nginx with deploy/nginx/tachyon.conf.
+// One key's budget is one budget across replicas; usage from both lands in one database and
+// `tachyon usage` equals what clients received; a replica killed under a 50-client streaming load
+// leaves its clients with a clean end, loses no acknowledged usage row, and its async job is run
+// by the other replica once its lease ends; with Redis stopped, --redis-failure decides.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import { startServer, tachyon, repo, modelName, sleep, metricValue } from './harness.mjs';
+import { sseData } from './sse.mjs';
+
+const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p));
+const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const skip = !nginxBin ? 'nginx is not installed (apt-get install nginx-light)'
+  : !have('redis-server') ? 'redis-server is not installed'
+    : !fs.existsSync('/usr/lib/postgresql/15/bin/initdb') ? 'PostgreSQL 15 is not installed' : false;
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-scale-'));
+// Beside tmp, not inside it: as root the server runs as the postgres user, who cannot enter tmp.
+const pg = { dir: `${tmp}-pg`, port: 0, url: '' };
+const redis = { dir: path.join(tmp, 'redis'), port: 0, url: '' };
+const nginx = { dir: path.join(tmp, 'nginx'), port: 0, proc: null, baseURL: '' };
+const replicas = [];
+
+async function startReplica(port, extra = []) {
+  return startServer(['--port', String(port), '--database', pg.url, '--redis', redis.url, '--job-lease', '3',
+    '--ctx', '4096', ...extra]);
+}
+
+// deploy/nginx/tachyon.conf as shipped, with the replicas as upstreams, a local port and logs.
+function startNginx(ports) {
+  fs.mkdirSync(path.join(nginx.dir, 'logs'), { recursive: true });
+  fs.mkdirSync(path.join(nginx.dir, 'temp'), { recursive: true });
+  let conf = fs.readFileSync(path.join(repo, 'deploy/nginx/tachyon.conf'), 'utf8');
+  const servers = ports.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=10s;`).join('\n');
+  conf = conf.replace(/(\n\s*server\s+[\d.]+:\d+[^;]*;)+/, `\n${servers}`)
+    .replace(/listen 80;/, `listen 127.0.0.1:${nginx.port};`)
+    .replaceAll('/var/log/nginx/', `${nginx.dir}/logs/`);
+  fs.writeFileSync(path.join(nginx.dir, 'tachyon.conf'), conf);
+  const d = nginx.dir;
+  fs.writeFileSync(path.join(d, 'nginx.conf'), `daemon off;\npid ${d}/nginx.pid;\nerror_log ${d}/logs/error.log;\n` +
+    `events {}\nhttp {\n client_body_temp_path ${d}/temp/body;\n proxy_temp_path ${d}/temp/proxy;\n` +
+    ` fastcgi_temp_path ${d}/temp/fastcgi;\n uwsgi_temp_path ${d}/temp/uwsgi;\n scgi_temp_path ${d}/temp/scgi;\n` +
+    ` include ${d}/tachyon.conf;\n}\n`);
+  nginx.proc = spawn(nginxBin, ['-p', d, '-c', path.join(d, 'nginx.conf'), '-e', `${d}/logs/error.log`], { stdio: 'ignore' });
+  nginx.baseURL = `http://127.0.0.1:${nginx.port}`;
+}
+
+before(async () => {
+  if (skip) return;
+  pg.port = await freePort();
+  pg.url = execFileSync('bash', [path.join(repo, 'scripts/pg_test_server.sh'), 'start', pg.dir, String(pg.port)], { encoding: 'utf8' }).trim().split('\n').pop();
+  redis.port = await freePort();
+  execFileSync('bash', [path.join(repo, 'scripts/redis_test_server.sh'), 'start', redis.dir, String(redis.port)]);
+  redis.url = `redis://127.0.0.1:${redis.port}`;
+  // Keys exist before the replicas start, so they require them from the first request.
+  createKey('operator');
+  const ports = [await freePort(), await freePort()];
+  for (const p of ports) replicas.push({ port: p, server: await startReplica(p) });
+  nginx.port = await freePort();
+  startNginx(ports);
+  for (let i = 0; i < 100; i++) {
+    if ((await fetch(`${nginx.baseURL}/health`).catch(() => null))?.status === 200) break;
+    await sleep(100);
+  }
+});
+
+after(async () => {
+  if (skip) return;
+  nginx.proc?.kill('SIGTERM');
+  for (const r of replicas) await r.server.stop();
+  spawnSync('bash', [path.join(repo, 'scripts/redis_test_server.sh'), 'stop', redis.dir, String(redis.port)]);
+  spawnSync('bash', [path.join(repo, 'scripts/pg_test_server.sh'), 'stop', pg.dir, String(pg.port)]);
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const createKey = (name, extra = []) =>
+  JSON.parse(tachyon(['keys', 'create', '--name', name, '--database', pg.url, '--json', ...extra]));
+// Replicas re-read keys every second.
+async function createKeySeen(name, extra = []) {
+  const key = createKey(name, extra);
+  await sleep(1200);
+  return key;
+}
+const usage = (args) => JSON.parse(tachyon(['usage', '--json', '--database', pg.url, ...args]));
+
+function chat(baseURL, secret, body, headers = {}) {
+  return new Promise((resolve) => {
+    const data = JSON.stringify({ model: modelName, messages: [{ role: 'user', content: 'Hello' }], max_tokens: 4, ...body });
+    const started = performance.now();
+    const req = http.request(`${baseURL}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}`, ...headers },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text, ms: performance.now() - started }));
+      res.on('error', () => resolve({ status: res.statusCode, headers: res.headers, text, cut: true, ms: performance.now() - started }));
+      res.on('aborted', () => resolve({ status: res.statusCode, headers: res.headers, text, cut: true, ms: performance.now() - started }));
+    });
+    req.on('error', (e) => resolve({ status: 0, error: e.message, text: '', ms: performance.now() - started }));
+    req.end(data);
+  });
+}
+
+async function servedBy(port) {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith('tachyon_http_requests_total{') && line.includes('endpoint="/v1/chat/completions"')) n += Number(line.split(' ').pop());
+  return n;
+}
+
+test('one key, 10 requests per minute, 20 requests through nginx over both replicas: exactly 10 succeed, and usage adds up in PostgreSQL', { skip }, async () => {
+  const key = await createKeySeen('shared', ['--rpm', '10']);
+  const before = await Promise.all(replicas.map((r) => servedBy(r.port)));
+  const results = [];
+  for (let i = 0; i < 20; i++) results.push(await chat(nginx.baseURL, key.secret, {}, { 'x-session-id': `session-${i}` }));
+  const ok = results.filter((r) => r.status === 200);
+  assert.equal(ok.length, 10, JSON.stringify(results.map((r) => r.status)));
+  assert.equal(results.filter((r) => r.status === 429).length, 10);
+  const after = await Promise.all(replicas.map((r) => servedBy(r.port)));
+  const perReplica = after.map((n, i) => n - before[i]);
+  assert.ok(perReplica.every((n) => n > 0), `both replicas served: ${perReplica}`);
+  const received = ok.map((r) => JSON.parse(r.text).usage);
+  const totals = usage(['--key', key.id]).totals;
+  assert.equal(totals.requests, 10);
+  assert.equal(totals.prompt_tokens, received.reduce((a, u) => a + u.prompt_tokens, 0));
+  assert.equal(totals.completion_tokens, received.reduce((a, u) => a + u.completion_tokens, 0));
+  console.log(`figure: 20 requests through nginx, split ${perReplica.join('/')} between replicas: 10 x 200, 10 x 429`);
+});
+
+test('kill -9 of one replica under 50 streaming clients: clean ends, no lost usage rows, its async job finished by the other', { skip, timeout: 240000 }, async () => {
+  const key = await createKeySeen('load');
+  // An async job long enough to be running when its replica dies.
+  const job = await (await fetch(`${nginx.baseURL}/async/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
+    body: JSON.stringify({ request: { model: modelName, messages: [{ role: 'user', content: 'long' }], max_tokens: 3000, ignore_eos: true } }),
+  })).json();
+  assert.ok(job.id, JSON.stringify(job));
+  let holder = '';
+  for (let i = 0; i < 200 && !holder; i++) {
+    holder = execFileSync('psql', [pg.url, '-tAc', `SELECT coalesce(lease_holder, '') FROM async_jobs WHERE id = '${job.id}'`], { encoding: 'utf8' }).trim();
+    if (!holder) await sleep(50);
+  }
+  const victim = replicas.find((r) => holder.includes(`/${r.server.pid}/`));
+  assert.ok(victim, `job held by ${holder}`);
+  const survivor = replicas.find((r) => r !== victim);
+
+  const load = Array.from({ length: 50 }, (_, i) => chat(nginx.baseURL, key.secret,
+    { stream: true, max_tokens: 200, ignore_eos: true, messages: [{ role: 'user', content: `stream ${i}` }] },
+    { 'x-session-id': `load-${i}` }));
+  await sleep(300);
+  const killedAt = performance.now();
+  await victim.server.kill9();
+  const results = await Promise.all(load);
+  const complete = results.filter((r) => r.status === 200 && sseData(r.text).at(-1) === '[DONE]');
+  const broken = results.filter((r) => !complete.includes(r));
+  // Every client got an end: a finished stream, an error status, or a cut connection, none hung.
+  for (const r of broken) assert.ok(r.cut || r.status !== 200 || !r.text.includes('[DONE]'), JSON.stringify(r).slice(0, 300));
+  assert.ok(complete.length > 0);
+  const longest = Math.max(...results.map((r) => r.ms));
+  // New requests go to the survivor.
+  const after = await Promise.all(Array.from({ length: 10 }, (_, i) => chat(nginx.baseURL, key.secret, {}, { 'x-session-id': `after-${i}` })));
+  assert.deepEqual(after.map((r) => r.status), Array(10).fill(200));
+  // Every stream a client saw finish has its usage row.
+  for (const r of complete) {
+    const row = usage(['--request', r.headers['x-request-id']]).totals;
+    assert.equal(row.requests, 1, `usage row of ${r.headers['x-request-id']}`);
+  }
+  // The job: taken over by the survivor once the 3 s lease ran out, and completed.
+  let state;
+  for (let i = 0; i < 600; i++) {
+    state = await (await fetch(`${nginx.baseURL}/async/chat/completions/${job.id}`, { headers: { authorization: `Bearer ${key.secret}` } })).json();
+    if (state.status === 'COMPLETED' || state.status === 'FAILED') break;
+    await sleep(100);
+  }
+  assert.equal(state.status, 'COMPLETED', JSON.stringify(state).slice(0, 300));
+  const finalHolder = execFileSync('psql', [pg.url, '-tAc', `SELECT coalesce(lease_holder, '') FROM async_jobs WHERE id = '${job.id}'`], { encoding: 'utf8' }).trim();
+  console.log(`figure: kill -9 under 50 streams: ${complete.length} finished, ${broken.length} ended early (longest ${longest.toFixed(0)} ms), ` +
+              `10/10 new requests served by the survivor; job completed ${((performance.now() - killedAt) / 1000).toFixed(1)} s after the kill (holder now ${finalHolder || 'released'})`);
+  // Bring the replica back for the next test.
+  victim.server = await startReplica(victim.port);
+  void survivor;
+});
+
+test('Redis stopped: --redis-failure closed refuses limited keys with 503, open admits them; restarted, limits resume', { skip, timeout: 120000 }, async () => {
+  const key = await createKeySeen('redis', ['--rpm', '3']);
+  const open = await startReplica(await freePort(), ['--redis-failure', 'open']);
+  const closed = replicas[0].server;
+  try {
+    spawnSync('bash', [path.join(repo, 'scripts/redis_test_server.sh'), 'stop', redis.dir, String(redis.port)]);
+    const refused = await chat(closed.baseURL, key.secret, {});
+    assert.equal(refused.status, 503, refused.text);
+    assert.ok(refused.headers['retry-after']);
+    assert.equal((await chat(open.baseURL, key.secret, {})).status, 200);
+    const metrics = await (await fetch(`${closed.baseURL}/metrics`)).text();
+    assert.equal(metricValue(metrics, 'tachyon_rate_limit_backend_up'), 0);
+    execFileSync('bash', [path.join(repo, 'scripts/redis_test_server.sh'), 'start', redis.dir, String(redis.port)]);
+    const t0 = performance.now();
+    while (metricValue(await (await fetch(`${closed.baseURL}/metrics`)).text(), 'tachyon_rate_limit_backend_up') !== 1) {
+      assert.ok(performance.now() - t0 < 10000, 'Redis seen again within 10 s');
+      await sleep(100);
+    }
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await chat(closed.baseURL, key.secret, {})).status);
+    assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+  } finally {
+    await open.stop();
+  }
+});
