@@ -44,23 +44,33 @@ async function startReplica(port, extra = []) {
     '--ctx', '4096', ...extra]);
 }
 
-// deploy/nginx/tachyon.conf as shipped, with the replicas as upstreams, a local port and logs.
-function startNginx(ports) {
-  fs.mkdirSync(path.join(nginx.dir, 'logs'), { recursive: true });
-  fs.mkdirSync(path.join(nginx.dir, 'temp'), { recursive: true });
+// deploy/nginx/tachyon.conf as shipped (or with its `hash` line deleted: round robin), with the
+// replicas as upstreams, a local port and logs in `n.dir`.
+function startNginx(n, ports, { roundRobin = false } = {}) {
+  fs.mkdirSync(path.join(n.dir, 'logs'), { recursive: true });
+  fs.mkdirSync(path.join(n.dir, 'temp'), { recursive: true });
   let conf = fs.readFileSync(path.join(repo, 'deploy/nginx/tachyon.conf'), 'utf8');
   const servers = ports.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=10s;`).join('\n');
   conf = conf.replace(/(\n\s*server\s+[\d.]+:\d+[^;]*;)+/, `\n${servers}`)
-    .replace(/listen 80;/, `listen 127.0.0.1:${nginx.port};`)
-    .replaceAll('/var/log/nginx/', `${nginx.dir}/logs/`);
-  fs.writeFileSync(path.join(nginx.dir, 'tachyon.conf'), conf);
-  const d = nginx.dir;
+    .replace(/listen 80;/, `listen 127.0.0.1:${n.port};`)
+    .replaceAll('/var/log/nginx/', `${n.dir}/logs/`);
+  if (roundRobin) conf = conf.replace(/\n\s*hash \S+ consistent;/, '\n');
+  fs.writeFileSync(path.join(n.dir, 'tachyon.conf'), conf);
+  const d = n.dir;
   fs.writeFileSync(path.join(d, 'nginx.conf'), `daemon off;\npid ${d}/nginx.pid;\nerror_log ${d}/logs/error.log;\n` +
     `events {}\nhttp {\n client_body_temp_path ${d}/temp/body;\n proxy_temp_path ${d}/temp/proxy;\n` +
     ` fastcgi_temp_path ${d}/temp/fastcgi;\n uwsgi_temp_path ${d}/temp/uwsgi;\n scgi_temp_path ${d}/temp/scgi;\n` +
     ` include ${d}/tachyon.conf;\n}\n`);
-  nginx.proc = spawn(nginxBin, ['-p', d, '-c', path.join(d, 'nginx.conf'), '-e', `${d}/logs/error.log`], { stdio: 'ignore' });
-  nginx.baseURL = `http://127.0.0.1:${nginx.port}`;
+  n.proc = spawn(nginxBin, ['-p', d, '-c', path.join(d, 'nginx.conf'), '-e', `${d}/logs/error.log`], { stdio: 'ignore' });
+  n.baseURL = `http://127.0.0.1:${n.port}`;
+}
+
+async function untilUp(baseURL) {
+  for (let i = 0; i < 100; i++) {
+    if ((await fetch(`${baseURL}/health`).catch(() => null))?.status === 200) return;
+    await sleep(100);
+  }
+  throw new Error(`${baseURL} did not come up`);
 }
 
 before(async () => {
@@ -75,11 +85,8 @@ before(async () => {
   const ports = [await freePort(), await freePort()];
   for (const p of ports) replicas.push({ port: p, server: await startReplica(p) });
   nginx.port = await freePort();
-  startNginx(ports);
-  for (let i = 0; i < 100; i++) {
-    if ((await fetch(`${nginx.baseURL}/health`).catch(() => null))?.status === 200) break;
-    await sleep(100);
-  }
+  startNginx(nginx, ports);
+  await untilUp(nginx.baseURL);
 });
 
 after(async () => {
@@ -225,5 +232,40 @@ test('Redis stopped: --redis-failure closed refuses limited keys with 503, open 
     assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
   } finally {
     await open.stop();
+  }
+});
+
+test('prefix-cache hits with two replicas: consistent hashing by session versus round robin', { skip, timeout: 120000 }, async () => {
+  const key = await createKeySeen('affinity');
+  const rr = { dir: path.join(tmp, 'nginx-rr'), port: await freePort(), proc: null, baseURL: '' };
+  startNginx(rr, replicas.map((r) => r.port), { roundRobin: true });
+  try {
+    await untilUp(rr.baseURL);
+    // 5 conversations of 4 turns (an odd number, so round robin does not line them up with the replicas by chance), each with its own long system prompt; the hit rate is the
+    // share of prompt tokens the replicas found in their prefix caches.
+    const hitRate = async (baseURL, tag) => {
+      let prompt = 0;
+      let cached = 0;
+      for (let turn = 0; turn < 4; turn++) {
+        for (let c = 0; c < 5; c++) {
+          const system = `${tag} conversation ${c}: ` + `rule ${c} says be brief and exact. `.repeat(25);
+          const messages = [{ role: 'system', content: system }];
+          for (let t = 0; t <= turn; t++) messages.push({ role: 'user', content: `question ${t}` }, { role: 'assistant', content: `answer ${t}` });
+          messages.pop();
+          const r = await chat(baseURL, key.secret, { messages, max_tokens: 1, temperature: 0 }, { 'x-session-id': `${tag}-${c}` });
+          assert.equal(r.status, 200, r.text);
+          const u = JSON.parse(r.text).usage;
+          prompt += u.prompt_tokens;
+          cached += u.prompt_tokens_details?.cached_tokens ?? 0;
+        }
+      }
+      return cached / prompt;
+    };
+    const hashed = await hitRate(nginx.baseURL, 'hashed');
+    const roundRobin = await hitRate(rr.baseURL, 'round-robin');
+    console.log(`figure: prefix-cache hit rate over 2 replicas, 5 conversations x 4 turns: consistent hash ${(100 * hashed).toFixed(1)}%, round robin ${(100 * roundRobin).toFixed(1)}%`);
+    assert.ok(hashed > roundRobin, `hashing ${hashed} should beat round robin ${roundRobin}`);
+  } finally {
+    rr.proc?.kill('SIGTERM');
   }
 });
