@@ -1,5 +1,7 @@
 // Starts a real `tachyon serve` on 127.0.0.1 with an ephemeral port and stops it after the tests.
 import { spawn, execFileSync } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,3 +82,32 @@ export function metricValue(text, name) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A TCP port nothing listens on right now (for a server that must come back on the same port).
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// POSTs `body` as JSON with node's http client (optionally through `agent`); resolves to
+// {status, headers, text} once the whole answer, SSE streams included, is in.
+export function postJson(url, body, agent) {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = http.request(url, {
+      method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}

@@ -9,7 +9,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import http from 'node:http';
-import { startServer, modelName, metricValue, sleep } from './harness.mjs';
+import { startServer, modelName, metricValue, sleep, postJson } from './harness.mjs';
 import { assertCompletedStream } from './sse.mjs';
 
 const servers = [];
@@ -20,21 +20,7 @@ async function server(args) {
   return s;
 }
 
-function post(baseURL, path, body, agent) {
-  return new Promise((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = http.request(`${baseURL}${path}`, {
-      method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const post = (baseURL, path, body, agent) => postJson(`${baseURL}${path}`, body, agent);
 
 // Sends raw bytes on a new connection and collects what comes back until the server closes it,
 // or until `ms` passed (then the socket is closed by us and `closedByServer` is false).

@@ -9,11 +9,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import { startServer, tachyon, repo, modelName, sleep, metricValue } from './harness.mjs';
+import { startServer, tachyon, repo, modelName, sleep, metricValue, freePort } from './harness.mjs';
 import { sseData } from './sse.mjs';
 
 const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p));
@@ -22,15 +21,6 @@ const skip = !nginxBin ? 'nginx is not installed (apt-get install nginx-light)'
   : !have('redis-server') ? 'redis-server is not installed'
     : !fs.existsSync('/usr/lib/postgresql/15/bin/initdb') ? 'PostgreSQL 15 is not installed' : false;
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-scale-'));
 // Beside tmp, not inside it: as root the server runs as the postgres user, who cannot enter tmp.

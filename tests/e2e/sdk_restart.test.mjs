@@ -7,21 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import { startServer, modelName, sleep } from './harness.mjs';
+import { startServer, modelName, sleep, freePort } from './harness.mjs';
 
 const probe = process.env.TACHYON_SDK_RESTART_PROBE;
 const skip = !probe || !fs.existsSync(probe) ? 'TACHYON_SDK_RESTART_PROBE is not set (build sdk_restart_probe)' : false;
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('server killed and restarted under a C++ client load: every call ends, typed, in time', { skip, timeout: 300000 }, async () => {
   const port = await freePort();

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import http from 'node:http';
-import { startServer, modelName, metricValue, sleep } from './harness.mjs';
+import { startServer, modelName, metricValue, sleep, postJson } from './harness.mjs';
 import { assertCompletedStream, sseData } from './sse.mjs';
 
 let server;
@@ -15,19 +15,7 @@ after(async () => server.stop());
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 
-function request(path, body) {
-  return new Promise((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = http.request(`${server.baseURL}${path}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const request = (path, body) => postJson(`${server.baseURL}${path}`, body, agent);
 
 function completionBody(i, sampled) {
   const prompt = `Story ${i}: ` + 'the quick brown fox jumps over the lazy dog '.repeat(1 + (i % 5));

@@ -47,6 +47,26 @@ class EngineTest : public ::testing::Test {
     return r;
   }
 
+  // Submits `r` and returns once its first event is in, with the engine thread held inside that
+  // event's callback until `released` is ready: nothing moves while the test fills the queue.
+  static uint64_t submit_held(Engine& engine, EngineRequest r, std::shared_future<void> released) {
+    auto first = std::make_shared<std::promise<void>>();
+    auto signalled = std::make_shared<bool>(false);
+    std::future<void> started = first->get_future();
+    auto id = engine.submit(std::move(r), [first, signalled, released](EngineEvent&&) {
+      if (*signalled) return;
+      *signalled = true;
+      first->set_value();
+      released.wait();
+    });
+    if (!id.ok()) {
+      ADD_FAILURE() << id.error().message;
+      return 0;
+    }
+    started.wait();
+    return *id;
+  }
+
   static std::vector<std::vector<int32_t>> run(Engine& engine, const std::vector<EngineRequest>& requests) {
     return run_requests(engine, requests);
   }
@@ -112,20 +132,8 @@ TEST_F(EngineTest, CancelFreesBlocksAndFullQueueIsRefused) {
   const int32_t free_before = (*engine)->stats().kv_blocks_free;
   EngineRequest long_request = request(0, false);
   long_request.max_tokens = 200;
-  // The engine thread waits inside the first event's callback until released, so nothing moves
-  // while the queue is filled and the cancellations are sent.
-  std::promise<void> first_token, release;
-  std::shared_future<void> released = release.get_future().share();
-  bool signalled = false;
-  auto id = (*engine)->submit(long_request, [&, released](EngineEvent&&) {
-    if (!signalled) {
-      signalled = true;
-      first_token.set_value();
-      released.wait();
-    }
-  });
-  ASSERT_TRUE(id.ok());
-  first_token.get_future().wait();
+  std::promise<void> release;
+  const uint64_t id = submit_held(**engine, long_request, release.get_future().share());
   // One runs, so exactly max_waiting more are accepted and the rest refused.
   std::vector<uint64_t> accepted;
   int refused = 0;
@@ -141,7 +149,7 @@ TEST_F(EngineTest, CancelFreesBlocksAndFullQueueIsRefused) {
   EXPECT_EQ(refused, 4);
   EXPECT_EQ((*engine)->stats().waiting, 2u);
   for (uint64_t queued : accepted) (*engine)->cancel(queued);
-  (*engine)->cancel(*id);
+  (*engine)->cancel(id);
   release.set_value();
   for (int i = 0; i < 400 && ((*engine)->stats().kv_blocks_free != free_before || (*engine)->stats().running ||
                               (*engine)->stats().cancellations < 3);
@@ -207,18 +215,8 @@ TEST_F(EngineTest, QueuedPromptTokensAreLimited) {
   ASSERT_TRUE(engine.ok());
   EngineRequest running = request(0, false);
   running.max_tokens = 200;
-  std::promise<void> first_token, release;
-  std::shared_future<void> released = release.get_future().share();
-  bool signalled = false;
-  auto id = (*engine)->submit(running, [&, released](EngineEvent&&) {
-    if (!signalled) {
-      signalled = true;
-      first_token.set_value();
-      released.wait();  // holds the engine still while the queue is filled
-    }
-  });
-  ASSERT_TRUE(id.ok());
-  first_token.get_future().wait();
+  std::promise<void> release;
+  const uint64_t id = submit_held(**engine, running, release.get_future().share());
   EngineRequest r = request(0, false);
   r.prompt.resize(30, 5);
   auto first = (*engine)->submit(r, [](EngineEvent&&) {});
@@ -230,7 +228,7 @@ TEST_F(EngineTest, QueuedPromptTokensAreLimited) {
   }
   r.prompt.resize(10);
   EXPECT_TRUE((*engine)->submit(r, [](EngineEvent&&) {}).ok());  // 30 + 10 fits
-  (*engine)->cancel(*id);
+  (*engine)->cancel(id);
   release.set_value();
 }
 
