@@ -2,7 +2,7 @@
 # Builds tachyon with sanitizers and runs tests under them (docs/RELIABILITY.md):
 #   scripts/sanitize.sh asan [CTEST ARGS...]   AddressSanitizer + UndefinedBehaviorSanitizer in
 #                                              build-asan/, the whole suite by default
-#   scripts/sanitize.sh tsan [CTEST ARGS...]   ThreadSanitizer in build-tsan/, by default the
+#   scripts/sanitize.sh tsan [CTEST ARGS...]   ThreadSanitizer in build-tsan/: builds and runs the
 #                                              tests of the threaded parts (engine, sched, http,
 #                                              platform, api, sdk)
 # Any sanitizer report fails the test that produced it. A cold build takes about as long as the
@@ -12,8 +12,11 @@ cd "$(dirname "$0")/.."
 kind=${1:-}
 shift || true
 case "$kind" in
-  asan) sanitize=address,undefined; build=build-asan; default=() ;;
-  tsan) sanitize=thread; build=build-tsan; default=(-R '^(engine_test|sched_test|http_test|platform_test|api_test|sdk_test)$') ;;
+  asan) sanitize=address,undefined; build=build-asan; targets=(); default=() ;;
+  tsan)
+    sanitize=thread; build=build-tsan
+    targets=(engine_test sched_test http_test platform_test api_test sdk_test)
+    default=(-R "^($(IFS='|'; echo "${targets[*]}"))\$") ;;
   *) echo "usage: $0 asan|tsan [ctest arguments]" >&2; exit 2 ;;
 esac
 launcher=()
@@ -21,7 +24,7 @@ command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=cca
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTACHYON_BUILD_TESTS=ON -DTACHYON_CUDA=OFF \
   -DTACHYON_SANITIZE="$sanitize" "${launcher[@]}" >/dev/null
 echo "building $build with -fsanitize=$sanitize"
-cmake --build "$build"
+if [ ${#targets[@]} -gt 0 ]; then cmake --build "$build" --target "${targets[@]}"; else cmake --build "$build"; fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}

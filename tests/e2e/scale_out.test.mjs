@@ -29,9 +29,20 @@ const redis = { dir: path.join(tmp, 'redis'), port: 0, url: '' };
 const nginx = { dir: path.join(tmp, 'nginx'), port: 0, proc: null, baseURL: '' };
 const replicas = [];
 
+// Each replica has its own data directory holding a copy of one search index, built once.
+const indexDir = path.join(tmp, 'index');
+function replicaDataDir(port) {
+  const dir = path.join(tmp, `replica-${port}`);
+  if (!fs.existsSync(dir)) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.copyFileSync(path.join(indexDir, 'search.db'), path.join(dir, 'search.db'));
+  }
+  return dir;
+}
+
 async function startReplica(port, extra = []) {
-  return startServer(['--port', String(port), '--database', pg.url, '--redis', redis.url, '--job-lease', '3',
-    '--ctx', '4096', ...extra]);
+  return startServer(['--port', String(port), '--data-dir', replicaDataDir(port), '--database', pg.url,
+    '--redis', redis.url, '--job-lease', '3', '--ctx', '4096', ...extra]);
 }
 
 // deploy/nginx/tachyon.conf as shipped (or with its `hash` line deleted: round robin), with the
@@ -72,6 +83,13 @@ before(async () => {
   redis.url = `redis://127.0.0.1:${redis.port}`;
   // Keys exist before the replicas start, so they require them from the first request.
   createKey('operator');
+  const pages = path.join(tmp, 'pages');
+  fs.mkdirSync(pages, { recursive: true });
+  for (const [name, text] of [['lighthouse', 'The lighthouse keeper trims the lamp at dusk.\n\nShips pass the rocks at night.'],
+    ['harbour', 'The harbour master logs every ship.\n\nA lamp burns in the harbour office.'],
+    ['orchard', 'Apples ripen in the orchard in autumn.\n\nThe keeper of the orchard sells cider.']])
+    fs.writeFileSync(path.join(pages, `${name}.md`), `# ${name}\n\n${text}\n`);
+  tachyon(['index', 'add', '--quiet', '--data-dir', indexDir, pages]);
   const ports = [await freePort(), await freePort()];
   for (const p of ports) replicas.push({ port: p, server: await startReplica(p) });
   nginx.port = await freePort();
@@ -258,4 +276,18 @@ test('prefix-cache hits with two replicas: consistent hashing by session versus 
   } finally {
     rr.proc?.kill('SIGTERM');
   }
+});
+
+test('two replicas with copies of one search index answer a query identically', { skip }, async () => {
+  const key = await createKeySeen('search');
+  const answers = await Promise.all(replicas.map(async (r) => {
+    const res = await fetch(`${r.server.baseURL}/search`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key.secret}` },
+      body: JSON.stringify({ query: 'keeper lamp', max_results: 5 }),
+    });
+    assert.equal(res.status, 200);
+    return (await res.json()).results;
+  }));
+  assert.ok(answers[0].length >= 2, JSON.stringify(answers[0]));
+  assert.deepEqual(answers[1], answers[0]);
 });
