@@ -27,6 +27,6 @@ echo "building $build with -fsanitize=$sanitize"
 if [ ${#targets[@]} -gt 0 ]; then cmake --build "$build" --target "${targets[@]}"; else cmake --build "$build"; fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp}
 if [ $# -eq 0 ]; then set -- "${default[@]}"; fi
 ctest --test-dir "$build" --output-on-failure -j2 "$@"
