@@ -5,6 +5,8 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "api/run_to_end.h"
+
 #include "api/async_job_runner.h"
 #include "api/endpoints.h"
 #include "platform/sqlite_store.h"
@@ -12,6 +14,8 @@
 
 namespace tachyon {
 namespace {
+
+using tachyon::testing::run_to_end;
 
 using platform::testing::TempDir;
 
@@ -46,17 +50,6 @@ class RecordingWriter final : public ResponseWriter {
 // Runs a handler coroutine on this thread until it returns (its commit waits on the usage
 // recorder's thread meanwhile). The recorder's callbacks hold queues bound to `io`: they are
 // flushed before `io` is destroyed.
-void run_to_end(asio::awaitable<void> handler, platform::UsageRecorder* usage = nullptr) {
-  asio::io_context io;
-  auto work = asio::make_work_guard(io);
-  asio::co_spawn(io, std::move(handler), [&](std::exception_ptr e) {
-    work.reset();
-    if (e) std::rethrow_exception(e);
-  });
-  io.run();
-  if (usage) usage->flush();
-}
-
 // A metered server context with no models: every generation request is refused before the
 // engine.
 class MeteringTest : public ::testing::Test {

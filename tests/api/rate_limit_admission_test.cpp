@@ -8,6 +8,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
+
+#include "api/run_to_end.h"
 #include <nlohmann/json.hpp>
 
 #include <thread>
@@ -22,6 +24,8 @@
 
 namespace tachyon {
 namespace {
+
+using tachyon::testing::run_to_end;
 
 using platform::testing::RedisTestServer;
 using platform::testing::TempDir;
@@ -42,17 +46,6 @@ class CapturingWriter final : public ResponseWriter {
 
 // Runs a handler coroutine on this thread until it returns (a usage commit waits on the
 // recorder's thread meanwhile, whose callbacks are flushed before `io` goes).
-void run_to_end(asio::awaitable<void> handler, platform::UsageRecorder* usage = nullptr) {
-  asio::io_context io;
-  auto work = asio::make_work_guard(io);
-  asio::co_spawn(io, std::move(handler), [&](std::exception_ptr e) {
-    work.reset();
-    if (e) std::rethrow_exception(e);
-  });
-  io.run();
-  if (usage) usage->flush();
-}
-
 class RateLimitAdmissionTest : public ::testing::Test {
  protected:
   void SetUp() override {
