@@ -43,18 +43,9 @@ class AsyncQueue {
   // Next item, waiting without blocking the thread; nullopt once closed and drained.
   // Throws boost::system::system_error when the server force-closes the connection.
   asio::awaitable<std::optional<T>> pop() {
-    while (true) {
-      {
-        std::lock_guard lock(mutex_);
-        if (!items_.empty()) {
-          T value = std::move(items_.front());
-          items_.pop_front();
-          co_return std::optional<T>(std::move(value));
-        }
-        if (closed_) co_return std::nullopt;
-      }
-      co_await wake_.wait();
-    }
+    Popped popped;
+    while (!take(popped)) co_await wake_.wait();
+    co_return std::move(popped.item);
   }
 
   // What pop_for() got: an item, the end of the stream (neither set), or nothing in time.
@@ -68,24 +59,12 @@ class AsyncQueue {
   asio::awaitable<Popped> pop_for(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     Popped popped;
-    while (true) {
-      {
-        std::lock_guard lock(mutex_);
-        if (!items_.empty()) {
-          popped.item = std::move(items_.front());
-          items_.pop_front();
-          break;
-        }
-        if (closed_) break;
-      }
+    while (!take(popped)) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       const bool notified = left.count() > 0 && co_await wake_.wait_for(left);
-      if (!notified) {
-        std::lock_guard lock(mutex_);
-        if (items_.empty() && !closed_) {
-          popped.timed_out = true;
-          break;
-        }
+      if (!notified && !take(popped)) {
+        popped.timed_out = true;
+        break;
       }
     }
     co_return popped;
@@ -93,11 +72,9 @@ class AsyncQueue {
 
   // Non-waiting pop for draining; nullopt when nothing is queued right now.
   std::optional<T> try_pop() {
-    std::lock_guard lock(mutex_);
-    if (items_.empty()) return std::nullopt;
-    T value = std::move(items_.front());
-    items_.pop_front();
-    return value;
+    Popped popped;
+    take(popped);
+    return std::move(popped.item);
   }
 
   bool closed() const {
@@ -106,6 +83,15 @@ class AsyncQueue {
   }
 
  private:
+  // Moves the front item into `popped.item`; true when there was one or the stream has ended.
+  bool take(Popped& popped) {
+    std::lock_guard lock(mutex_);
+    if (items_.empty()) return closed_;
+    popped.item = std::move(items_.front());
+    items_.pop_front();
+    return true;
+  }
+
   mutable std::mutex mutex_;
   std::deque<T> items_;
   bool closed_ = false;

@@ -47,9 +47,6 @@ class RecordingWriter final : public ResponseWriter {
   bool started_ = false;
 };
 
-// Runs a handler coroutine on this thread until it returns (its commit waits on the usage
-// recorder's thread meanwhile). The recorder's callbacks hold queues bound to `io`: they are
-// flushed before `io` is destroyed.
 // A metered server context with no models: every generation request is refused before the
 // engine.
 class MeteringTest : public ::testing::Test {

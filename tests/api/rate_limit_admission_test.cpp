@@ -44,8 +44,6 @@ class CapturingWriter final : public ResponseWriter {
   HttpResponse response;
 };
 
-// Runs a handler coroutine on this thread until it returns (a usage commit waits on the
-// recorder's thread meanwhile, whose callbacks are flushed before `io` goes).
 class RateLimitAdmissionTest : public ::testing::Test {
  protected:
   void SetUp() override {

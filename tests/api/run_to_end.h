@@ -1,5 +1,6 @@
-// Runs one handler coroutine on its own io_context until it returns (rethrowing what it throws),
-// then flushes the usage writer so its rows can be read back.
+// Runs one handler coroutine on this thread until it returns, rethrowing what it throws. A usage
+// commit waits on the recorder's thread meanwhile; the recorder's callbacks hold queues bound to
+// the io_context, so they are flushed before it is destroyed.
 #pragma once
 
 #include <exception>

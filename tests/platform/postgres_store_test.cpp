@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "platform/open_store.h"
+#include "open_at_once.h"
 #include "postgres_server.h"
 #include "temp_dir.h"
 
@@ -78,17 +79,7 @@ TEST_F(PostgresServerTest, WrongDatabaseIsAClearError) {
 
 TEST_F(PostgresServerTest, ReplicasOpeningAtOnceApplyEachMigrationOnce) {
   constexpr int kReplicas = 6;
-  std::vector<Result<std::unique_ptr<Store>>> opened;
-  for (int i = 0; i < kReplicas; ++i) opened.emplace_back(Error{"not opened"});
-  std::atomic<int> ready{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kReplicas; ++i)
-    threads.emplace_back([&, i] {
-      ++ready;
-      while (ready < kReplicas) std::this_thread::yield();
-      opened[i] = open_postgres_store(url_);
-    });
-  for (auto& t : threads) t.join();
+  auto opened = testing::open_at_once(kReplicas, [&] { return open_postgres_store(url_); });
   for (const auto& store : opened) ASSERT_TRUE(store.ok()) << store.error().message;
   EXPECT_EQ(*query_value(url_, "SELECT COUNT(*) FROM schema_version"), std::to_string(kPostgresSchemaVersion));
   EXPECT_EQ(*query_value(url_, "SELECT MAX(version) FROM schema_version"), std::to_string(kPostgresSchemaVersion));

@@ -15,6 +15,7 @@
 #include "platform/key_admin.h"
 #include "platform/key_ring.h"
 #include "platform/open_store.h"
+#include "open_at_once.h"
 #include "postgres_server.h"
 #include "temp_dir.h"
 
@@ -506,17 +507,7 @@ TEST_P(StoreTest, ReplicasOpeningAtOnceMigrateOnce) {
     url = *database;
   }
   constexpr int kReplicas = 4;
-  std::vector<Result<std::unique_ptr<Store>>> opened;
-  for (int i = 0; i < kReplicas; ++i) opened.emplace_back(Error{"not opened"});
-  std::atomic<int> ready{0};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kReplicas; ++i)
-    threads.emplace_back([&, i] {
-      ++ready;
-      while (ready < kReplicas) std::this_thread::yield();
-      opened[i] = open_store(dir, url);
-    });
-  for (auto& t : threads) t.join();
+  auto opened = testing::open_at_once(kReplicas, [&] { return open_store(dir, url); });
   for (const auto& store : opened) ASSERT_TRUE(store.ok()) << store.error().message;
   ASSERT_TRUE((*opened[0])->insert_key(key_named("key_a", "a"), hash_secret("tk-a")).ok());
   for (auto& store : opened) EXPECT_EQ(store.value()->list_keys()->size(), 1u);
