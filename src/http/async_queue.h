@@ -59,13 +59,14 @@ class AsyncQueue {
   asio::awaitable<Popped> pop_for(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     Popped popped;
-    while (!take(popped)) {
+    for (;;) {
+      // Each take() that succeeds ends the wait: a second one would drop what the first took.
+      if (take(popped)) break;
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      const bool notified = left.count() > 0 && co_await wake_.wait_for(left);
-      if (!notified && !take(popped)) {
-        popped.timed_out = true;
-        break;
-      }
+      if (left.count() > 0 && co_await wake_.wait_for(left)) continue;
+      // Out of time; an item that came with the deadline is still taken.
+      popped.timed_out = !take(popped);
+      break;
     }
     co_return popped;
   }
