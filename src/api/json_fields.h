@@ -13,6 +13,15 @@
 
 namespace tachyon {
 
+// The deepest a request body may nest arrays and objects. Deeper bodies are refused before
+// anything parses them: copying or printing a JSON value recurses once per level, so a body of
+// a few hundred thousand '[' would otherwise overflow a thread's stack.
+constexpr int kMaxJsonDepth = 128;
+
+// How deeply `text` nests arrays and objects (brackets inside strings do not count), scanning
+// no further than the first point deeper than `limit`. Linear; works on any bytes, JSON or not.
+int json_nesting_depth(std::string_view text, int limit = kMaxJsonDepth);
+
 // Parses a request body that must be a single JSON object; malformed JSON is a 400 whose
 // message says so and whose param is empty.
 Result<nlohmann::json> parse_json_object(std::string_view body);

@@ -1,17 +1,37 @@
 #include "api/routes.h"
 
+#include <fmt/format.h>
+
+#include "api/api_error.h"
 #include "api/endpoints.h"
+#include "api/json_fields.h"
 
 namespace tachyon {
+namespace {
+
+asio::awaitable<void> refuse_deep_json(ResponseWriter& writer) {
+  const Error e{fmt::format("The request body nests arrays and objects more than {} levels deep", kMaxJsonDepth),
+                ErrorKind::InvalidArgument, {}};
+  co_await writer.send(HttpResponse::json(400, error_body(e)));
+}
+
+// Bodies nested beyond kMaxJsonDepth never reach a handler.
+bool too_deep(const HttpRequest& req) { return json_nesting_depth(req.body) > kMaxJsonDepth; }
+
+}  // namespace
 
 Router make_router(ServerContext& ctx) {
   Router router;
   auto bind = [&ctx](auto fn) -> Handler {
-    return [&ctx, fn](const HttpRequest& req, ResponseWriter& writer) { return fn(ctx, req, writer); };
+    return [&ctx, fn](const HttpRequest& req, ResponseWriter& writer) {
+      return too_deep(req) ? refuse_deep_json(writer) : fn(ctx, req, writer);
+    };
   };
   // Endpoints behind an API key (open when the server runs without keys).
   auto keyed = [&ctx](KeyedHandler fn) -> Handler {
-    return [&ctx, fn](const HttpRequest& req, ResponseWriter& writer) { return with_api_key(ctx, req, writer, fn); };
+    return [&ctx, fn](const HttpRequest& req, ResponseWriter& writer) {
+      return too_deep(req) ? refuse_deep_json(writer) : with_api_key(ctx, req, writer, fn);
+    };
   };
   router.post("/v1/chat/completions", keyed(endpoints::chat_completions));
   router.post("/chat/completions", keyed(endpoints::chat_completions));  // Perplexity's path

@@ -49,6 +49,17 @@ TEST(OutputFormat, MalformedFormatsAre400s) {
   }
 }
 
+TEST(JsonNesting, CountsBracketsOutsideStringsAndStopsPastTheLimit) {
+  EXPECT_EQ(json_nesting_depth("{}"), 1);
+  EXPECT_EQ(json_nesting_depth(R"({"a":[1,{"b":[]}],"c":{}})"), 4);
+  EXPECT_EQ(json_nesting_depth(R"({"a":"[[[{{{","b":"\"[[["})"), 1);  // brackets in strings, escaped quote
+  EXPECT_EQ(json_nesting_depth("not json ]]] at all"), 0);
+  const std::string deep = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
+  EXPECT_EQ(json_nesting_depth(deep), kMaxJsonDepth);
+  EXPECT_EQ(json_nesting_depth("[" + deep + "]"), kMaxJsonDepth + 1);
+  EXPECT_EQ(json_nesting_depth(std::string(1000000, '[')), kMaxJsonDepth + 1);  // stops scanning early
+}
+
 TEST(OrderedJson, KeepsKeyOrderInLinearTime) {
   auto parsed = parse_ordered_json_object(R"({"z": 1, "a": {"y": [1, {"c": 2, "b": 3}], "x": null}, "z": 4})");
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;

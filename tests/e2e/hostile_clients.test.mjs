@@ -193,10 +193,11 @@ test('oversized, malformed and hostile requests get their error in bounded time'
     const r = await raw(s.port, chunks, 5000);
     return { ...r, ms: performance.now() - t0, status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(r.text)?.[1]) };
   };
-  const chat = (body, extra = '') => {
+  const post = (path, body, extra = '') => {
     const b = Buffer.isBuffer(body) ? body : Buffer.from(body);
-    return [Buffer.concat([Buffer.from(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${extra}Content-Length: ${b.length}\r\nConnection: close\r\n\r\n`), b])];
+    return [Buffer.concat([Buffer.from(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${extra}Content-Length: ${b.length}\r\nConnection: close\r\n\r\n`), b])];
   };
+  const chat = (body, extra = '') => post('/v1/chat/completions', body, extra);
   const cases = [];
   const check = (name, r, status) => {
     assert.equal(r.status, status, `${name}: ${r.text.slice(0, 300)}`);
@@ -210,6 +211,15 @@ test('oversized, malformed and hostile requests get their error in bounded time'
   check('20 KiB header', await reply([`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20 << 10)}\r\n\r\n`]), 431);
   check('2 MiB body', await reply(chat('x'.repeat(2 << 20))), 413);
   check('JSON nested 100,000 deep', await reply(chat('['.repeat(100000) + ']'.repeat(100000))), 400);
+  // Inside a field, where a handler once printed or copied the value: that recursion, not the
+  // parser, overflowed the stack at a few hundred thousand levels and ended the process.
+  const deep = (field) => `{"model":"${modelName}","${field}":${'['.repeat(400000)}${']'.repeat(400000)}}`;
+  for (const [path, field] of [['/detokenize', 'tokens'], ['/tokenize', 'content'], ['/v1/embeddings', 'input'],
+    ['/v1/completions', 'prompt'], ['/async/chat/completions', 'request'], ['/admin/keys', 'name']]) {
+    const r = await reply(post(path, deep(field)));
+    check(`${path} with '${field}' nested 400,000 deep`, r, 400);
+    assert.match(r.text, /more than 128 levels deep/);
+  }
   const bad = Buffer.from(`{"model":"${modelName}","messages":[{"role":"user","content":"\xff\xfe bad"}]}`, 'latin1');
   check('invalid UTF-8', await reply(chat(bad)), 400);
 
