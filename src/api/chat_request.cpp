@@ -1,5 +1,8 @@
 #include "api/chat_request.h"
 
+#include <string>
+#include <unordered_map>
+
 #include <fmt/format.h>
 
 #include "api/json_fields.h"
@@ -175,13 +178,16 @@ Result<ChatCompletionRequest> parse_chat_completion_request(std::string_view bod
     if (!message) return message.error();
     request.messages.push_back(std::move(message.value()));
   }
-  // A tool turn's function name, when the client left it out, from the call it answers.
+  // A tool turn's function name, when the client left it out, from the call it answers (the
+  // last call with its id). One pass over the calls and one look-up per tool turn: a body of
+  // many turns and calls must not cost their product.
+  std::unordered_map<std::string, std::string> call_names;
+  for (const ChatRequestMessage& m : request.messages)
+    for (const auto& call : m.tool_calls)  // normalized by parse_tool_calls: id and function.name are strings
+      call_names[call["id"].get<std::string>()] = call["function"]["name"].get<std::string>();
   for (ChatRequestMessage& m : request.messages) {
     if (m.role != "tool" || !m.name.empty()) continue;
-    for (const ChatRequestMessage& earlier : request.messages)
-      if (earlier.tool_calls.is_array())
-        for (const auto& call : earlier.tool_calls)
-          if (call["id"] == m.tool_call_id) m.name = call["function"]["name"].get<std::string>();
+    if (auto it = call_names.find(m.tool_call_id); it != call_names.end()) m.name = it->second;
   }
   return request;
 }

@@ -1,6 +1,8 @@
 #include "api/tool_prompt.h"
 
 #include <algorithm>
+#include <string>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -43,10 +45,14 @@ std::string type_text(const ojson& schema, int depth) {
   if (name == "array") return type_text(schema.value("items", ojson()), depth + 1) + "[]";
   if (name == "object" || schema.contains("properties")) {
     std::string out;
-    const ojson required = schema.value("required", ojson::array());
+    // A set, not a scan per property: sizes come from the request.
+    std::unordered_set<std::string> required;
+    if (auto it = schema.find("required"); it != schema.end() && it->is_array())
+      for (const auto& r : *it)
+        if (r.is_string()) required.insert(r.get<std::string>());
     const ojson properties = schema.value("properties", ojson::object());
     for (const auto& [key, value] : properties.items()) {
-      const bool optional = std::find(required.begin(), required.end(), key) == required.end();
+      const bool optional = !required.contains(key);
       out += fmt::format("{}{}{}: {}", out.empty() ? "" : ", ", key, optional ? "?" : "", type_text(value, depth + 1));
     }
     return "{" + out + "}";

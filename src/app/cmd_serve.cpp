@@ -269,7 +269,8 @@ void serve(const ServeOptions& o) {
   http.max_connections = o.max_connections;
   const bool quiet = o.quiet;
   HttpServer server(http, make_router(ctx), [&ctx, quiet](const RequestLogEntry& e) {
-    ctx.metrics.count_request(e.path.rfind("/v1/models/", 0) == 0 ? "/v1/models/{id}" : e.path, e.status);
+    // By route, not by path: paths are the client's to choose, and each label is a new series.
+    ctx.metrics.count_request(e.route.empty() ? "unmatched" : e.route, e.status);
     if (!quiet)
       fmt::print(stderr, "{} {} {} {:.1f} ms id={}\n", e.method, e.path, e.status, e.duration.count() / 1000.0,
                  e.request_id);

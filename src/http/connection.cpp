@@ -126,8 +126,8 @@ std::optional<HttpResponse> response_for_read_error(const boost::system::error_c
 void log_request(const ServerState& state, const HttpRequest& request,
                  const BeastResponseWriter& writer, Clock::time_point start) {
   if (!state.logger) return;
-  RequestLogEntry entry{request.method,        request.path,  request.request_id,
-                        request.remote_address, writer.status(), writer.streamed(),
+  RequestLogEntry entry{request.method,         request.path,    request.route,
+                        request.request_id,     request.remote_address, writer.status(), writer.streamed(),
                         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start)};
   try {
     state.logger(entry);

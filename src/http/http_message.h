@@ -43,6 +43,7 @@ struct HttpRequest {
   std::string request_id;      // the client's X-Request-ID when acceptable, else generated
   std::string remote_address;  // peer IP, for logs and rate limits
   std::map<std::string, std::string, std::less<>> path_params;  // percent-decoded
+  std::string route;  // the pattern that matched ("/v1/models/{id}"), set by the router; "" if none
 
   // Percent-decoded value of query parameter `name` ('+' means space), or nullopt.
   std::optional<std::string> query_param(std::string_view name) const;

@@ -31,6 +31,7 @@ struct HttpServerOptions {
 struct RequestLogEntry {
   std::string method;
   std::string path;
+  std::string route;  // the matched route's pattern ("/v1/models/{id}"); "" when none matched
   std::string request_id;
   std::string remote_address;
   int status = 0;

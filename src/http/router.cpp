@@ -29,7 +29,7 @@ bool is_parameter(std::string_view segment) {
 }  // namespace
 
 void Router::add(std::string method, std::string_view pattern, Handler handler) {
-  Route route{std::move(method), {}, std::move(handler)};
+  Route route{std::move(method), std::string(pattern), {}, std::move(handler)};
   for (std::string_view segment : split_path(pattern)) route.segments.emplace_back(segment);
   routes_.push_back(std::move(route));
 }
@@ -58,6 +58,7 @@ Router::Match Router::find(std::string_view method, std::string_view path) const
     if (literals <= best_literals) continue;
     best_literals = literals;
     match.handler = &route.handler;
+    match.pattern = &route.pattern;
     match.params.clear();
     for (size_t i = 0; i < segments.size(); ++i) {
       const std::string& name = route.segments[i];
@@ -79,6 +80,7 @@ asio::awaitable<void> Router::dispatch(HttpRequest& request, ResponseWriter& wri
   switch (match.outcome) {
     case Match::Outcome::found:
       request.path_params = std::move(match.params);
+      request.route = *match.pattern;
       co_await (*match.handler)(request, writer);
       co_return;
     case Match::Outcome::method_not_allowed: {

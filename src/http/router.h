@@ -31,6 +31,7 @@ class Router {
     enum class Outcome { found, not_found, method_not_allowed };
     Outcome outcome = Outcome::not_found;
     const Handler* handler = nullptr;
+    const std::string* pattern = nullptr;  // the route's pattern, as registered
     std::map<std::string, std::string, std::less<>> params;  // percent-decoded
     std::vector<std::string> allowed_methods;  // for 405's Allow header
   };
@@ -44,6 +45,7 @@ class Router {
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;  // "{name}" marks a parameter
     Handler handler;
   };

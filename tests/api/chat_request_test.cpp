@@ -37,6 +37,21 @@ TEST(ChatRequest, ReadsEveryRole) {
   }
 }
 
+TEST(ChatRequest, ToolTurnsTakeTheNameOfTheCallTheyAnswer) {
+  Result<ChatCompletionRequest> request = parse_chat_completion_request(chat_body(R"([
+    {"role":"user","content":"u"},
+    {"role":"assistant","tool_calls":[{"id":"a","type":"function","function":{"name":"first","arguments":"{}"}},
+                                      {"id":"b","type":"function","function":{"name":"second","arguments":"{}"}}]},
+    {"role":"tool","content":"1","tool_call_id":"b"}, {"role":"tool","content":"2","tool_call_id":"a"},
+    {"role":"tool","content":"3","tool_call_id":"nobody"}, {"role":"tool","content":"4","tool_call_id":"a","name":"given"}])"));
+  ASSERT_TRUE(request.ok()) << request.error().message;
+  ASSERT_EQ(request->messages.size(), 6u);
+  EXPECT_EQ(request->messages[2].name, "second");
+  EXPECT_EQ(request->messages[3].name, "first");
+  EXPECT_EQ(request->messages[4].name, "");
+  EXPECT_EQ(request->messages[5].name, "given");
+}
+
 TEST(ChatRequest, ConcatenatesTextContentParts) {
   Result<ChatCompletionRequest> request = parse_chat_completion_request(chat_body(R"([
     {"role":"user","content":[{"type":"text","text":"Hello, "},{"type":"text","text":"world"}]}])"));

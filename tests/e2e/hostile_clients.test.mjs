@@ -223,6 +223,17 @@ test('oversized, malformed and hostile requests get their error in bounded time'
   const bad = Buffer.from(`{"model":"${modelName}","messages":[{"role":"user","content":"\xff\xfe bad"}]}`, 'latin1');
   check('invalid UTF-8', await reply(chat(bad)), 400);
 
+  // Paths are the client's to choose: metrics count requests by route, so probing 200 random
+  // paths (and ids under a route) adds no label.
+  for (let i = 0; i < 100; i++) {
+    await reply([`GET /probe-${i} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`]);
+    await reply([`GET /v1/models/id-${i} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`]);
+  }
+  const metrics = await (await fetch(`${s.baseURL}/metrics`)).text();
+  const endpoints = new Set([...metrics.matchAll(/endpoint="([^"]*)"/g)].map((m) => m[1]));
+  assert.ok(!metrics.includes('probe-') && !metrics.includes('id-1'), [...endpoints].join(' '));
+  assert.ok(endpoints.has('unmatched') && endpoints.has('/v1/models/{id}'), [...endpoints].join(' '));
+
   // A header value with a control byte is a malformed request; an X-Request-ID that is merely
   // unusual (spaces, too long) is replaced by a fresh id, never echoed; a folded line cannot
   // smuggle a header into the response.

@@ -40,6 +40,15 @@ TEST_F(RouterTest, LiteralSegmentBeatsParameter) {
   Router::Match match = router.find("GET", "/v1/models/special");
   ASSERT_EQ(match.outcome, Router::Match::Outcome::found);
   EXPECT_TRUE(match.params.empty());
+  EXPECT_EQ(*match.pattern, "/v1/models/special");
+}
+
+// Metrics label requests by pattern: the path is the client's to choose, the pattern is not.
+TEST_F(RouterTest, MatchNamesThePatternNotThePath) {
+  Router::Match match = router.find("DELETE", "/v1/models/anything-at-all");
+  ASSERT_EQ(match.outcome, Router::Match::Outcome::found);
+  EXPECT_EQ(*match.pattern, "/v1/models/{id}");
+  EXPECT_EQ(router.find("GET", "/nope").pattern, nullptr);
 }
 
 TEST_F(RouterTest, WrongMethodIs405WithAllowedMethods) {
