@@ -53,8 +53,11 @@ ApiError to_api_error(const Error& error) {
       api.code = error.param == "model" ? "model_loading" : "service_unavailable";
       break;
     case ErrorKind::Internal:
+      // What went wrong inside (a database's host, a file's path) is the operator's business:
+      // error_body() logs it, and the client gets OpenAI's wording.
       api.status = 500;
       api.type = "server_error";
+      api.message = "The server had an error while processing your request";
       break;
   }
   return api;
@@ -77,7 +80,10 @@ std::string error_body(const ApiError& error) {
   return body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-std::string error_body(const Error& error) { return error_body(to_api_error(error)); }
+std::string error_body(const Error& error) {
+  if (error.kind == ErrorKind::Internal) fmt::print(stderr, "internal error: {}\n", error.message);
+  return error_body(to_api_error(error));
+}
 
 Error model_not_found(std::string_view model) {
   return Error{fmt::format("The model '{}' does not exist", model), ErrorKind::NotFound, "model"};

@@ -19,7 +19,8 @@ struct ApiError {
   std::optional<std::string> param;  // the request field at fault
 };
 
-// Maps an ErrorKind to its status, type and code: InvalidArgument 400, Unauthenticated 401
+// Maps an ErrorKind to its status, type and code (and, for Internal, a message that gives
+// nothing of the server away): InvalidArgument 400, Unauthenticated 401
 // (code "invalid_api_key"), PermissionDenied 403 (code "model_not_allowed" when the param is
 // "model", else "permission_denied"), NotFound 404 (code "model_not_found" when the param is
 // "model"), ResourceExhausted 429, Conflict 409, Unavailable 503 (code "model_loading" when the
@@ -32,7 +33,8 @@ int http_status(const Error& error);
 // The JSON body for an ApiError; invalid UTF-8 in the message is replaced, never thrown on.
 std::string error_body(const ApiError& error);
 
-// The JSON body for an Error (error_body(to_api_error(error))).
+// The JSON body for an Error (error_body(to_api_error(error))); an Internal error's own
+// message goes to stderr instead.
 std::string error_body(const Error& error);
 
 // 404 for a model name the server does not serve.

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 
+#include "api/generation_params.h"
 #include "api/json_fields.h"
 
 namespace tachyon {

@@ -99,6 +99,9 @@ asio::awaitable<void> chat_completions(ServerContext& ctx, Caller& caller, const
   }
   auto model = resolve_model(ctx, caller, parsed->params.model);
   if (!model) co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, model.error(), writer);
+  // Under overload most requests are refused: before searching, rendering and tokenizing.
+  if (Status room = (*model)->engine->check_room(); !room)
+    co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, room.error(), writer);
   const ModelBundle& bundle = *(*model)->bundle;
   auto constraint =
       output_constraint(bundle.constraints, bundle.token_vocabulary(), parsed->params.output_format, parsed->tools);
@@ -137,6 +140,8 @@ asio::awaitable<void> completions(ServerContext& ctx, Caller& caller, const Http
   }
   auto model = resolve_model(ctx, caller, parsed->params.model);
   if (!model) co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, model.error(), writer);
+  if (Status room = (*model)->engine->check_room(); !room)
+    co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, room.error(), writer);
   const Tokenizer& tokenizer = *(*model)->bundle->tokenizer;
   GenerationJob job;
   job.format = ResponseFormat::Text;

@@ -44,15 +44,6 @@ Status read_repetition_penalty(const nlohmann::json& body, float& out) {
   return Status::success();
 }
 
-Status read_model(const nlohmann::json& body, std::string& out) {
-  const nlohmann::json* value = find_field(body, "model");
-  if (value == nullptr) return invalid_param("model", "You must provide a model parameter");
-  if (!value->is_string()) return type_error("model", "a string", *value);
-  out = value->get<std::string>();
-  if (out.empty()) return invalid_param("model", "Invalid 'model': must not be empty");
-  return Status::success();
-}
-
 Status read_max_tokens(const nlohmann::json& body, std::optional<int32_t>& out) {
   // max_completion_tokens is OpenAI's newer name for max_tokens and wins when both are given.
   for (std::string_view key : {"max_tokens", "max_completion_tokens"}) {
@@ -145,6 +136,19 @@ Status read_stream(const nlohmann::json& body, GenerationParams& out) {
 }
 
 }  // namespace
+
+Status read_model(const nlohmann::json& body, std::string& out) {
+  const nlohmann::json* value = find_field(body, "model");
+  if (value == nullptr) return invalid_param("model", "You must provide a model parameter");
+  if (!value->is_string()) return type_error("model", "a string", *value);
+  // Bounded: a refused request's usage row keeps the name it asked for.
+  constexpr size_t kMaxModelName = 256;
+  if (value->get_ref<const std::string&>().size() > kMaxModelName)
+    return invalid_param("model", "Invalid 'model': longer than {} bytes", kMaxModelName);
+  out = value->get<std::string>();
+  if (out.empty()) return invalid_param("model", "Invalid 'model': must not be empty");
+  return Status::success();
+}
 
 Result<GenerationParams> parse_generation_params(const nlohmann::json& body) {
   GenerationParams params;

@@ -38,6 +38,9 @@ inline constexpr int32_t kMaxChoices = 16;
 // a wrong JSON type or an out-of-range value is a 400 naming the field. Pure.
 Result<GenerationParams> parse_generation_params(const nlohmann::json& body);
 
+// Reads the required `model` (a non-empty string of at most 256 bytes).
+Status read_model(const nlohmann::json& body, std::string& out);
+
 // Reads `response_format` (see parse_output_format) into params.output_format, from the request
 // parsed with its key order kept (a schema's property order is the output's).
 Status read_output_format(const nlohmann::ordered_json& body, GenerationParams& params);

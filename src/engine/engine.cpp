@@ -93,12 +93,7 @@ Result<uint64_t> Engine::submit(EngineRequest request, EngineCallback callback) 
   const uint64_t id = next_id_++;
   {
     std::lock_guard lock(mutex_);
-    if (!accepting_) return make_error(ErrorKind::Unavailable, "the server is shutting down");
-    // Room for max_running + max_waiting requests in all: a burst that arrives before the engine
-    // has moved anything from the queue to the running batch still fills both.
-    if (pending_ >= size_t(config_.max_running) + size_t(config_.max_waiting))
-      return make_error(ErrorKind::ResourceExhausted, "the waiting queue is full ({} requests); retry later",
-                        config_.max_waiting);
+    if (Status room = check_room_locked(); !room) return room.error();
     // A queue of long prompts is refused by its tokens too, but an empty queue takes any prompt.
     if (config_.max_waiting_tokens > 0 && n_queued_ > 0 && n_queued_tokens_ + n_prompt > config_.max_waiting_tokens)
       return make_error(ErrorKind::ResourceExhausted,
@@ -111,6 +106,21 @@ Result<uint64_t> Engine::submit(EngineRequest request, EngineCallback callback) 
   }
   wake_.notify_one();
   return id;
+}
+
+Status Engine::check_room() const {
+  std::lock_guard lock(mutex_);
+  return check_room_locked();
+}
+
+Status Engine::check_room_locked() const {
+  if (!accepting_) return make_error(ErrorKind::Unavailable, "the server is shutting down");
+  // Room for max_running + max_waiting requests in all: a burst that arrives before the engine
+  // has moved anything from the queue to the running batch still fills both.
+  if (pending_ >= size_t(config_.max_running) + size_t(config_.max_waiting))
+    return make_error(ErrorKind::ResourceExhausted, "the waiting queue is full ({} requests); retry later",
+                      config_.max_waiting);
+  return Status::success();
 }
 
 void Engine::cancel(uint64_t id) {

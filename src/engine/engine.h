@@ -96,6 +96,10 @@ class Engine {
   // Queues a request; errors: invalid (prompt too long for the context: InvalidArgument),
   // waiting queue full (ResourceExhausted), engine stopping (Unavailable). Thread-safe.
   Result<uint64_t> submit(EngineRequest request, EngineCallback callback);
+  // What submit() would answer right now for the request count alone: ResourceExhausted when
+  // the queue is full, Unavailable when stopping. Lets a server refuse before it spends work
+  // (templates, tokenizing, grammars) on a request that cannot be queued. Thread-safe.
+  Status check_room() const;
   // Cancels a request (client gone): its KV blocks are freed at the start of the next step and
   // it gets no further events. Thread-safe; unknown ids are ignored.
   void cancel(uint64_t id);
@@ -122,6 +126,8 @@ class Engine {
   std::unique_ptr<KvCache> kv_;  // on the forward pass's device, over blocks_
   Scheduler scheduler_;
   ThreadPool pool_;
+
+  Status check_room_locked() const;
 
   mutable std::mutex mutex_;  // guards inbox_, cancels_, stats_, accepting_
   std::condition_variable wake_;

@@ -219,6 +219,14 @@ asio::awaitable<void> serve_connection(ServerState& state, std::shared_ptr<Conne
       stream.expires_after(state.options.header_timeout);
       co_await http::async_read_header(stream, buffer, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
+      // A Transfer-Encoding that does not end in chunked leaves the body's length unknown
+      // (RFC 9112, 6.3): reading on would take the body for the next request.
+      if (!ec && parser.get().count(http::field::transfer_encoding) > 0 && !parser.chunked()) {
+        stream.expires_never();
+        HttpResponse refusal = error_response(400, "Transfer-Encoding must end in chunked", "invalid_request_error", "bad_request");
+        co_await reject_request(state, stream, parser, std::move(refusal), remote_address);
+        break;
+      }
       if (!ec && !parser.is_done()) {
         if (iequals(parser.get()[http::field::expect], "100-continue")) {
           http::response<http::empty_body> go_on{http::status::continue_, 11};

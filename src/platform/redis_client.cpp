@@ -85,13 +85,24 @@ bool timed_out(const redisContext* c) {
   return c->err == REDIS_ERR_IO && std::strcmp(c->errstr, std::strerror(EAGAIN)) == 0;
 }
 
+// The URL as a message may show it: any credentials (what precedes '@' in the authority)
+// become ***, whatever the scheme, or with none.
+std::string shown_url(std::string_view url) {
+  const size_t scheme_end = url.find("://");
+  const size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+  const size_t at = url.substr(0, url.find('/', start)).rfind('@');
+  if (at == std::string_view::npos || at < start) return std::string(url);
+  return fmt::format("{}***{}", url.substr(0, start), url.substr(at));
+}
+
 }  // namespace
 
-Result<RedisAddress> parse_redis_url(std::string_view url) {
+Result<RedisAddress> parse_redis_url(std::string_view url_as_given) {
   constexpr std::string_view kScheme = "redis://";
-  if (url.substr(0, kScheme.size()) != kScheme)
+  const std::string url = shown_url(url_as_given);  // for messages only
+  if (url_as_given.substr(0, kScheme.size()) != kScheme)
     return make_error("the Redis URL must look like redis://HOST:PORT/DB, not '{}'", url);
-  std::string_view rest = url.substr(kScheme.size());
+  std::string_view rest = url_as_given.substr(kScheme.size());
   RedisAddress a;
   if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
     const std::string_view userinfo = rest.substr(0, at);

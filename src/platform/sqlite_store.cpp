@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -727,9 +729,17 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& di
   // WAL: readers never block the writer. synchronous=NORMAL: a commit is in the WAL file when it
   // returns, so it survives the process being killed; only a power loss can lose the last ones.
   // secure_delete: purged request logs are overwritten, not left in free pages.
-  if (Status s = store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                                   "PRAGMA secure_delete=ON;"); !s)
-    return s.error();
+  // Turning a new file to WAL needs it alone for a moment, and while another process does the
+  // same SQLite answers "locked" at once, without waiting in the busy handler: so wait here.
+  constexpr const char* kSettings = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                                    "PRAGMA secure_delete=ON;";
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  Status settings = store->exec(kSettings);
+  while (!settings && sqlite3_errcode(db) == SQLITE_BUSY && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    settings = store->exec(kSettings);
+  }
+  if (!settings) return settings.error();
   if (Status s = store->migrate(); !s) return s.error();
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -69,12 +69,13 @@ TEST(ApiError, UnavailableIs503) {
   EXPECT_EQ(body["code"], "service_unavailable");
 }
 
-TEST(ApiError, InternalIs500) {
-  Error error{"bug", ErrorKind::Internal, {}};
+TEST(ApiError, InternalIs500AndKeepsItsDetailsFromTheClient) {
+  Error error{"database: could not connect to db-host.internal:5432 as tachyon", ErrorKind::Internal, {}};
   EXPECT_EQ(http_status(error), 500);
   json body = parse_error_body(error_body(error));
   EXPECT_EQ(body["type"], "server_error");
   EXPECT_TRUE(body["code"].is_null());
+  EXPECT_EQ(body["message"], "The server had an error while processing your request");
 }
 
 TEST(ApiError, PayloadTooLargeIs413) {

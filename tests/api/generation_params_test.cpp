@@ -29,6 +29,14 @@ TEST(GenerationParams, DefaultsWhenOnlyModelGiven) {
   EXPECT_FALSE(params->sampling.seed.has_value());
 }
 
+TEST(GenerationParams, ModelNamesAreBounded) {
+  EXPECT_TRUE(parse_generation_params(json{{"model", std::string(256, 'm')}}).ok());
+  Result<GenerationParams> long_name = parse_generation_params(json{{"model", std::string(257, 'm')}});
+  ASSERT_FALSE(long_name.ok());
+  EXPECT_EQ(long_name.error().param, "model");
+  EXPECT_EQ(long_name.error().kind, ErrorKind::InvalidArgument);
+}
+
 TEST(GenerationParams, ReadsEveryField) {
   Result<GenerationParams> params = parse_with(R"(
     "max_tokens": 12, "temperature": 0.5, "top_p": 0.9, "top_k": 40, "min_p": 0.05,

@@ -253,6 +253,13 @@ test('oversized, malformed and hostile requests get their error in bounded time'
   assert.ok(piped.text.indexOf('"data"') > piped.text.indexOf('HTTP/1.1 200'), 'the models list is the second answer');
   cases.push(`3 pipelined 200 ${piped.ms.toFixed(0)} ms`);
 
+  // A Transfer-Encoding not ending in chunked has no knowable length: 400 and close, so the
+  // bytes after the header are never read as a second request.
+  const smuggle = await reply(['POST /tokenize HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n']);
+  check('Transfer-Encoding: gzip', smuggle, 400);
+  assert.equal((smuggle.text.match(/HTTP\/1\.1 /g) ?? []).length, 1, smuggle.text);
+  assert.ok(smuggle.closedByServer, 'closed after the 400');
+
   // HTTP/1.0: answered and closed; a stream ends with [DONE] and the close.
   const old = await reply(['GET /health HTTP/1.0\r\n\r\n']);
   assert.ok(old.closedByServer && /^HTTP\/1\.[01] 200/.test(old.text), old.text);

@@ -138,9 +138,13 @@ TEST_F(EngineTest, CancelFreesBlocksAndFullQueueIsRefused) {
   std::vector<uint64_t> accepted;
   int refused = 0;
   for (int i = 0; i < 6; ++i) {
+    // check_room() foretells what submit() answers.
+    const Status room = (*engine)->check_room();
     auto r = (*engine)->submit(request(i, false), [](EngineEvent&&) {});
+    EXPECT_EQ(room.ok(), r.ok()) << i;
     if (!r.ok()) {
       EXPECT_EQ(r.error().kind, ErrorKind::ResourceExhausted);
+      EXPECT_EQ(room.error().message, r.error().message);
       ++refused;
     } else {
       accepted.push_back(*r);

@@ -53,6 +53,15 @@ TEST(RedisUrl, MistakesAreNamed) {
   }
 }
 
+TEST(RedisUrl, MistakesNeverShowThePassword) {
+  for (const char* bad : {"redis://:hunter2@[::1", "redis://u:hunter2@[::1]x", "rediss://u:hunter2@h:1", "redis://u:hunter2@",
+                          "u:hunter2@h:1/0", "redis://:hunter2@h:port"}) {
+    auto a = parse_redis_url(bad);
+    ASSERT_FALSE(a.ok()) << bad;
+    EXPECT_EQ(a.error().message.find("hunter2"), std::string::npos) << a.error().message;
+  }
+}
+
 TEST(RedisClient, NothingListeningIsUnavailableAtOnceThenBacksOff) {
   RedisClient client(RedisAddress{"127.0.0.1", RedisTestServer::free_port(), 0, "", ""});
   const auto start = std::chrono::steady_clock::now();
