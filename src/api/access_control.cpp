@@ -83,6 +83,14 @@ HttpHeaders rate_limit_headers(const platform::RateSnapshot& snapshot) {
   return h;
 }
 
+Result<std::shared_ptr<ServedModel>> model_for_caller(ServerContext& ctx, const Caller& caller, std::string_view name) {
+  if (!caller.key) return find_served(ctx.models, name);
+  const platform::AuthenticatedKey& key = *caller.key;
+  if (!key.allows_model(name))
+    return Error{fmt::format("This API key may not use the model '{}'", name), ErrorKind::PermissionDenied, "model"};
+  return find_served(ctx.models, name, [&key](std::string_view n) { return key.allows_model(n); });
+}
+
 Result<Caller> authenticate(ServerContext& ctx, const HttpRequest& req) {
   platform::KeyRing* keys = ctx.platform.keys.get();
   if (!keys) return Caller{};

@@ -17,6 +17,10 @@ struct Caller {
   std::optional<platform::RateSnapshot> rate;     // set at admission; otherwise headers peek
 };
 
+// The served model `name` as the caller may see it: 403 when its key may not use that model,
+// else what find_served() answers, whose 404 lists only the models the key may use.
+Result<std::shared_ptr<ServedModel>> model_for_caller(ServerContext& ctx, const Caller& caller, std::string_view name);
+
 // The key a request presents in "Authorization: Bearer KEY", or no key when the server runs
 // open (no keys in the store and auth not required). Unauthenticated when the header is
 // missing, malformed or names no usable key. May read the store (see KeyRing).

@@ -71,9 +71,7 @@ Result<nlohmann::json> job_request(ServerContext& ctx, const Caller& caller, con
     return e;
   }
   const std::string& model = parsed->params.model;
-  if (caller.key && !caller.key->allows_model(model))
-    return Error{fmt::format("This API key may not use the model '{}'", model), ErrorKind::PermissionDenied, "model"};
-  auto served = find_served(ctx.models, model);
+  auto served = model_for_caller(ctx, caller, model);
   if (!served) return served.error();
   if (!(*served)->engine) return embedding_model_error(model);
   return request;

@@ -57,11 +57,7 @@ asio::awaitable<void> embeddings(ServerContext& ctx, Caller& caller, const HttpR
   auto request = parse_embeddings_request(req.body);
   if (!request) co_return co_await refuse_generation(ctx, caller, req, requested_model(req.body), request.error(), writer);
   const std::string& name = request->model;
-  if (key && !key->allows_model(name)) {
-    const Error e{fmt::format("This API key may not use the model '{}'", name), ErrorKind::PermissionDenied, "model"};
-    co_return co_await refuse_generation(ctx, caller, req, name, e, writer);
-  }
-  auto found = find_served(ctx.models, name);
+  auto found = model_for_caller(ctx, caller, name);
   if (!found) co_return co_await refuse_generation(ctx, caller, req, name, found.error(), writer);
   const std::shared_ptr<ServedModel> model = std::move(*found);  // held until the request ends
   if (!model->embedder) {

@@ -22,9 +22,7 @@ namespace {
 // The model a request names, or a 404 listing what is served, a 403 when the caller's key may
 // not use it, or a 400 when it is an embedding model.
 Result<std::shared_ptr<ServedModel>> resolve_model(ServerContext& ctx, const Caller& caller, const std::string& name) {
-  if (caller.key && !caller.key->allows_model(name))
-    return Error{fmt::format("This API key may not use the model '{}'", name), ErrorKind::PermissionDenied, "model"};
-  auto model = find_served(ctx.models, name);
+  auto model = model_for_caller(ctx, caller, name);
   if (model && !(*model)->engine) return embedding_model_error(name);
   return model;
 }

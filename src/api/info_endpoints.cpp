@@ -13,21 +13,12 @@ namespace {
 ModelCard card(const ServedModel& m) { return ModelCard{m.name, m.created, "tachyon"}; }
 
 // Tokenize endpoints take an optional "model" query parameter; without one they use the first
-// served model.
+// served model the caller may use.
 Result<std::shared_ptr<ServedModel>> model_for(ServerContext& ctx, const Caller& caller, const HttpRequest& req) {
-  const auto name = req.query_param("model");
-  std::shared_ptr<ServedModel> m;
-  if (name) {
-    auto found = find_served(ctx.models, *name);
-    if (!found) return found.error();
-    m = std::move(*found);
-  } else if (const auto all = ctx.models.all(); !all.empty()) {
-    m = all.front();
-  }
-  if (!m) return model_not_found("");
-  if (caller.key && !caller.key->allows_model(m->name))
-    return Error{fmt::format("This API key may not use the model '{}'", m->name), ErrorKind::PermissionDenied, "model"};
-  return m;
+  if (const auto name = req.query_param("model")) return model_for_caller(ctx, caller, *name);
+  for (auto& m : ctx.models.all())
+    if (!caller.key || caller.key->allows_model(m->name)) return m;
+  return model_not_found("");
 }
 
 }  // namespace

@@ -106,11 +106,14 @@ void ModelRegistry::shutdown(std::chrono::steady_clock::time_point deadline) {
     if (m->embedder) m->embedder->shutdown(deadline);
 }
 
-Result<std::shared_ptr<ServedModel>> find_served(const ModelRegistry& models, std::string_view name) {
+Result<std::shared_ptr<ServedModel>> find_served(const ModelRegistry& models, std::string_view name,
+                                                 const std::function<bool(std::string_view)>& listed) {
   if (auto model = models.find(name)) return model;
   if (models.is_loading(name)) return model_loading(name);
   Error e = model_not_found(name);
-  e.message += fmt::format(" (available: {})", fmt::join(models.names(), ", "));
+  std::vector<std::string> names = models.names();
+  if (listed) std::erase_if(names, [&](const std::string& n) { return !listed(n); });
+  e.message += fmt::format(" (available: {})", fmt::join(names, ", "));
   return e;
 }
 

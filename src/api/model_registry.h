@@ -5,6 +5,7 @@
 // Every method is thread-safe; lookups hand out shared ownership, so a request keeps its model
 // alive until it ends even if the model is removed meanwhile.
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <shared_mutex>
@@ -76,7 +77,8 @@ class ModelRegistry {
 };
 
 // The ready model of that name; else 503 (model_loading) while the admin API loads it, or 404
-// naming the models that are served.
-Result<std::shared_ptr<ServedModel>> find_served(const ModelRegistry& models, std::string_view name);
+// naming the served models that `listed` accepts (all when it is empty).
+Result<std::shared_ptr<ServedModel>> find_served(const ModelRegistry& models, std::string_view name,
+                                                 const std::function<bool(std::string_view)>& listed = {});
 
 }  // namespace tachyon

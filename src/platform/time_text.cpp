@@ -75,7 +75,11 @@ Result<int64_t> parse_duration(std::string_view text) {
         default: return make_error("'{}' is not a duration (e.g. 90s, 30m, 24h, 7d)", text);
       }
     }
+    // A century is more than any grace period or retention needs, and keeps the sum far from
+    // int64's end (n * unit alone is below 2^31 * 86,400,000 < 2^58).
+    constexpr int64_t kMaxDurationMs = int64_t{100} * 366 * 86'400'000;
     total += n * unit;
+    if (total > kMaxDurationMs) return make_error("'{}' is longer than 100 years", text);
     i = k;
   }
   return total;

@@ -82,6 +82,16 @@ test('openai client: a key not allowed the model is PermissionDeniedError', asyn
     (e) => e instanceof OpenAI.PermissionDeniedError && e.status === 403 && e.param === 'model');
   const listed = await client(keys.otherModel.secret).models.list();
   assert.deepEqual(listed.data.map((m) => m.id), []);
+  // Nor does any answer to it name a model it may not use.
+  await assert.rejects(
+    client(keys.otherModel.secret).chat.completions.create({ model: 'some-other-model', messages, max_tokens: 2 }),
+    (e) => e instanceof OpenAI.NotFoundError && !e.message.includes(modelName));
+  const tokenized = await fetch(`${server.baseURL}/tokenize`, {
+    method: 'POST', body: JSON.stringify({ content: 'hi' }),
+    headers: { authorization: `Bearer ${keys.otherModel.secret}`, 'content-type': 'application/json' },
+  });
+  assert.equal(tokenized.status, 404);
+  assert.ok(!(await tokenized.text()).includes(modelName));
 });
 
 test('rate-limit headers on JSON and streaming responses', () => {

@@ -25,6 +25,11 @@ TEST(TimeText, Durations) {
   EXPECT_EQ(*parse_duration("250ms"), 250);
   EXPECT_EQ(*parse_duration("0"), 0);
   for (const char* bad : {"", "h", "10", "10x", "-1h"}) EXPECT_FALSE(parse_duration(bad).ok()) << bad;
+  // Sums stay far from overflow: beyond a century is an error.
+  EXPECT_EQ(*parse_duration("36500d"), 36500 * 86'400'000LL);
+  std::string huge;
+  for (int i = 0; i < 50; ++i) huge += "2147483647d";
+  EXPECT_FALSE(parse_duration(huge).ok());
 }
 
 TEST(TimeText, ResetDurationsAsOpenAiWritesThem) {

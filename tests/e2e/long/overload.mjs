@@ -17,8 +17,8 @@ const rate = sustained.rate * opt.factor;
 console.error(`sustained ${sustained.rate.toFixed(1)} req/s; offering ${rate.toFixed(0)} req/s for ${opt.seconds} s`);
 
 const samples = [];
-const sampler = setInterval(() => samples.push(procStats(server.pid)), 1000);
 const t0 = performance.now();
+const sampler = setInterval(() => samples.push({ t: (performance.now() - t0) / 1000, ...procStats(server.pid) }), 1000);
 const outcomes = await openLoop(rate, opt.seconds, (i) => send(server.baseURL, chatBody(model, 1e6 + i)));
 const wall = (performance.now() - t0) / 1000;
 clearInterval(sampler);
@@ -45,7 +45,7 @@ const figures = {
   rss_before_mib: before.rss_mib, peak_rss_mib: after.peak_rss_mib,
   rss_max_sampled_mib: Math.max(...samples.map((s) => s.rss_mib)), rss_after_mib: after.rss_mib,
   fds_before: before.fds, fds_after: after.fds,
-  healthy_after: healthy.kind === 'ok', exit_code: code,
+  healthy_after: healthy.kind === 'ok', exit_code: code, samples,
 };
 report(opt.out, figures);
 const failed = errors.length > 0 || figures.refused_without_retry_after > 0 || !figures.healthy_after || code !== 0;
