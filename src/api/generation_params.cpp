@@ -57,13 +57,15 @@ Status read_max_tokens(const nlohmann::json& body, std::optional<int32_t>& out) 
 Status read_stop(const nlohmann::json& body, std::vector<std::string>& out) {
   const nlohmann::json* value = find_field(body, "stop");
   if (value == nullptr) return Status::success();
-  if (value->is_string()) {
-    if (value->get_ref<const std::string&>().empty()) {
-      return invalid_param("stop", "Invalid 'stop': stop strings must not be empty");
-    }
-    out.push_back(value->get<std::string>());
+  // Every generated token is matched against the stop strings: they are short.
+  auto add = [&out](const std::string& stop) -> Status {
+    if (stop.empty()) return invalid_param("stop", "Invalid 'stop': stop strings must not be empty");
+    if (stop.size() > size_t(kMaxStopBytes))
+      return invalid_param("stop", "Invalid 'stop': a stop string may be at most {} bytes, got {}", kMaxStopBytes, stop.size());
+    out.push_back(stop);
     return Status::success();
-  }
+  };
+  if (value->is_string()) return add(value->get_ref<const std::string&>());
   if (!value->is_array()) return type_error("stop", "a string or an array of strings", *value);
   if (value->size() > static_cast<size_t>(kMaxStopSequences)) {
     return invalid_param("stop", "Invalid 'stop': at most {} stop sequences are allowed, got {}",
@@ -71,10 +73,7 @@ Status read_stop(const nlohmann::json& body, std::vector<std::string>& out) {
   }
   for (const nlohmann::json& item : *value) {
     if (!item.is_string()) return type_error("stop", "an array of strings", *value);
-    if (item.get_ref<const std::string&>().empty()) {
-      return invalid_param("stop", "Invalid 'stop': stop strings must not be empty");
-    }
-    out.push_back(item.get<std::string>());
+    if (Status s = add(item.get_ref<const std::string&>()); !s) return s;
   }
   return Status::success();
 }

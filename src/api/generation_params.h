@@ -32,6 +32,7 @@ struct GenerationParams {
 };
 
 inline constexpr int32_t kMaxStopSequences = 4;
+inline constexpr int32_t kMaxStopBytes = 1024;
 inline constexpr int32_t kMaxChoices = 16;
 
 // Parses and checks the shared fields of a request body object. Unknown fields are ignored;

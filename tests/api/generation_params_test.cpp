@@ -29,6 +29,15 @@ TEST(GenerationParams, DefaultsWhenOnlyModelGiven) {
   EXPECT_FALSE(params->sampling.seed.has_value());
 }
 
+TEST(GenerationParams, StopStringsAreBounded) {
+  EXPECT_TRUE(parse_generation_params(json{{"model", "m"}, {"stop", std::string(kMaxStopBytes, 's')}}).ok());
+  for (const json& stop : {json(std::string(kMaxStopBytes + 1, 's')), json::array({"a", std::string(kMaxStopBytes + 1, 's')})}) {
+    Result<GenerationParams> p = parse_generation_params(json{{"model", "m"}, {"stop", stop}});
+    ASSERT_FALSE(p.ok());
+    EXPECT_EQ(p.error().param, "stop");
+  }
+}
+
 TEST(GenerationParams, ModelNamesAreBounded) {
   EXPECT_TRUE(parse_generation_params(json{{"model", std::string(256, 'm')}}).ok());
   Result<GenerationParams> long_name = parse_generation_params(json{{"model", std::string(257, 'm')}});
