@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -292,7 +293,16 @@ void serve(const ServeOptions& o) {
 
   int sig = 0;
   sigwait(&signals, &sig);
-  fmt::print(stderr, "received {}, draining (grace {} s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM", o.shutdown_grace);
+  fmt::print(stderr, "received {}, draining (grace {} s; a second signal exits at once)\n",
+             sig == SIGINT ? "SIGINT" : "SIGTERM", o.shutdown_grace);
+  // A second signal ends the process without waiting. Nothing acknowledged is lost: a usage row
+  // is committed before its response's last byte, and the store survives a kill.
+  std::thread([signals] {
+    int again = 0;
+    sigwait(&signals, &again);
+    fmt::print(stderr, "received a second signal, exiting without draining\n");
+    std::_Exit(1);
+  }).detach();
   ctx.draining = true;
   ctx.async_jobs->stop();
   const auto grace = std::chrono::milliseconds(int64_t(o.shutdown_grace * 1000));

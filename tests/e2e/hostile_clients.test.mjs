@@ -290,3 +290,28 @@ test('oversized, malformed and hostile requests get their error in bounded time'
   assert.equal(health.status, 200);
   console.log(`figure: hostile inputs: ${cases.join('; ')}`);
 });
+
+test('SIGTERM drains the request in flight; a second SIGTERM exits at once', async () => {
+  const s = await startServer(['--ctx', '8192', '--shutdown-grace', '60']);
+  let received = 0;
+  const req = http.request(`${s.baseURL}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } },
+    (res) => res.on('data', (d) => { received += d.length; }));
+  req.on('error', () => {});
+  req.end(JSON.stringify({ model: modelName, prompt: 'x', max_tokens: 7000, ignore_eos: true, stream: true }));
+  while (received === 0) await sleep(5);
+  const exited = s.stop();  // the first SIGTERM: the stream goes on
+  let done = false;
+  exited.then(() => { done = true; });
+  const during = received;
+  await sleep(500);
+  assert.ok(!done, 'still draining half a second after the first SIGTERM');
+  assert.ok(received > during, 'the stream in flight kept going');
+  const t0 = performance.now();
+  process.kill(s.pid, 'SIGTERM');
+  const { code } = await exited;
+  const ms = performance.now() - t0;
+  console.log(`figure: second SIGTERM to exit ${ms.toFixed(0)} ms (exit code ${code})`);
+  assert.ok(ms < 2000, `${ms} ms`);
+  assert.equal(code, 1);
+  req.destroy();
+});
