@@ -79,13 +79,15 @@ TEST_F(RedisRateLimiterTest, ConcurrentAdmissionsFromManyThreadsNeverOverspend) 
 
 TEST_F(RedisRateLimiterTest, RefillsFollowRedisClock) {
   auto limiter = replica();
-  const RateLimits limits{600, 0};  // one request per 100 ms
-  for (int i = 0; i < 600; ++i) ASSERT_TRUE(limiter->admit("k", limits, 0)->admitted) << i;
+  // One request per second: emptying the bucket takes far less than a refill, even on a busy
+  // machine (600 per minute, one per 100 ms, refilled during the loop under load).
+  const RateLimits limits{60, 0};
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE(limiter->admit("k", limits, 0)->admitted) << i;
   auto refused = limiter->admit("k", limits, 0);
   ASSERT_TRUE(refused.ok());
   ASSERT_FALSE(refused->admitted);
   EXPECT_GT(refused->retry_after_ms, 0);
-  EXPECT_LE(refused->retry_after_ms, 100);
+  EXPECT_LE(refused->retry_after_ms, 1000);
   std::this_thread::sleep_for(std::chrono::milliseconds(refused->retry_after_ms + 1));
   EXPECT_TRUE(limiter->admit("k", limits, 0)->admitted);
 }
