@@ -85,6 +85,16 @@ Result<platform::AsyncJob> store_job(ServerContext& ctx, const Caller& caller, c
                  ErrorKind::PermissionDenied};
   auto request = job_request(ctx, caller, body);
   if (!request) return request.error();
+  // Each job keeps its request (up to the body limit) in the store until it ends: bounded per key.
+  if (const int64_t cap = ctx.platform.max_async_jobs; cap > 0) {
+    auto unfinished = ctx.platform.store->count_unfinished_jobs(owner_of(caller));
+    if (!unfinished) return unfinished.error();
+    if (*unfinished >= cap)
+      return Error{fmt::format("This key has {} async jobs waiting or running, the most it may have; submit more "
+                               "once some have finished",
+                               *unfinished),
+                   ErrorKind::ResourceExhausted};
+  }
   auto id = platform::generate_job_id();
   if (!id) return id.error();
   platform::AsyncJob job;

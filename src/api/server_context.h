@@ -34,6 +34,7 @@ struct PlatformServices {
   std::unique_ptr<platform::RetentionJob> retention;  // purges request logs past the period
   platform::PriceTable prices;
   bool keep_request_logs = false;  // false with --no-retention: no request text is ever stored
+  int64_t max_async_jobs = 0;      // per key, waiting or running (--max-async-jobs; 0: no limit)
   bool auth_required = false;                        // --auth required: never serve open
   bool rate_limit_fail_open = false;  // --redis-failure open: admit unmetered when the limiter's backend is down
   std::optional<platform::SecretHash> admin_key;     // nullopt: the admin API answers 403

@@ -51,6 +51,7 @@ struct ServeOptions {
   std::vector<std::string> prices;
   int64_t retention_days = 30;
   bool no_retention = false;
+  int64_t max_async_jobs = 1000;
   std::string search = "auto";  // grounded chat: auto | on | off
 };
 
@@ -113,6 +114,7 @@ void start_platform(const ServeOptions& o, PlatformServices& p) {
   p.usage = std::make_unique<platform::UsageRecorder>(*p.store);
   if (o.retention_days <= 0) fail("--retention-days must be positive (use --no-retention to keep no logs)");
   p.keep_request_logs = !o.no_retention;
+  p.max_async_jobs = o.max_async_jobs;
   // Purges run even with --no-retention, so logs kept by an earlier run still expire.
   constexpr int64_t kDayMs = 86'400'000;
   p.retention = std::make_unique<platform::RetentionJob>(*p.store, platform::system_now_ms, o.retention_days * kDayMs,
@@ -381,6 +383,9 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--retention-days", o->retention_days, "Days request logs (prompts and completions) are kept")
       ->capture_default_str();
   cmd->add_flag("--no-retention", o->no_retention, "Keep no request logs at all, only usage numbers");
+  cmd->add_option("--max-async-jobs", o->max_async_jobs,
+                  "Async jobs a key may have waiting or running; beyond it submissions get 429 (0: no limit)")
+      ->capture_default_str();
   cmd->add_option("--search", o->search,
                   "Grounded chat (sources from the search index, citations in answers): on | off | auto (on for the bundled "
                   "model when the data directory has an index)")

@@ -477,6 +477,15 @@ class PostgresStore final : public Store {
     });
   }
 
+  Result<int64_t> count_unfinished_jobs(const std::string& key_id) override {
+    return pool_.transaction([&](Connection& c) -> Result<int64_t> {
+      auto r = c.query("SELECT COUNT(*) FROM async_jobs WHERE key_id = $1 AND status IN ($2, $3)",
+                       {param(key_id), param(JobStatus::Created), param(JobStatus::InProgress)});
+      if (!r) return r.error();
+      return r->integer(0, 0);
+    });
+  }
+
   // SKIP LOCKED: a job another replica is claiming in this instant is passed over, not waited
   // for, so concurrent claims each get a different job.
   Result<std::optional<AsyncJob>> claim_next_job(const std::string& holder, int64_t now_ms,

@@ -479,6 +479,16 @@ class SqliteStore final : public Store {
     return jobs;
   }
 
+  Result<int64_t> count_unfinished_jobs(const std::string& key_id) override {
+    std::lock_guard lock(mutex_);
+    Statement q(db_, "SELECT COUNT(*) FROM async_jobs WHERE key_id = ? AND status IN (?, ?)");
+    q.bind(1, key_id);
+    q.bind(2, int64_t(JobStatus::Created));
+    q.bind(3, int64_t(JobStatus::InProgress));
+    if (q.step() != SQLITE_ROW) return q.error();
+    return q.int_at(0);
+  }
+
   Result<std::optional<AsyncJob>> claim_next_job(const std::string& holder, int64_t now_ms,
                                                  int64_t lease_ms) override {
     std::lock_guard lock(mutex_);

@@ -181,6 +181,8 @@ class Store {
   virtual Result<AsyncJob> get_job(const std::string& id, const std::string& key_id) = 0;
   // A key's jobs, newest first, without request or response bodies; `offset` skips as many.
   virtual Result<std::vector<AsyncJob>> list_jobs(const std::string& key_id, int64_t offset, int64_t limit) = 0;
+  // How many of a key's jobs have not ended (CREATED or IN_PROGRESS).
+  virtual Result<int64_t> count_unfinished_jobs(const std::string& key_id) = 0;
   // Claims the oldest job that waits: CREATED, or IN_PROGRESS with a lease that has run out
   // (lease_until_ms <= now_ms). Marks it IN_PROGRESS, started at `now_ms`, held by `holder` until
   // now_ms + lease_ms, and returns it; nullopt when none waits. While a lease runs no other

@@ -74,3 +74,27 @@ test('pending async jobs survive kill -9 and run after the restart', async () =>
     await server.stop();
   }
 });
+
+test('a key may have --max-async-jobs jobs waiting or running; more get 429 until some end', async () => {
+  const dataDir = path.join(tempDataDir(), 'data');
+  const key = createKey(dataDir, 'many');
+  const other = createKey(dataDir, 'other');
+  const server = await startServer(['--data-dir', dataDir, '--max-async-jobs', '2', '--ctx', '8192']);
+  try {
+    const client = new Perplexity({ baseURL: server.baseURL, apiKey: key.secret, maxRetries: 0 });
+    // Long jobs (they run one at a time), so both are still unfinished at the third submission.
+    const long = { ...request('Long job'), max_tokens: 7000, ignore_eos: true };
+    const jobs = [await client.async.chat.completions.create({ request: long }),
+      await client.async.chat.completions.create({ request: long })];
+    await assert.rejects(client.async.chat.completions.create({ request: request('One too many') }),
+      (e) => e instanceof Perplexity.RateLimitError && /2 async jobs waiting or running/.test(e.message));
+    // Another key's budget is its own.
+    const otherClient = new Perplexity({ baseURL: server.baseURL, apiKey: other.secret, maxRetries: 0 });
+    await otherClient.async.chat.completions.create({ request: request('Mine') });
+    for (const job of jobs) await waitForEnd(client, job.id, 120000);
+    const after = await client.async.chat.completions.create({ request: request('Room again') });
+    assert.equal((await waitForEnd(client, after.id)).status, 'COMPLETED');
+  } finally {
+    await server.stop();
+  }
+});

@@ -367,9 +367,12 @@ TEST_P(StoreTest, AsyncJobsRunOldestFirstAndSurviveARestart) {
   EXPECT_TRUE(listed->at(0).request_json.empty());  // listings carry no bodies
   EXPECT_EQ(store().list_jobs("key_a", 1, 10)->size(), 1u);
   EXPECT_EQ(store().list_jobs("key_a", 0, 1)->size(), 1u);
+  EXPECT_EQ(*store().count_unfinished_jobs("key_a"), 0);  // j1 completed, j2 failed
+  EXPECT_EQ(*store().count_unfinished_jobs("key_b"), 1);  // j3 waits
   auto next = store().claim_next_job("server-2", 10'000, kLeaseMs);
   ASSERT_TRUE(next.ok() && next->has_value());
   EXPECT_EQ((*next)->id, "j3");
+  EXPECT_EQ(*store().count_unfinished_jobs("key_b"), 1);  // and now runs
   EXPECT_FALSE(store().claim_next_job("server-2", 10'000, kLeaseMs)->has_value());
   EXPECT_STREQ(job_status_name(JobStatus::InProgress), "IN_PROGRESS");
 }
