@@ -111,3 +111,31 @@ export function postJson(url, body, agent) {
     req.end(data);
   });
 }
+
+// What the store must hold after clients were cut off by kills: the usage objects they received
+// in full, plus the rows of cut requests (looked up by X-Request-ID) whose row was committed in
+// the instant before their last byte. Returns the expected and the stored totals of `keyId`
+// (requests, prompt and completion tokens, cost in micro-dollars) and how many cut requests
+// had a row.
+export function usageAfterKills(dataDir, keyId, received, cutIds) {
+  const micros = (x) => Math.round(x * 1e6);
+  const expected = { requests: 0, prompt_tokens: 0, completion_tokens: 0, cost_micros: 0 };
+  const add = (requests, prompt, completion, cost) => {
+    expected.requests += requests;
+    expected.prompt_tokens += prompt;
+    expected.completion_tokens += completion;
+    expected.cost_micros += cost;
+  };
+  for (const u of received) add(1, u.prompt_tokens, u.completion_tokens, micros(u.cost.total_cost));
+  let committedButCut = 0;
+  for (const id of cutIds) {
+    const row = JSON.parse(tachyon(['usage', '--json', '--request', id, '--data-dir', dataDir])).totals;
+    if (row.requests === 0) continue;
+    committedButCut += 1;
+    add(row.requests, row.prompt_tokens, row.completion_tokens, micros(row.cost.total_cost));
+  }
+  const totals = JSON.parse(tachyon(['usage', '--json', '--key', keyId, '--data-dir', dataDir])).totals;
+  const stored = { requests: totals.requests, prompt_tokens: totals.prompt_tokens, completion_tokens: totals.completion_tokens,
+    cost_micros: micros(totals.cost.total_cost) };
+  return { expected, stored, committedButCut };
+}

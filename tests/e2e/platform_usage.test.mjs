@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startServer, createKey, tempDataDir, tachyon, modelName } from './harness.mjs';
+import { startServer, createKey, tempDataDir, modelName, usageAfterKills } from './harness.mjs';
 
 const N_REQUESTS = 500;
 const N_CLIENTS = 50;
@@ -73,28 +73,9 @@ test('usage totals equal what clients received across two kill -9 restarts', { t
   await server.stop();
   assert.equal(kills, 2);
 
-  const micros = (x) => Math.round(x * 1e6);
-  const expected = { requests: 0, prompt: 0, completion: 0, cost: 0 };
-  const add = (requests, prompt, completion, cost) => {
-    expected.requests += requests;
-    expected.prompt += prompt;
-    expected.completion += completion;
-    expected.cost += cost;
-  };
-  for (const u of received) add(1, u.prompt_tokens, u.completion_tokens, micros(u.cost.total_cost));
-  let committedButCut = 0;
-  for (const id of cut) {
-    const row = JSON.parse(tachyon(['usage', '--json', '--request', id, '--data-dir', dataDir])).totals;
-    if (row.requests === 0) continue;
-    committedButCut += 1;
-    add(row.requests, row.prompt_tokens, row.completion_tokens, micros(row.cost.total_cost));
-  }
-  const totals = JSON.parse(tachyon(['usage', '--json', '--key', key.id, '--data-dir', dataDir])).totals;
+  const { expected, stored, committedButCut } = usageAfterKills(dataDir, key.id, received, cut);
   console.log(`received ${received.length}, cut ${cut.length} (committed but cut: ${committedButCut})`);
   assert.ok(received.length >= N_REQUESTS);
   assert.ok(cut.length > 0, 'the kills cut some requests');
-  assert.equal(totals.requests, expected.requests);
-  assert.equal(totals.prompt_tokens, expected.prompt);
-  assert.equal(totals.completion_tokens, expected.completion);
-  assert.equal(micros(totals.cost.total_cost), expected.cost);
+  assert.deepEqual(stored, expected);
 });

@@ -7,7 +7,7 @@
 //   node tests/e2e/long/crash_campaign.mjs [--kills 20] [--clients 100] [--out crash.json]
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startServer, bundledModel, createKey, tempDataDir, tachyon } from '../harness.mjs';
+import { startServer, bundledModel, createKey, tempDataDir, usageAfterKills } from '../harness.mjs';
 import { send, chatBody, options, report } from './load.mjs';
 
 const opt = options({ kills: 20, clients: 100, 'min-between': 50, 'max-between': 250, seed: 7, out: '' });
@@ -64,25 +64,7 @@ async function client() {
 await Promise.all(Array.from({ length: opt.clients }, () => client()));
 const { code } = await server.stop();
 
-const micros = (x) => Math.round(x * 1e6);
-const expected = { requests: 0, prompt_tokens: 0, completion_tokens: 0, cost_micros: 0 };
-const add = (requests, prompt, completion, cost) => {
-  expected.requests += requests;
-  expected.prompt_tokens += prompt;
-  expected.completion_tokens += completion;
-  expected.cost_micros += cost;
-};
-for (const u of received) add(1, u.prompt_tokens, u.completion_tokens, micros(u.cost.total_cost));
-let committedButCut = 0;
-for (const id of cut) {
-  const row = JSON.parse(tachyon(['usage', '--json', '--request', id, '--data-dir', dataDir])).totals;
-  if (row.requests === 0) continue;
-  committedButCut += 1;
-  add(row.requests, row.prompt_tokens, row.completion_tokens, micros(row.cost.total_cost));
-}
-const totals = JSON.parse(tachyon(['usage', '--json', '--key', key.id, '--data-dir', dataDir])).totals;
-const stored = { requests: totals.requests, prompt_tokens: totals.prompt_tokens, completion_tokens: totals.completion_tokens,
-  cost_micros: micros(totals.cost.total_cost) };
+const { expected, stored, committedButCut } = usageAfterKills(dataDir, key.id, received, cut);
 const figures = {
   model, options: opt, kills, received: received.length, cut: cut.length, committed_but_cut: committedButCut,
   expected, stored, rows_lost: expected.requests - stored.requests,
