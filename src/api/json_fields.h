@@ -15,8 +15,9 @@ namespace tachyon {
 
 // The deepest a request body may nest arrays and objects. Deeper bodies are refused before
 // anything parses them: copying or printing a JSON value recurses once per level, so a body of
-// a few hundred thousand '[' would otherwise overflow a thread's stack.
-constexpr int kMaxJsonDepth = 128;
+// a few hundred thousand '[' would otherwise overflow a thread's stack. Above what any field
+// needs: the deepest JSON Schema compiled (64 nested schemas) nests about 130 levels.
+constexpr int kMaxJsonDepth = 256;
 
 // How deeply `text` nests arrays and objects (brackets inside strings do not count), scanning
 // no further than the first point deeper than `limit`. Linear; works on any bytes, JSON or not.
