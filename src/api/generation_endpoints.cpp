@@ -20,10 +20,13 @@ namespace tachyon::endpoints {
 namespace {
 
 // The model a request names, or a 404 listing what is served, a 403 when the caller's key may
-// not use it, or a 400 when it is an embedding model.
+// not use it, a 400 when it is an embedding model, or a 429 when its queue is full: under
+// overload most requests are refused here, before searching, rendering and tokenizing.
 Result<std::shared_ptr<ServedModel>> resolve_model(ServerContext& ctx, const Caller& caller, const std::string& name) {
   auto model = model_for_caller(ctx, caller, name);
-  if (model && !(*model)->engine) return embedding_model_error(name);
+  if (!model) return model;
+  if (!(*model)->engine) return embedding_model_error(name);
+  if (Status room = (*model)->engine->check_room(); !room) return room.error();
   return model;
 }
 
@@ -97,9 +100,6 @@ asio::awaitable<void> chat_completions(ServerContext& ctx, Caller& caller, const
   }
   auto model = resolve_model(ctx, caller, parsed->params.model);
   if (!model) co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, model.error(), writer);
-  // Under overload most requests are refused: before searching, rendering and tokenizing.
-  if (Status room = (*model)->engine->check_room(); !room)
-    co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, room.error(), writer);
   const ModelBundle& bundle = *(*model)->bundle;
   auto constraint =
       output_constraint(bundle.constraints, bundle.token_vocabulary(), parsed->params.output_format, parsed->tools);
@@ -138,8 +138,6 @@ asio::awaitable<void> completions(ServerContext& ctx, Caller& caller, const Http
   }
   auto model = resolve_model(ctx, caller, parsed->params.model);
   if (!model) co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, model.error(), writer);
-  if (Status room = (*model)->engine->check_room(); !room)
-    co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, room.error(), writer);
   const Tokenizer& tokenizer = *(*model)->bundle->tokenizer;
   GenerationJob job;
   job.format = ResponseFormat::Text;

@@ -72,6 +72,15 @@ function streamUsage(text) {
   return null;
 }
 
+// The outcomes of a run sorted by kind, with how often each error was seen.
+export function tally(outcomes) {
+  const of = (kind) => outcomes.filter((o) => o.kind === kind);
+  const errors = of('error');
+  const errorKinds = {};
+  for (const e of errors) errorKinds[e.what] = (errorKinds[e.what] ?? 0) + 1;
+  return { ok: of('ok'), refused: of('refused'), errors, errorKinds };
+}
+
 // p-th percentile (0..100) of `values`, nearest rank; null when empty.
 export function percentile(values, p) {
   if (values.length === 0) return null;

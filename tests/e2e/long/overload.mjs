@@ -4,7 +4,7 @@
 // latency of served requests and of refusals, and the server's peak RSS.
 //   node tests/e2e/long/overload.mjs [--factor 10] [--seconds 120] [--out overload.json]
 import { startServer, bundledModel } from '../harness.mjs';
-import { send, chatBody, sustainedRate, openLoop, percentile, procStats, options, report } from './load.mjs';
+import { send, chatBody, sustainedRate, openLoop, percentile, tally, procStats, options, report } from './load.mjs';
 
 const opt = options({ factor: 10, seconds: 120, warmup: 20, 'max-running': 16, 'max-waiting': 256, 'max-waiting-tokens': 8192, out: '' });
 const server = await startServer(['--max-running', String(opt['max-running']), '--max-waiting', String(opt['max-waiting']),
@@ -26,12 +26,7 @@ const after = procStats(server.pid);
 const healthy = await send(server.baseURL, chatBody(model, 1));
 const { code } = await server.stop();
 
-const by = (kind) => outcomes.filter((o) => o.kind === kind);
-const ok = by('ok');
-const refused = by('refused');
-const errors = by('error');
-const errorKinds = {};
-for (const e of errors) errorKinds[e.what] = (errorKinds[e.what] ?? 0) + 1;
+const { ok, refused, errors, errorKinds } = tally(outcomes);
 const figures = {
   model, options: opt,
   sustained_rate_rps: sustained.rate, sustained_p50_ms: sustained.p50_ms, sustained_p99_ms: sustained.p99_ms,

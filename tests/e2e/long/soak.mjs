@@ -7,7 +7,7 @@
 //   node tests/e2e/long/soak.mjs [--seconds 1800] [--rate 12] [--out soak.json]
 import path from 'node:path';
 import { startServer, bundledModel, createKey, tempDataDir, tachyon } from '../harness.mjs';
-import { send, chatBody, sustainedRate, openLoop, percentile, procStats, slope, options, report } from './load.mjs';
+import { send, chatBody, sustainedRate, openLoop, percentile, tally, procStats, slope, options, report } from './load.mjs';
 
 const opt = options({ seconds: 1800, rate: 12, headroom: 0.8, warmup: 20, out: '' });
 const dataDir = path.join(tempDataDir(), 'data');
@@ -40,11 +40,7 @@ clearInterval(sampler);
 sample();
 const { code } = await server.stop();
 
-const ok = outcomes.filter((o) => o.kind === 'ok');
-const refused = outcomes.filter((o) => o.kind === 'refused');
-const errors = outcomes.filter((o) => o.kind === 'error');
-const errorKinds = {};
-for (const e of errors) errorKinds[e.what] = (errorKinds[e.what] ?? 0) + 1;
+const { ok, refused, errors, errorKinds } = tally(outcomes);
 const half = samples.filter((s) => s.t >= opt.seconds / 2);
 const usage = JSON.parse(tachyon(['usage', '--json', '--key', key.id, '--data-dir', dataDir])).totals;
 const received = ok.reduce((a, o) => a + o.usage.prompt_tokens + o.usage.completion_tokens, 0);
