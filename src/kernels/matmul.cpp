@@ -1,6 +1,7 @@
 #include "kernels/matmul.h"
 
 #include <algorithm>
+#include <iterator>
 #include <span>
 #include <vector>
 
@@ -36,19 +37,30 @@ void packed_groups(const WeightMatrix& w, float* y, int64_t begin, int64_t end, 
   }
 }
 
-// Every target packed, all with x's n_cols: one activation conversion, one parallel loop over
-// the row groups of all targets together (numbered target after target).
+// Every target packed, all with x's n_cols: one activation conversion per format the targets
+// read, one parallel loop over the row groups of all targets together (numbered target after
+// target).
 void packed_matmul(std::span<const MatmulTarget> targets, const float* x, int64_t n_tokens, ThreadPool& pool) {
   const int64_t n_cols = targets.front().w->n_cols;
-  const size_t act_row_bytes = packed_activation_row_bytes(n_cols);
-  thread_local std::vector<uint8_t> converted;
-  converted.resize(act_row_bytes * static_cast<size_t>(n_tokens));
-  uint8_t* acts = converted.data();
-  pool.parallel_for(n_tokens, [&](int64_t begin, int64_t end, int) {
-    for (int64_t t = begin; t < end; ++t) {
-      convert_packed_activation_row(x + t * n_cols, acts + static_cast<size_t>(t) * act_row_bytes, n_cols);
-    }
-  });
+  constexpr PackedActFormat kFormats[] = {PackedActFormat::Blocks32, PackedActFormat::SuperBlocks256};
+  thread_local std::vector<uint8_t> converted[std::size(kFormats)];
+  // Pointers into the caller's thread_local buffers: the worker threads have their own.
+  uint8_t* acts_of[std::size(kFormats)] = {};
+  size_t act_row_bytes[std::size(kFormats)] = {};
+  for (size_t f = 0; f < std::size(kFormats); ++f) {
+    const bool used = std::any_of(targets.begin(), targets.end(), [&](const MatmulTarget& target) {
+      return packed_activation_format(target.w->type) == kFormats[f];
+    });
+    if (!used) continue;
+    act_row_bytes[f] = packed_activation_row_bytes(kFormats[f], n_cols);
+    converted[f].resize(act_row_bytes[f] * static_cast<size_t>(n_tokens));
+    uint8_t* acts = acts_of[f] = converted[f].data();
+    pool.parallel_for(n_tokens, [&](int64_t begin, int64_t end, int) {
+      for (int64_t t = begin; t < end; ++t) {
+        convert_packed_activation_row(kFormats[f], x + t * n_cols, acts + static_cast<size_t>(t) * act_row_bytes[f], n_cols);
+      }
+    });
+  }
 
   int64_t total_groups = 0;
   for (const MatmulTarget& target : targets) total_groups += target.w->n_rows / kPackRows;
@@ -58,7 +70,8 @@ void packed_matmul(std::span<const MatmulTarget> targets, const float* x, int64_
       const int64_t n_groups = target.w->n_rows / kPackRows;
       const int64_t lo = std::max(begin, first), hi = std::min(end, first + n_groups);
       if (lo < hi) {
-        packed_groups(*target.w, target.y, lo - first, hi - first, acts, act_row_bytes, n_tokens,
+        const size_t f = static_cast<size_t>(packed_activation_format(target.w->type));
+        packed_groups(*target.w, target.y, lo - first, hi - first, acts_of[f], act_row_bytes[f], n_tokens,
                       resolve_packed_dot(active_isa(), target.w->type));
       }
       first += n_groups;

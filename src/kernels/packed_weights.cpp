@@ -6,6 +6,7 @@
 
 #include "kernels/packed_kernels.h"
 #include "kernels/quantize_activation.h"
+#include "gguf/quantize.h"
 #include "util/fp16.h"
 #include "util/huge_pages.h"
 
@@ -28,6 +29,49 @@ void pack_group(const uint8_t* rows, size_t row_bytes, int64_t n_blocks, Packed*
   }
 }
 
+// Interleaves the scale words and quant words of kPackRows Q4_K rows' super-block b.
+void pack_q4_k(const uint8_t* rows, size_t row_bytes, int64_t n_blocks, PackedQ4_Kx8* out) {
+  for (int64_t b = 0; b < n_blocks; ++b) {
+    PackedQ4_Kx8& p = out[b];
+    for (int r = 0; r < kPackRows; ++r) {
+      const BlockQ4_K& src = reinterpret_cast<const BlockQ4_K*>(rows + static_cast<size_t>(r) * row_bytes)[b];
+      p.d[r] = src.d;
+      p.dmin[r] = src.dmin;
+      for (int w = 0; w < 3; ++w) std::memcpy(p.scales + 4 * (w * kPackRows + r), src.scales + 4 * w, 4);
+      for (int k = 0; k < 32; ++k) std::memcpy(p.qs + 4 * (k * kPackRows + r), src.qs + 4 * k, 4);
+    }
+  }
+}
+
+// The 6-bit value (quant + 32) of element e of a Q6_K block, in ggml's layout: each half of
+// 128 elements takes 64 ql bytes and 32 qh bytes; element 32g + l of a half (g = 0..3) has its
+// low bits in ql[l + 32 (g % 2)] (nibble g / 2) and its high bits at bit 2g of qh[l].
+uint8_t q6_k_value(const BlockQ6_K& block, int e) {
+  const int half = e / 128, g = (e % 128) / 32, l = e % 32;
+  const uint8_t low = block.ql[64 * half + l + 32 * (g % 2)];
+  const uint8_t high = block.qh[32 * half + l];
+  return static_cast<uint8_t>(((g < 2 ? low & 0x0F : low >> 4)) | (((high >> (2 * g)) & 0x03) << 4));
+}
+
+// Regroups kPackRows Q6_K rows' super-block b into the PackedQ6_Kx8 layout.
+void pack_q6_k(const uint8_t* rows, size_t row_bytes, int64_t n_blocks, PackedQ6_Kx8* out) {
+  for (int64_t b = 0; b < n_blocks; ++b) {
+    PackedQ6_Kx8& p = out[b];
+    std::memset(&p, 0, sizeof p);
+    for (int r = 0; r < kPackRows; ++r) {
+      const BlockQ6_K& src = reinterpret_cast<const BlockQ6_K*>(rows + static_cast<size_t>(r) * row_bytes)[b];
+      p.d[r] = src.d;
+      for (int w = 0; w < 4; ++w) std::memcpy(p.scales + 4 * (w * kPackRows + r), src.scales + 4 * w, 4);
+      for (int e = 0; e < 256; ++e) {
+        const int c = e / 32, h = (e % 32) / 16, k = (e % 16) / 4, i = e % 4;
+        const uint8_t v = q6_k_value(src, e);
+        p.ql[128 * c + 32 * k + 4 * r + i] |= static_cast<uint8_t>((v & 0x0F) << (4 * h));
+        p.qh[64 * c + 32 * h + 4 * r + i] |= static_cast<uint8_t>((v >> 4) << (2 * k));
+      }
+    }
+  }
+}
+
 // TACHYON_PACKED=0 keeps every matrix row-major (for side-by-side benchmarks of the layouts).
 bool packing_enabled() {
   static const bool enabled = [] {
@@ -40,7 +84,9 @@ bool packing_enabled() {
 }  // namespace
 
 bool packable(GgmlType type, int64_t n_rows) {
-  return packing_enabled() && (type == GgmlType::Q8_0 || type == GgmlType::Q4_0) && n_rows > 0 && n_rows % kPackRows == 0;
+  const bool packed_type = type == GgmlType::Q8_0 || type == GgmlType::Q4_0 || type == GgmlType::Q4_K ||
+                           type == GgmlType::Q6_K;
+  return packing_enabled() && packed_type && n_rows > 0 && n_rows % kPackRows == 0;
 }
 
 size_t packed_group_bytes(GgmlType type, int64_t n_cols) {
@@ -54,28 +100,39 @@ std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n
   std::shared_ptr<uint8_t> buffer = allocate_huge_pages(group_bytes * static_cast<size_t>(n_rows / kPackRows));
   if (!buffer) return nullptr;
   const uint8_t* src = static_cast<const uint8_t*>(rows);
-  const int64_t n_blocks = n_cols / 32;
+  const int64_t n_blocks = n_cols / ggml_traits(type).block_size;
   for (int64_t g = 0; g < n_rows / kPackRows; ++g) {
     const uint8_t* group_rows = src + static_cast<size_t>(g) * group_bytes;
     uint8_t* dst = buffer.get() + static_cast<size_t>(g) * group_bytes;
-    if (type == GgmlType::Q8_0) {
-      pack_group<BlockQ8_0>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ8_0x8*>(dst));
-    } else {
-      pack_group<BlockQ4_0>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ4_0x8*>(dst));
+    switch (type) {
+      case GgmlType::Q8_0:
+        pack_group<BlockQ8_0>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ8_0x8*>(dst));
+        break;
+      case GgmlType::Q4_0:
+        pack_group<BlockQ4_0>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ4_0x8*>(dst));
+        break;
+      case GgmlType::Q4_K: pack_q4_k(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ4_Kx8*>(dst)); break;
+      default: pack_q6_k(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ6_Kx8*>(dst)); break;
     }
   }
   return buffer;
 }
 
-size_t packed_activation_row_bytes(int64_t n_cols) {
+PackedActFormat packed_activation_format(GgmlType type) {
+  return type == GgmlType::Q4_K || type == GgmlType::Q6_K ? PackedActFormat::SuperBlocks256 : PackedActFormat::Blocks32;
+}
+
+size_t packed_activation_row_bytes(PackedActFormat format, int64_t n_cols) {
+  if (format == PackedActFormat::SuperBlocks256) return static_cast<size_t>(n_cols / 256) * sizeof(PackedActSuperBlock);
   return static_cast<size_t>(n_cols / 32) * sizeof(PackedActBlock);
 }
 
-void convert_packed_activation_row(const float* x, void* dst, int64_t n_cols) {
+namespace {
+
+void convert_blocks32(const float* x, PackedActBlock* out, int64_t n_cols) {
   thread_local std::vector<BlockQ8_0> q8;
   q8.resize(static_cast<size_t>(n_cols / 32));
   quantize_activation_q8_0(x, q8.data(), n_cols);
-  PackedActBlock* out = static_cast<PackedActBlock*>(dst);
   for (size_t b = 0; b < q8.size(); ++b) {
     out[b].d = fp16_to_f32(q8[b].d);
     out[b].sum = 0;
@@ -86,6 +143,27 @@ void convert_packed_activation_row(const float* x, void* dst, int64_t n_cols) {
       out[b].sum += q;
     }
   }
+}
+
+void convert_superblocks256(const float* x, PackedActSuperBlock* out, int64_t n_cols) {
+  thread_local std::vector<BlockQ8_K> q8;
+  q8.resize(static_cast<size_t>(n_cols / 256));
+  quantize_row_q8_K(x, q8.data(), n_cols);
+  for (size_t b = 0; b < q8.size(); ++b) {
+    out[b].d = q8[b].d;
+    std::memcpy(out[b].qs, q8[b].qs, sizeof out[b].qs);
+    for (int s = 0; s < 16; ++s) out[b].bsum16[s] = q8[b].bsums[s];
+    for (int j = 0; j < 8; ++j) out[b].bsum32[j] = static_cast<int16_t>(q8[b].bsums[2 * j] + q8[b].bsums[2 * j + 1]);
+  }
+}
+
+}  // namespace
+
+void convert_packed_activation_row(PackedActFormat format, const float* x, void* dst, int64_t n_cols) {
+  if (format == PackedActFormat::SuperBlocks256) {
+    return convert_superblocks256(x, static_cast<PackedActSuperBlock*>(dst), n_cols);
+  }
+  convert_blocks32(x, static_cast<PackedActBlock*>(dst), n_cols);
 }
 
 PackedDotFn resolve_packed_dot(Isa isa, GgmlType type) {

@@ -6,8 +6,16 @@
 // all eight rows. Same bytes as the GGUF rows, reordered once at load time.
 //
 // Arithmetic of a packed dot (every ISA, bit for bit): per row and token, blocks in order,
-//   acc = fma(float(exact integer block sum), float(weight d) * activation d, acc)
-// so the scalar twin, the SIMD kernels and any batch size give identical results.
+//   Q8_0, Q4_0:  acc = fma(float(exact integer block sum), float(weight d) * activation d, acc)
+//   Q4_K (per super-block of 256, sub-blocks j of 32 with 6-bit scale sc_j and min m_j):
+//                isum = sum_j sc_j * (sum of q * y over j), msum = sum_j m_j * (sum of y over j)
+//                acc = fma(float(isum), float(d) * activation d, acc)
+//                acc = fma(float(msum), -(float(dmin) * activation d), acc)
+//   Q6_K (sub-blocks s of 16 with int8 scale sc_s, q in [-32, 31]):
+//                acc = fma(float(sum_s sc_s * (sum of q * y over s)), float(d) * activation d, acc)
+// with exact integer sums, so the scalar twin, the SIMD kernels and any batch size give
+// identical results. Q8_0 and Q4_0 take activations quantized as ggml's Q8_0 (blocks of 32),
+// the K-quants as ggml's Q8_K (super-blocks of 256), like the row-major kernels.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -21,8 +29,8 @@ inline constexpr int64_t kPackRows = 8;
 // Activation rows (tokens) taken by one packed kernel call at most.
 inline constexpr int kPackedTokens = 4;
 
-// Q8_0 and Q4_0 weights with a whole number of row groups have a packed form (unless the
-// environment sets TACHYON_PACKED=0).
+// Q8_0, Q4_0, Q4_K and Q6_K weights with a whole number of row groups have a packed form
+// (unless the environment sets TACHYON_PACKED=0).
 bool packable(GgmlType type, int64_t n_rows);
 
 // A packed copy of n_rows GGUF rows of `type` (n_cols each); nullptr when !packable.
@@ -39,8 +47,23 @@ struct PackedActBlock {
 };
 static_assert(sizeof(PackedActBlock) == 72);
 
-size_t packed_activation_row_bytes(int64_t n_cols);
-void convert_packed_activation_row(const float* x, void* dst, int64_t n_cols);
+// One activation super-block of a packed K-quant dot: ggml's Q8_K quantization of 256 floats
+// (the same integers and scale as quantize_row_q8_K), with its sums per 32 and per 16.
+struct PackedActSuperBlock {
+  float d;
+  int16_t bsum32[8];   // sums of qs[32j .. 32j + 31]
+  int32_t bsum16[16];  // sums of qs[16s .. 16s + 15]
+  int8_t qs[256];
+};
+static_assert(sizeof(PackedActSuperBlock) == 340);
+
+// The activation layout a packed `type` reads: PackedActBlock for Q8_0 and Q4_0,
+// PackedActSuperBlock for the K-quants. Matrices of one format share one converted copy.
+enum class PackedActFormat { Blocks32, SuperBlocks256 };
+PackedActFormat packed_activation_format(GgmlType type);
+
+size_t packed_activation_row_bytes(PackedActFormat format, int64_t n_cols);
+void convert_packed_activation_row(PackedActFormat format, const float* x, void* dst, int64_t n_cols);
 
 // out[t * out_stride + r] = dot(row r of the group, activation row t) for r < kPackRows,
 // t < n_tokens (1..kPackedTokens); activation row t starts act_stride * t bytes after acts.

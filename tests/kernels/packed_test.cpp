@@ -21,7 +21,7 @@ namespace {
 using testing::quantized;
 using testing::random_row;
 
-constexpr GgmlType kPackedTypes[] = {GgmlType::Q8_0, GgmlType::Q4_0};
+constexpr GgmlType kPackedTypes[] = {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q6_K};
 
 bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
@@ -36,20 +36,29 @@ std::vector<uint8_t> random_rows(GgmlType type, int64_t n_rows, int64_t n_cols, 
   return rows;
 }
 
-std::vector<uint8_t> packed_activations(const std::vector<float>& x, int64_t n_tokens, int64_t n_cols) {
-  const size_t bytes = packed_activation_row_bytes(n_cols);
+std::vector<uint8_t> packed_activations(GgmlType type, const std::vector<float>& x, int64_t n_tokens, int64_t n_cols) {
+  const PackedActFormat format = packed_activation_format(type);
+  const size_t bytes = packed_activation_row_bytes(format, n_cols);
   std::vector<uint8_t> acts(bytes * static_cast<size_t>(n_tokens));
   for (int64_t t = 0; t < n_tokens; ++t) {
-    convert_packed_activation_row(x.data() + t * n_cols, acts.data() + static_cast<size_t>(t) * bytes, n_cols);
+    convert_packed_activation_row(format, x.data() + t * n_cols, acts.data() + static_cast<size_t>(t) * bytes, n_cols);
   }
   return acts;
+}
+
+// Column counts to test for `type`: one block, and longer rows.
+std::vector<int64_t> test_widths(GgmlType type) {
+  if (packed_activation_format(type) == PackedActFormat::SuperBlocks256) return {256, 512, 4096};
+  return {32, 512, 4096};
 }
 
 TEST(Packed, OnlyWholeGroupsOfSupportedTypes) {
   EXPECT_TRUE(packable(GgmlType::Q8_0, 16));
   EXPECT_TRUE(packable(GgmlType::Q4_0, 8));
   EXPECT_FALSE(packable(GgmlType::Q8_0, 12));
-  EXPECT_FALSE(packable(GgmlType::Q6_K, 16));
+  EXPECT_TRUE(packable(GgmlType::Q4_K, 8));
+  EXPECT_TRUE(packable(GgmlType::Q6_K, 16));
+  EXPECT_FALSE(packable(GgmlType::Q5_K, 16));
   EXPECT_FALSE(packable(GgmlType::F32, 16));
   EXPECT_EQ(pack_rows(GgmlType::Q8_0, nullptr, 12, 64), nullptr);
 }
@@ -59,12 +68,12 @@ TEST(Packed, KernelsMatchScalarTwinBitForBit) {
   for (GgmlType type : kPackedTypes) {
     SCOPED_TRACE(ggml_type_name(type));
     const PackedDotFn twin = resolve_packed_dot(Isa::Scalar, type);
-    for (int64_t n_cols : {int64_t{32}, int64_t{512}, int64_t{4096}}) {
+    for (int64_t n_cols : test_widths(type)) {
       const std::vector<uint8_t> rows = random_rows(type, 2 * kPackRows, n_cols, 40);
       const std::shared_ptr<const void> packed = pack_rows(type, rows.data(), 2 * kPackRows, n_cols);
       ASSERT_NE(packed, nullptr);
-      const std::vector<uint8_t> acts = packed_activations(random_row(kPackedTokens * n_cols, 41), kPackedTokens, n_cols);
-      const size_t act_bytes = packed_activation_row_bytes(n_cols);
+      const std::vector<uint8_t> acts = packed_activations(type, random_row(kPackedTokens * n_cols, 41), kPackedTokens, n_cols);
+      const size_t act_bytes = packed_activation_row_bytes(packed_activation_format(type), n_cols);
       const uint8_t* second_group = static_cast<const uint8_t*>(packed.get()) + packed_group_bytes(type, n_cols);
       for (const testing::KernelLevel<PackedDotFn>& level : testing::packed_dot_levels(type)) {
         SCOPED_TRACE(level.name);
@@ -92,7 +101,7 @@ TEST(Packed, AgreesWithRowMajorDot) {
     const std::vector<uint8_t> rows = random_rows(type, kPackRows, kCols, 70);
     const std::shared_ptr<const void> packed = pack_rows(type, rows.data(), kPackRows, kCols);
     const std::vector<float> x = random_row(kCols, 71);
-    const std::vector<uint8_t> acts = packed_activations(x, 1, kCols);
+    const std::vector<uint8_t> acts = packed_activations(type, x, 1, kCols);
     float got[kPackRows];
     resolve_packed_dot(active_isa(), type)(kCols, packed.get(), acts.data(), 0, 1, got, kPackRows);
 
@@ -138,17 +147,19 @@ TEST(Packed, MatmulIsBatchAndThreadInvariant) {
 }
 
 // matmul_many over several matrices equals one matmul per matrix, bit for bit, whether all are
-// packed (one shared conversion and loop) or not (one call each).
+// packed (one shared conversion per activation format and one loop) or not (one call each).
 TEST(Packed, MatmulManyEqualsSeparateMatmuls) {
-  constexpr int64_t kCols = 128;
+  constexpr int64_t kCols = 256;
   constexpr int64_t kTokens = 6;
+  constexpr int kMatrices = 4;
   const std::vector<float> x = random_row(kTokens * kCols, 90);
-  const int64_t rows[] = {3 * kPackRows, kPackRows, 2 * kPackRows};
+  const int64_t rows[kMatrices] = {3 * kPackRows, kPackRows, 2 * kPackRows, kPackRows};
+  const GgmlType types[kMatrices] = {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q6_K};
   std::vector<std::vector<uint8_t>> data;
   std::vector<std::shared_ptr<const void>> packed;
   std::vector<WeightMatrix> matrices;
-  for (int i = 0; i < 3; ++i) {
-    const GgmlType type = i == 1 ? GgmlType::Q4_0 : GgmlType::Q8_0;
+  for (int i = 0; i < kMatrices; ++i) {
+    const GgmlType type = types[i];
     data.push_back(random_rows(type, rows[i], kCols, 91 + static_cast<uint32_t>(i) * 10));
     packed.push_back(pack_rows(type, data.back().data(), rows[i], kCols));
     matrices.push_back(WeightMatrix{type, data.back().data(), rows[i], kCols, ggml_row_size(type, kCols)});
@@ -158,16 +169,16 @@ TEST(Packed, MatmulManyEqualsSeparateMatmuls) {
     SCOPED_TRACE(all_packed ? "all packed" : "one row-major");
     if (!all_packed) matrices[1].packed = nullptr;
     ThreadPool pool(2);
-    std::vector<std::vector<float>> want(3), got(3);
+    std::vector<std::vector<float>> want(kMatrices), got(kMatrices);
     std::vector<MatmulTarget> targets;
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < kMatrices; ++i) {
       want[i].resize(kTokens * rows[i]);
       got[i].assign(kTokens * rows[i], -1.0f);
       matmul(matrices[i], x.data(), want[i].data(), kTokens, pool);
       targets.push_back({&matrices[i], got[i].data()});
     }
     matmul_many(targets, x.data(), kTokens, pool);
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < kMatrices; ++i) {
       for (size_t j = 0; j < want[i].size(); ++j) ASSERT_TRUE(same_bits(got[i][j], want[i][j])) << "matrix " << i << " j=" << j;
     }
   }

@@ -38,12 +38,92 @@ void packed_dot(int64_t n_cols, const void* group, const void* acts, size_t act_
   }
 }
 
+// Element e (0..255) of row r in a packed Q4_K super-block, in [0, 15].
+int q4_k_quant(const PackedQ4_Kx8& p, int r, int e) {
+  const int j = e / 64, l = e % 32;
+  const uint8_t byte = p.qs[32 * (8 * j + l / 4) + 4 * r + l % 4];
+  return e % 64 < 32 ? byte & 0x0F : byte >> 4;
+}
+
+// Scale byte i (0..11) of row r, ggml's packed 6-bit scales and mins.
+uint8_t q4_k_scale_byte(const PackedQ4_Kx8& p, int r, int i) { return p.scales[32 * (i / 4) + 4 * r + i % 4]; }
+
+// The 6-bit scale and min of sub-block j (0..7) of row r.
+void q4_k_scale_min(const PackedQ4_Kx8& p, int r, int j, int& scale, int& min) {
+  if (j < 4) {
+    scale = q4_k_scale_byte(p, r, j) & 63;
+    min = q4_k_scale_byte(p, r, j + 4) & 63;
+  } else {
+    scale = (q4_k_scale_byte(p, r, j + 4) & 0x0F) | ((q4_k_scale_byte(p, r, j - 4) >> 6) << 4);
+    min = (q4_k_scale_byte(p, r, j + 4) >> 4) | ((q4_k_scale_byte(p, r, j) >> 6) << 4);
+  }
+}
+
+// Element e of row r in a packed Q6_K super-block, in [-32, 31].
+int q6_k_quant(const PackedQ6_Kx8& p, int r, int e) {
+  const int c = e / 32, h = (e % 32) / 16, k = (e % 16) / 4, i = e % 4;
+  const int low = (p.ql[128 * c + 32 * k + 4 * r + i] >> (4 * h)) & 0x0F;
+  const int high = (p.qh[64 * c + 32 * h + 4 * r + i] >> (2 * k)) & 0x03;
+  return (low | high << 4) - 32;
+}
+
+const PackedActSuperBlock* superblock_row(const void* acts, size_t act_stride, int t) {
+  return reinterpret_cast<const PackedActSuperBlock*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
+}
+
+void packed_dot_q4_k(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens,
+                     float* out, size_t out_stride) {
+  const PackedQ4_Kx8* x = static_cast<const PackedQ4_Kx8*>(group);
+  for (int t = 0; t < n_tokens; ++t) {
+    const PackedActSuperBlock* y = superblock_row(acts, act_stride, t);
+    for (int r = 0; r < kPackRows; ++r) {
+      float acc = 0.0f;
+      for (int64_t b = 0; b < n_cols / 256; ++b) {
+        int isum = 0, msum = 0;
+        for (int j = 0; j < 8; ++j) {
+          int scale = 0, min = 0, sum = 0;
+          q4_k_scale_min(x[b], r, j, scale, min);
+          for (int l = 0; l < 32; ++l) sum += q4_k_quant(x[b], r, 32 * j + l) * y[b].qs[32 * j + l];
+          isum += scale * sum;
+          msum += min * y[b].bsum32[j];
+        }
+        acc = std::fma(static_cast<float>(isum), fp16_to_f32(x[b].d[r]) * y[b].d, acc);
+        acc = std::fma(static_cast<float>(msum), -(fp16_to_f32(x[b].dmin[r]) * y[b].d), acc);
+      }
+      out[static_cast<size_t>(t) * out_stride + static_cast<size_t>(r)] = acc;
+    }
+  }
+}
+
+void packed_dot_q6_k(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens,
+                     float* out, size_t out_stride) {
+  const PackedQ6_Kx8* x = static_cast<const PackedQ6_Kx8*>(group);
+  for (int t = 0; t < n_tokens; ++t) {
+    const PackedActSuperBlock* y = superblock_row(acts, act_stride, t);
+    for (int r = 0; r < kPackRows; ++r) {
+      float acc = 0.0f;
+      for (int64_t b = 0; b < n_cols / 256; ++b) {
+        int isum = 0;
+        for (int s = 0; s < 16; ++s) {
+          int sum = 0;
+          for (int l = 0; l < 16; ++l) sum += q6_k_quant(x[b], r, 16 * s + l) * y[b].qs[16 * s + l];
+          isum += x[b].scales[32 * (s / 4) + 4 * r + s % 4] * sum;
+        }
+        acc = std::fma(static_cast<float>(isum), fp16_to_f32(x[b].d[r]) * y[b].d, acc);
+      }
+      out[static_cast<size_t>(t) * out_stride + static_cast<size_t>(r)] = acc;
+    }
+  }
+}
+
 }  // namespace
 
 PackedDotFn packed_dot_kernel_scalar(GgmlType type) {
   switch (type) {
     case GgmlType::Q8_0: return packed_dot<PackedQ8_0x8, q8_0_quant>;
     case GgmlType::Q4_0: return packed_dot<PackedQ4_0x8, q4_0_quant>;
+    case GgmlType::Q4_K: return packed_dot_q4_k;
+    case GgmlType::Q6_K: return packed_dot_q6_k;
     default: return nullptr;
   }
 }

@@ -85,6 +85,8 @@ inline __m256i maskz_loadu_epi16(simde__mmask16 mask, const void* p) {
 
 #undef _mm256_dpbusd_epi32  // a macro in GCC's AVX-VNNI header
 #define _mm256_dpbusd_epi32 simde_mm256_dpbusd_epi32
+#undef _mm256_dpwssd_epi32
+#define _mm256_dpwssd_epi32 simde_mm256_dpwssd_epi32
 #define _mm256_maskz_loadu_epi16 ::tachyon::avx512_emulation::maskz_loadu_epi16
 #define _mm512_abs_epi8 simde_mm512_abs_epi8
 #define _mm512_add_epi32 simde_mm512_add_epi32

@@ -13,6 +13,7 @@
 // live in registers.
 #include <immintrin.h>
 
+#include <array>
 #include <cstring>
 
 #include "kernels/packed_kernels.h"
@@ -39,23 +40,27 @@ void prefetch_ahead(const Packed* block) {
   _mm_prefetch(p + sizeof(Packed) - 1, _MM_HINT_T0);
 }
 
-template <int N>
-void activation_rows(const void* acts, size_t act_stride, const PackedActBlock** rows) {
+template <int N, typename Act>
+void activation_rows(const void* acts, size_t act_stride, const Act** rows) {
   #pragma GCC unroll 4
   for (int t = 0; t < N; ++t) {
-    rows[t] = reinterpret_cast<const PackedActBlock*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
+    rows[t] = reinterpret_cast<const Act*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
   }
 }
 
-// acc[t] = fma(float(sum[t]), weight scales * activation scale, acc[t]) for the eight rows.
-template <int N>
-void accumulate_block(const uint16_t* weight_d, const PackedActBlock* const* y, int64_t b,
-                      const __m256i* sum, __m256* acc) {
+// acc[t] = fma(float(sum[t]), weight scales * activation scale, acc[t]) for the eight rows, or
+// with Negate, fma(float(sum[t]), -(weight scales * activation scale), acc[t]).
+template <int N, bool Negate = false, typename Act>
+void accumulate_block(const uint16_t* weight_d, const Act* const* y, int64_t b, const __m256i* sum, __m256* acc) {
   const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(weight_d)));
   #pragma GCC unroll 4
   for (int t = 0; t < N; ++t) {
     const __m256 d = _mm256_mul_ps(dw, _mm256_set1_ps(y[t][b].d));
-    acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[t]), d, acc[t]);
+    if constexpr (Negate) {
+      acc[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(sum[t]), d, acc[t]);
+    } else {
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[t]), d, acc[t]);
+    }
   }
 }
 
@@ -65,24 +70,115 @@ void store_rows(const __m256* acc, float* out, size_t out_stride) {
   for (int t = 0; t < N; ++t) _mm256_storeu_ps(out + static_cast<size_t>(t) * out_stride, acc[t]);
 }
 
-// Sums<N>::block(block, y, b, sum) writes each token's exact integer sums of block b for the
-// eight rows; this scales and accumulates them.
+// For blocks of 32 (Q8_0, Q4_0), Sums<N>::block(block, y, b, sum) writes each token's exact
+// integer sums of block b for the eight rows and this scales and accumulates them; for
+// super-blocks (the K-quants), Sums<N>::superblock(block, y, b, acc) does both.
 template <int N, typename Packed, template <int> class Sums>
 void packed_rows(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
                  size_t out_stride) {
+  using Act = typename Packed::Act;
   const Packed* x = static_cast<const Packed*>(group);
-  const PackedActBlock* y[N];
+  const Act* y[N];
   activation_rows<N>(acts, act_stride, y);
   __m256 acc[N];
   #pragma GCC unroll 4
   for (__m256& a : acc) a = _mm256_setzero_ps();
-  for (int64_t b = 0; b < n_cols / 32; ++b) {
+  for (int64_t b = 0; b < n_cols / Packed::kElems; ++b) {
     if constexpr (N == 1) prefetch_ahead(x + b);
-    __m256i sum[N];
-    Sums<N>::block(x[b], y, b, sum);
-    accumulate_block<N>(x[b].d, y, b, sum, acc);
+    if constexpr (Packed::kElems == 32) {
+      __m256i sum[N];
+      Sums<N>::block(x[b], y, b, sum);
+      accumulate_block<N>(x[b].d, y, b, sum, acc);
+    } else {
+      Sums<N>::superblock(x[b], y, b, acc);
+    }
   }
   store_rows<N>(acc, out, out_stride);
+}
+
+// A vpshufb control that applies `pattern` to every 32-bit lane: byte b of the pattern is the
+// index (0..3) within the lane of the byte that goes to position b, or 0x80 for zero.
+constexpr std::array<uint32_t, 8> lane_control(uint32_t pattern) {
+  std::array<uint32_t, 8> lanes{};
+  for (uint32_t q = 0; q < 8; ++q) {
+    for (int b = 0; b < 4; ++b) {
+      const uint32_t index = pattern >> (8 * b) & 0xFF;
+      lanes[q] |= (index & 0x80 ? 0x80 : index + 4 * (q % 4)) << (8 * b);
+    }
+  }
+  return lanes;
+}
+
+// Controls in constant tables, loaded per use: no vector code runs before main.
+using LaneControls = std::array<std::array<uint32_t, 8>, 4>;
+alignas(32) constexpr LaneControls kByteControls = {lane_control(0x80808000u), lane_control(0x80808001u),
+                                                    lane_control(0x80808002u), lane_control(0x80808003u)};
+alignas(32) constexpr LaneControls kBytePairControls = {lane_control(0x80008000u), lane_control(0x80018001u),
+                                                        lane_control(0x80028002u), lane_control(0x80038003u)};
+alignas(32) constexpr LaneControls kTopByteControls = {lane_control(0x00808080u), lane_control(0x01808080u),
+                                                       lane_control(0x02808080u), lane_control(0x03808080u)};
+alignas(32) constexpr LaneControls kAdjacentPairControls = {lane_control(0x80018000u), lane_control(0x80038002u),
+                                                            lane_control(0x80018000u), lane_control(0x80038002u)};
+
+__m256i shuffle_lanes(__m256i v, const LaneControls& controls, int i) {
+  return _mm256_shuffle_epi8(v, load(controls[static_cast<size_t>(i)].data()));
+}
+
+// Lane r of the result: byte i of lane r of v (i in 0..3) zero-extended to 32 bits.
+[[maybe_unused]] __m256i lane_byte(__m256i v, int i) { return shuffle_lanes(v, kByteControls, i); }
+
+// Lane r of the result: the int16 pair (byte i, byte i) of lane r of v, zero-extended.
+[[maybe_unused]] __m256i lane_byte_twice(__m256i v, int i) { return shuffle_lanes(v, kBytePairControls, i); }
+
+// Lane r of the result: the int16 pair (byte 2p, byte 2p + 1) of lane r of v (p in 0..1), zero-extended.
+__m256i lane_adjacent_bytes(__m256i v, int p) { return shuffle_lanes(v, kAdjacentPairControls, p); }
+
+// Lane r of the result: byte i of lane r of v sign-extended to 32 bits.
+__m256i lane_byte_signed(__m256i v, int i) { return _mm256_srai_epi32(shuffle_lanes(v, kTopByteControls, i), 24); }
+
+// The 6-bit scales and mins of one Q4_K super-block of the eight rows: byte j % 4 of lane r
+// of scales[j / 4] (mins[j / 4]) is scale (min) j of row r.
+struct Q4_KScales {
+  __m256i scales[2];
+  __m256i mins[2];
+};
+
+Q4_KScales decode_q4_k_scales(const PackedQ4_Kx8& x) {
+  const __m256i six_bits = _mm256_set1_epi8(0x3F);
+  const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
+  const __m256i top_bits = _mm256_set1_epi8(0x30);  // bits 6..7 of a byte, shifted down by 2
+  const __m256i w0 = load(x.scales), w1 = load(x.scales + 32), w2 = load(x.scales + 64);
+  Q4_KScales s;
+  s.scales[0] = _mm256_and_si256(w0, six_bits);
+  s.mins[0] = _mm256_and_si256(w1, six_bits);
+  s.scales[1] = _mm256_or_si256(_mm256_and_si256(w2, low_nibbles), _mm256_and_si256(_mm256_srli_epi16(w0, 2), top_bits));
+  s.mins[1] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(w2, 4), low_nibbles),
+                              _mm256_and_si256(_mm256_srli_epi16(w1, 2), top_bits));
+  return s;
+}
+
+// Words 8j..8j+7 of a packed Q4_K super-block as unsigned quants of sub-block 2j + half.
+void q4_k_words(const PackedQ4_Kx8& x, int j, int half, __m256i* words) {
+  const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
+  #pragma GCC unroll 8
+  for (int k = 0; k < 8; ++k) {
+    const __m256i packed = load(x.qs + 32 * (8 * j + k));
+    words[k] = _mm256_and_si256(half == 0 ? packed : _mm256_srli_epi16(packed, 4), low_nibbles);
+  }
+}
+
+// The four words of Q6_K sub-block 2c + h, as unsigned values quant + 32 in [0, 63].
+void q6_k_words(const PackedQ6_Kx8& x, int c, int h, __m256i* words) {
+  const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
+  const __m256i high_bits = _mm256_set1_epi8(0x30);
+  const __m256i high = load(x.qh + 64 * c + 32 * h);
+  const __m256i highs[4] = {_mm256_slli_epi16(high, 4), _mm256_slli_epi16(high, 2), high, _mm256_srli_epi16(high, 2)};
+  #pragma GCC unroll 4
+  for (int k = 0; k < 4; ++k) {
+    const __m256i packed = load(x.ql + 128 * c + 32 * k);
+    const __m256i low = _mm256_and_si256(h == 0 ? packed : _mm256_srli_epi16(packed, 4), low_nibbles);
+    words[k] = _mm256_or_si256(low, _mm256_and_si256(highs[k], high_bits));
+  }
 }
 
 template <typename Packed, template <int> class Sums>
@@ -98,11 +194,14 @@ void dispatch_tokens(int64_t n_cols, const void* group, const void* acts, size_t
 }
 
 // The kernel table of one level, from its block-sum functors for each packed type.
-template <template <int> class Q8_0Sums, template <int> class Q4_0Sums>
+template <template <int> class Q8_0Sums, template <int> class Q4_0Sums, template <int> class Q4_KSums,
+          template <int> class Q6_KSums>
 PackedDotFn packed_kernel_table(GgmlType type) {
   switch (type) {
     case GgmlType::Q8_0: return dispatch_tokens<PackedQ8_0x8, Q8_0Sums>;
     case GgmlType::Q4_0: return dispatch_tokens<PackedQ4_0x8, Q4_0Sums>;
+    case GgmlType::Q4_K: return dispatch_tokens<PackedQ4_Kx8, Q4_KSums>;
+    case GgmlType::Q6_K: return dispatch_tokens<PackedQ6_Kx8, Q6_KSums>;
     default: return nullptr;
   }
 }

@@ -58,8 +58,103 @@ struct Q4_0Sums {
   }
 };
 
+// pairs[t] = int16 pair sums of (unsigned bytes of words[0..n)) x (activation bytes q[t][0 .. 4n)).
+// Each pair is at most 2 * 63 * 127, so two (6-bit weights) or eight (4-bit) of them still fit.
+template <int N, int NWords>
+void pair_sums(const __m256i* words, const int8_t* const* q, __m256i* pairs) {
+  #pragma GCC unroll 4
+  for (int t = 0; t < N; ++t) pairs[t] = _mm256_maddubs_epi16(words[0], broadcast_word(q[t]));
+  #pragma GCC unroll 8
+  for (int k = 1; k < NWords; ++k) {
+    #pragma GCC unroll 4
+    for (int t = 0; t < N; ++t) pairs[t] = _mm256_add_epi16(pairs[t], _mm256_maddubs_epi16(words[k], broadcast_word(q[t] + 4 * k)));
+  }
+}
+
+// Q4_K: the 16-bit pair sums of a sub-block, times its scale in one multiply-add; the mins
+// against the activation sums per 32 the same way.
+template <int N>
+struct Q4_KSums {
+  static void superblock(const PackedQ4_Kx8& x, const PackedActSuperBlock* const* y, int64_t b, __m256* acc) {
+    const Q4_KScales s = decode_q4_k_scales(x);
+    __m256i isum[N], msum[N];
+    #pragma GCC unroll 4
+    for (int t = 0; t < N; ++t) isum[t] = msum[t] = _mm256_setzero_si256();
+    #pragma GCC unroll 1
+    for (int j = 0; j < 4; ++j) {
+      #pragma GCC unroll 1
+      for (int half = 0; half < 2; ++half) {
+        const int sub = 2 * j + half;
+        const __m256i scale = lane_byte_twice(s.scales[j / 2], 2 * (j % 2) + half);
+        __m256i words[8];
+        q4_k_words(x, j, half, words);
+        const int8_t* q[N];
+        #pragma GCC unroll 4
+        for (int t = 0; t < N; ++t) q[t] = y[t][b].qs + 32 * sub;
+        __m256i pairs[N];
+        pair_sums<N, 8>(words, q, pairs);
+        #pragma GCC unroll 4
+        for (int t = 0; t < N; ++t) isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs[t], scale));
+      }
+    }
+    #pragma GCC unroll 4
+    for (int p = 0; p < 4; ++p) {
+      const __m256i mins = lane_adjacent_bytes(s.mins[p / 2], p % 2);
+      #pragma GCC unroll 4
+      for (int t = 0; t < N; ++t) {
+        const __m256i sums = broadcast_word(reinterpret_cast<const int8_t*>(y[t][b].bsum32 + 2 * p));
+        msum[t] = _mm256_add_epi32(msum[t], _mm256_madd_epi16(mins, sums));
+      }
+    }
+    accumulate_block<N>(x.d, y, b, isum, acc);
+    accumulate_block<N, true>(x.dmin, y, b, msum, acc);
+  }
+};
+
+// Q6_K: unsigned values quant + 32 against the activations in two 16-bit pair sums, widened,
+// less 32 x the activation sum of the sub-block, times the sub-block's signed scale.
+template <int N>
+struct Q6_KSums {
+  static void superblock(const PackedQ6_Kx8& x, const PackedActSuperBlock* const* y, int64_t b, __m256* acc) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i isum[N];
+    #pragma GCC unroll 4
+    for (int t = 0; t < N; ++t) isum[t] = _mm256_setzero_si256();
+    #pragma GCC unroll 1
+    for (int w = 0; w < 4; ++w) {
+      const __m256i scale_word = load(x.scales + 32 * w);
+      #pragma GCC unroll 1
+      for (int i = 0; i < 4; ++i) {
+        const int sub = 4 * w + i, c = sub / 2, h = i % 2;
+        const __m256i scale = lane_byte_signed(scale_word, i);
+        __m256i words[4];
+        q6_k_words(x, c, h, words);
+        const int8_t* q[N];
+        const int8_t* q_second[N];
+        #pragma GCC unroll 4
+        for (int t = 0; t < N; ++t) {
+          q[t] = y[t][b].qs + 16 * sub;
+          q_second[t] = q[t] + 8;
+        }
+        __m256i first[N], second[N];
+        pair_sums<N, 2>(words, q, first);
+        pair_sums<N, 2>(words + 2, q_second, second);
+        #pragma GCC unroll 4
+        for (int t = 0; t < N; ++t) {
+          __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(first[t], ones), _mm256_madd_epi16(second[t], ones));
+          sum = _mm256_add_epi32(sum, _mm256_set1_epi32(-32 * y[t][b].bsum16[sub]));
+          isum[t] = _mm256_add_epi32(isum[t], _mm256_mullo_epi32(sum, scale));
+        }
+      }
+    }
+    accumulate_block<N>(x.d, y, b, isum, acc);
+  }
+};
+
 }  // namespace
 
-PackedDotFn packed_dot_kernel_avx2(GgmlType type) { return packed_kernel_table<Q8_0Sums, Q4_0Sums>(type); }
+PackedDotFn packed_dot_kernel_avx2(GgmlType type) {
+  return packed_kernel_table<Q8_0Sums, Q4_0Sums, Q4_KSums, Q6_KSums>(type);
+}
 
 }  // namespace tachyon

@@ -57,8 +57,107 @@ struct Q4_0Sums {
   }
 };
 
+// sum[t] = start[t] + (unsigned bytes of words[0..n)) x (activation bytes q[t][0 .. 4n)).
+// One token alone (decode) splits the chain of dependent vpdpbusd in two; integer sums, so the
+// result is the same.
+template <int N, int NWords>
+void dot_words(const __m256i* words, const int8_t* const* q, __m256i* sum) {
+  if constexpr (N == 1) {
+    __m256i odd = _mm256_setzero_si256();
+    #pragma GCC unroll 8
+    for (int k = 0; k < NWords; k += 2) {
+      sum[0] = _mm256_dpbusd_epi32(sum[0], words[k], broadcast_word(q[0] + 4 * k));
+      odd = _mm256_dpbusd_epi32(odd, words[k + 1], broadcast_word(q[0] + 4 * k + 4));
+    }
+    sum[0] = _mm256_add_epi32(sum[0], odd);
+  } else {
+    #pragma GCC unroll 8
+    for (int k = 0; k < NWords; ++k) {
+      #pragma GCC unroll 4
+      for (int t = 0; t < N; ++t) sum[t] = _mm256_dpbusd_epi32(sum[t], words[k], broadcast_word(q[t] + 4 * k));
+    }
+  }
+}
+
+// Q4_K: per sub-block j, the exact sum of quants x activations (vpdpbusd on the nibbles) times
+// its scale; the mins against the activation sums per 32 (vpdpwssd on int16 pairs).
+template <int N>
+struct Q4_KSums {
+  static void superblock(const PackedQ4_Kx8& x, const PackedActSuperBlock* const* y, int64_t b, __m256* acc) {
+    const Q4_KScales s = decode_q4_k_scales(x);
+    __m256i isum[N], msum[N];
+    #pragma GCC unroll 4
+    for (int t = 0; t < N; ++t) isum[t] = msum[t] = _mm256_setzero_si256();
+    #pragma GCC unroll 1
+    for (int j = 0; j < 4; ++j) {
+      #pragma GCC unroll 2
+      for (int half = 0; half < 2; ++half) {
+        const int sub = 2 * j + half;
+        const __m256i scale = lane_byte(s.scales[j / 2], 2 * (j % 2) + half);
+        __m256i words[8];
+        q4_k_words(x, j, half, words);
+        const int8_t* q[N];
+        __m256i sum[N];
+        #pragma GCC unroll 4
+        for (int t = 0; t < N; ++t) {
+          q[t] = y[t][b].qs + 32 * sub;
+          sum[t] = _mm256_setzero_si256();
+        }
+        dot_words<N, 8>(words, q, sum);
+        #pragma GCC unroll 4
+        for (int t = 0; t < N; ++t) isum[t] = _mm256_add_epi32(isum[t], _mm256_mullo_epi32(sum[t], scale));
+      }
+    }
+    #pragma GCC unroll 4
+    for (int p = 0; p < 4; ++p) {
+      const __m256i mins = lane_adjacent_bytes(s.mins[p / 2], p % 2);
+      #pragma GCC unroll 4
+      for (int t = 0; t < N; ++t) {
+        msum[t] = _mm256_dpwssd_epi32(msum[t], mins, broadcast_word(reinterpret_cast<const int8_t*>(y[t][b].bsum32 + 2 * p)));
+      }
+    }
+    accumulate_block<N>(x.d, y, b, isum, acc);
+    accumulate_block<N, true>(x.dmin, y, b, msum, acc);
+  }
+};
+
+// Q6_K: unsigned values quant + 32 against the activations, less 32 x the activation sum of the
+// sub-block, times the sub-block's signed scale.
+template <int N>
+struct Q6_KSums {
+  static void superblock(const PackedQ6_Kx8& x, const PackedActSuperBlock* const* y, int64_t b, __m256* acc) {
+    __m256i isum[N];
+    #pragma GCC unroll 4
+    for (int t = 0; t < N; ++t) isum[t] = _mm256_setzero_si256();
+    #pragma GCC unroll 1
+    for (int w = 0; w < 4; ++w) {
+      const __m256i scale_word = load(x.scales + 32 * w);
+      #pragma GCC unroll 4
+      for (int i = 0; i < 4; ++i) {
+        const int sub = 4 * w + i, c = sub / 2, h = i % 2;
+        const __m256i scale = lane_byte_signed(scale_word, i);
+        __m256i words[4];
+        q6_k_words(x, c, h, words);
+        const int8_t* q[N];
+        __m256i sum[N];
+        #pragma GCC unroll 4
+        for (int t = 0; t < N; ++t) {
+          q[t] = y[t][b].qs + 16 * sub;
+          sum[t] = _mm256_set1_epi32(-32 * y[t][b].bsum16[sub]);
+        }
+        dot_words<N, 4>(words, q, sum);
+        #pragma GCC unroll 4
+        for (int t = 0; t < N; ++t) isum[t] = _mm256_add_epi32(isum[t], _mm256_mullo_epi32(sum[t], scale));
+      }
+    }
+    accumulate_block<N>(x.d, y, b, isum, acc);
+  }
+};
+
 }  // namespace
 
-PackedDotFn packed_dot_kernel_avx512(GgmlType type) { return packed_kernel_table<Q8_0Sums, Q4_0Sums>(type); }
+PackedDotFn packed_dot_kernel_avx512(GgmlType type) {
+  return packed_kernel_table<Q8_0Sums, Q4_0Sums, Q4_KSums, Q6_KSums>(type);
+}
 
 }  // namespace tachyon
