@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""tachyon and llama.cpp side by side, on this machine, in one run.
+
+Makes the benchmark files (random weights, TinyLlama-1.1B shape, a real vocabulary), then for
+each round and each file alternates `tachyon bench engine` with llama.cpp's `llama-bench` and
+`llama-batched-bench`, and prints one table of ratios with the spread over rounds, the CPU and
+its ISA. docs/PERFORMANCE.md keeps one such table per ISA.
+
+  python3 scripts/bench_vs_llamacpp.py --peer ../shared/peer --rounds 2 --out compare.json
+
+Q4_K_M is made the way real downloads are: an F16 file quantized by the peer's llama-quantize.
+Nothing else should run meanwhile; both programs use the same thread count.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VOCAB = ROOT / "tests/data/tokenizer/ggml-vocab-llama-spm.gguf"
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kwargs):
+    log("  $ " + " ".join(str(c) for c in cmd))
+    result = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kwargs)
+    if result.returncode != 0:
+        log(result.stdout[-2000:] + result.stderr[-4000:])
+        raise SystemExit(f"command failed ({result.returncode}): {cmd[0]}")
+    return result.stdout
+
+
+def make_models(args, types):
+    args.dir.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for t in types:
+        path = args.dir / f"tl-{t}.gguf"
+        if not path.exists():
+            log(f"making {path}")
+            if t == "q4_k_m":
+                f16 = make_random(args, "f16")
+                run([args.peer / "bin/llama-quantize", f16, path, "Q4_K_M"])
+            else:
+                make_random(args, t)
+        files[t] = path
+    return files
+
+
+def make_random(args, weight_type):
+    path = args.dir / f"tl-{weight_type}.gguf"
+    if not path.exists():
+        run([args.tachyon, "model", "make-random", "--shape", "tinyllama-1.1b", "--type", weight_type,
+             "--vocab", VOCAB, "-o", path])
+    return path
+
+
+def tachyon_round(args, model):
+    out = run([args.tachyon, "bench", "engine", "--model", model, "--pp", args.pp, "--tg", args.tg,
+               "--batch", args.seqs, "--batch-prompt", args.batch_prompt, "--batch-gen", args.batch_gen,
+               "--threads", args.threads, "--reps", args.reps, "--bandwidth-mib", "1024", "--json"])
+    j = json.loads(out)
+    return {
+        "pp": j["pp"]["tps"], "tg": j["tg"]["tps"], "batched": j["batched"][0]["tps"],
+        "isa": j["isa"], "bandwidth_gbps": j["bandwidth_gbps"], "roofline_pct": j["roofline_pct"],
+        "weight_bytes_per_token": j["weight_bytes_per_token"],
+    }
+
+
+def llamacpp_round(args, model):
+    env = dict(os.environ, LD_LIBRARY_PATH=str(args.peer / "bin"))
+    out = run([args.peer / "bin/llama-bench", "-m", model, "-t", args.threads, "-p", args.pp, "-n", args.tg,
+               "-r", args.reps, "-o", "json"], env=env)
+    tests = json.loads(out)
+    pp = next(t["avg_ts"] for t in tests if t["n_prompt"] == args.pp and t["n_gen"] == 0)
+    tg = next(t["avg_ts"] for t in tests if t["n_gen"] == args.tg and t["n_prompt"] == 0)
+    ctx = args.seqs * (args.batch_prompt + args.batch_gen) + 64
+    out = run([args.peer / "bin/llama-batched-bench", "-m", model, "-t", args.threads, "-c", ctx, "-b", 2048,
+               "-ub", 512, "-npp", args.batch_prompt, "-ntg", args.batch_gen, "-npl", args.seqs,
+               "--output-format", "jsonl"], env=env)
+    rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return {"pp": pp, "tg": tg, "batched": rows[-1]["speed"]}
+
+
+def spread(values):
+    return {"mean": statistics.fmean(values), "min": min(values), "max": max(values), "runs": values}
+
+
+def cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--peer", type=Path, default=Path(os.environ.get("TACHYON_PEER", ROOT.parent / "shared/peer")),
+                   help="llama.cpp build with bin/llama-bench etc. (default ../shared/peer or $TACHYON_PEER)")
+    p.add_argument("--tachyon", type=Path, default=ROOT / "build/src/app/tachyon")
+    p.add_argument("--types", default="q8_0,q4_0,q4_k_m", help="comma-separated: q8_0,q4_0,q4_k_m,f16")
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--reps", type=int, default=2, help="timed runs per test and program in each round")
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--pp", type=int, default=512)
+    p.add_argument("--tg", type=int, default=128)
+    p.add_argument("--seqs", type=int, default=4, help="sequences of the batched test")
+    p.add_argument("--batch-prompt", type=int, default=220)
+    p.add_argument("--batch-gen", type=int, default=64)
+    p.add_argument("--dir", type=Path, default=Path("/tmp/tachyon-bench-models"), help="benchmark files")
+    p.add_argument("--out", type=Path, help="also write the results as JSON")
+    args = p.parse_args()
+    for binary in [args.tachyon, args.peer / "bin/llama-bench", args.peer / "bin/llama-batched-bench"]:
+        if not binary.exists():
+            raise SystemExit(f"not found: {binary}")
+
+    types = [t.strip() for t in args.types.split(",") if t.strip()]
+    files = make_models(args, types)
+    runs = {t: {"tachyon": [], "llama.cpp": []} for t in types}
+    started = time.time()
+    for r in range(args.rounds):
+        for t in types:
+            log(f"round {r + 1}/{args.rounds}, {t} ({time.time() - started:.0f} s)")
+            runs[t]["tachyon"].append(tachyon_round(args, files[t]))
+            runs[t]["llama.cpp"].append(llamacpp_round(args, files[t]))
+
+    isa = runs[types[0]]["tachyon"][0]["isa"]
+    tests = [("pp", f"pp{args.pp}"), ("tg", f"tg{args.tg}"),
+             ("batched", f"batched {args.seqs} x ({args.batch_prompt} + {args.batch_gen}), total")]
+    result = {"cpu": cpu_model(), "isa": isa, "threads": args.threads, "rounds": args.rounds, "reps": args.reps,
+              "types": {}}
+    print(f"\n{cpu_model()}, tachyon kernels: {isa}, {args.threads} threads, {args.rounds} rounds x {args.reps} reps\n")
+    print("| file | test | tachyon tok/s | llama.cpp tok/s | ratio | ratio range |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for t in types:
+        entry = {}
+        for key, name in tests:
+            ours = spread([x[key] for x in runs[t]["tachyon"]])
+            theirs = spread([x[key] for x in runs[t]["llama.cpp"]])
+            ratio = ours["mean"] / theirs["mean"]
+            low, high = ours["min"] / theirs["max"], ours["max"] / theirs["min"]
+            entry[key] = {"tachyon": ours, "llama.cpp": theirs, "ratio": ratio, "ratio_min": low, "ratio_max": high}
+            print(f"| {t} | {name} | {ours['mean']:.1f} ({ours['min']:.1f}–{ours['max']:.1f}) | "
+                  f"{theirs['mean']:.1f} ({theirs['min']:.1f}–{theirs['max']:.1f}) | {ratio:.2f}× | {low:.2f}–{high:.2f}× |")
+        ours_runs = runs[t]["tachyon"]
+        bandwidth = statistics.fmean(x["bandwidth_gbps"] for x in ours_runs)
+        bytes_per_token = ours_runs[0]["weight_bytes_per_token"]
+        entry["bandwidth_gbps"] = bandwidth
+        entry["roofline_pct"] = {
+            "tachyon": statistics.fmean(x["roofline_pct"] for x in ours_runs),
+            "llama.cpp": 100 * entry["tg"]["llama.cpp"]["mean"] * bytes_per_token / (bandwidth * 1e9),
+        }
+        result["types"][t] = entry
+    print("\nGeneration against the memory roofline (weight bytes per token x tg ÷ measured bandwidth):\n")
+    for t in types:
+        e = result["types"][t]
+        print(f"- {t}: bandwidth {e['bandwidth_gbps']:.1f} GB/s; tachyon {e['roofline_pct']['tachyon']:.0f}%, "
+              f"llama.cpp {e['roofline_pct']['llama.cpp']:.0f}%")
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=2) + "\n")
+        log(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
