@@ -15,18 +15,40 @@ namespace tachyon {
 
 namespace {
 
+// sum[t] += (unsigned bytes of words[0..NWords)) x (activation bytes q[t][0 .. 4 NWords)).
+// One token alone (decode) splits the chain of dependent vpdpbusd in two; integer sums, so the
+// result is the same.
+template <int N, int NWords>
+void dot_words(const __m256i* words, const int8_t* const* q, __m256i* sum) {
+  if constexpr (N == 1) {
+    __m256i odd = _mm256_setzero_si256();
+    #pragma GCC unroll 8
+    for (int k = 0; k < NWords; k += 2) {
+      sum[0] = _mm256_dpbusd_epi32(sum[0], words[k], broadcast_word(q[0] + 4 * k));
+      odd = _mm256_dpbusd_epi32(odd, words[k + 1], broadcast_word(q[0] + 4 * k + 4));
+    }
+    sum[0] = _mm256_add_epi32(sum[0], odd);
+  } else {
+    #pragma GCC unroll 8
+    for (int k = 0; k < NWords; ++k) {
+      #pragma GCC unroll 4
+      for (int t = 0; t < N; ++t) sum[t] = _mm256_dpbusd_epi32(sum[t], words[k], broadcast_word(q[t] + 4 * k));
+    }
+  }
+}
+
 // sum[t] = sum over the eight 32-bit weight words k of (unsigned bytes of word k) x (activation
 // quants 4k..4k+3 of token t), minus offset * (sum of token t's quants).
 template <int N>
 void unsigned_weight_sums(const __m256i* words, int32_t offset, const PackedActBlock* const* y, int64_t b,
                           __m256i* sum) {
+  const int8_t* q[N];
   #pragma GCC unroll 4
-  for (int t = 0; t < N; ++t) sum[t] = _mm256_set1_epi32(-offset * y[t][b].sum);
-  #pragma GCC unroll 8
-  for (int k = 0; k < 8; ++k) {
-    #pragma GCC unroll 4
-    for (int t = 0; t < N; ++t) sum[t] = _mm256_dpbusd_epi32(sum[t], words[k], broadcast_word(y[t][b].qs + 4 * k));
+  for (int t = 0; t < N; ++t) {
+    sum[t] = _mm256_set1_epi32(-offset * y[t][b].sum);
+    q[t] = y[t][b].qs;
   }
+  dot_words<N, 8>(words, q, sum);
 }
 
 template <int N>
@@ -56,28 +78,6 @@ struct Q4_0Sums {
     unsigned_weight_sums<N>(words, 8, y, b, sum);
   }
 };
-
-// sum[t] = start[t] + (unsigned bytes of words[0..n)) x (activation bytes q[t][0 .. 4n)).
-// One token alone (decode) splits the chain of dependent vpdpbusd in two; integer sums, so the
-// result is the same.
-template <int N, int NWords>
-void dot_words(const __m256i* words, const int8_t* const* q, __m256i* sum) {
-  if constexpr (N == 1) {
-    __m256i odd = _mm256_setzero_si256();
-    #pragma GCC unroll 8
-    for (int k = 0; k < NWords; k += 2) {
-      sum[0] = _mm256_dpbusd_epi32(sum[0], words[k], broadcast_word(q[0] + 4 * k));
-      odd = _mm256_dpbusd_epi32(odd, words[k + 1], broadcast_word(q[0] + 4 * k + 4));
-    }
-    sum[0] = _mm256_add_epi32(sum[0], odd);
-  } else {
-    #pragma GCC unroll 8
-    for (int k = 0; k < NWords; ++k) {
-      #pragma GCC unroll 4
-      for (int t = 0; t < N; ++t) sum[t] = _mm256_dpbusd_epi32(sum[t], words[k], broadcast_word(q[t] + 4 * k));
-    }
-  }
-}
 
 // Q4_K: per sub-block j, the exact sum of quants x activations (vpdpbusd on the nibbles) times
 // its scale; the mins against the activation sums per 32 (vpdpwssd on int16 pairs).
