@@ -1,7 +1,9 @@
 #include "kernels/packed_weights.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "kernels/packed_kernels.h"
@@ -43,30 +45,47 @@ void pack_q4_k(const uint8_t* rows, size_t row_bytes, int64_t n_blocks, PackedQ4
   }
 }
 
-// The 6-bit value (quant + 32) of element e of a Q6_K block, in ggml's layout: each half of
-// 128 elements takes 64 ql bytes and 32 qh bytes; element 32g + l of a half (g = 0..3) has its
-// low bits in ql[l + 32 (g % 2)] (nibble g / 2) and its high bits at bit 2g of qh[l].
-uint8_t q6_k_value(const BlockQ6_K& block, int e) {
-  const int half = e / 128, g = (e % 128) / 32, l = e % 32;
-  const uint8_t low = block.ql[64 * half + l + 32 * (g % 2)];
-  const uint8_t high = block.qh[32 * half + l];
-  return static_cast<uint8_t>(((g < 2 ? low & 0x0F : low >> 4)) | (((high >> (2 * g)) & 0x03) << 4));
+// The 256 6-bit values (quant + 32) of a Q6_K block, in element order. ggml's layout: each
+// half of 128 elements takes 64 ql bytes and 32 qh bytes; element 32g + l of a half (g = 0..3)
+// has its low bits in ql[l + 32 (g % 2)] (nibble g / 2) and its high bits at bit 2g of qh[l].
+void unpack_q6_k(const BlockQ6_K& block, uint8_t* v) {
+  for (int half = 0; half < 2; ++half) {
+    const uint8_t* ql = block.ql + 64 * half;
+    const uint8_t* qh = block.qh + 32 * half;
+    uint8_t* out = v + 128 * half;
+    for (int l = 0; l < 32; ++l) {
+      out[l] = static_cast<uint8_t>((ql[l] & 0x0F) | (qh[l] & 0x03) << 4);
+      out[l + 32] = static_cast<uint8_t>((ql[l + 32] & 0x0F) | (qh[l] >> 2 & 0x03) << 4);
+      out[l + 64] = static_cast<uint8_t>((ql[l] >> 4) | (qh[l] >> 4 & 0x03) << 4);
+      out[l + 96] = static_cast<uint8_t>((ql[l + 32] >> 4) | (qh[l] >> 6 & 0x03) << 4);
+    }
+  }
 }
 
 // Regroups kPackRows Q6_K rows' super-block b into the PackedQ6_Kx8 layout.
 void pack_q6_k(const uint8_t* rows, size_t row_bytes, int64_t n_blocks, PackedQ6_Kx8* out) {
   for (int64_t b = 0; b < n_blocks; ++b) {
     PackedQ6_Kx8& p = out[b];
-    std::memset(&p, 0, sizeof p);
     for (int r = 0; r < kPackRows; ++r) {
       const BlockQ6_K& src = reinterpret_cast<const BlockQ6_K*>(rows + static_cast<size_t>(r) * row_bytes)[b];
       p.d[r] = src.d;
       for (int w = 0; w < 4; ++w) std::memcpy(p.scales + 4 * (w * kPackRows + r), src.scales + 4 * w, 4);
-      for (int e = 0; e < 256; ++e) {
-        const int c = e / 32, h = (e % 32) / 16, k = (e % 16) / 4, i = e % 4;
-        const uint8_t v = q6_k_value(src, e);
-        p.ql[128 * c + 32 * k + 4 * r + i] |= static_cast<uint8_t>((v & 0x0F) << (4 * h));
-        p.qh[64 * c + 32 * h + 4 * r + i] |= static_cast<uint8_t>((v >> 4) << (2 * k));
+      uint8_t v[256];
+      unpack_q6_k(src, v);
+      for (int c = 0; c < 8; ++c) {
+        for (int k = 0; k < 4; ++k) {
+          for (int i = 0; i < 4; ++i) {
+            const int e = 32 * c + 4 * k + i;  // the element of half 0; e + 16 is its half-1 twin
+            p.ql[128 * c + 32 * k + 4 * r + i] = static_cast<uint8_t>((v[e] & 0x0F) | (v[e + 16] & 0x0F) << 4);
+          }
+        }
+        for (int h = 0; h < 2; ++h) {
+          for (int i = 0; i < 4; ++i) {
+            uint8_t high = 0;
+            for (int k = 0; k < 4; ++k) high |= static_cast<uint8_t>((v[32 * c + 16 * h + 4 * k + i] >> 4) << (2 * k));
+            p.qh[64 * c + 32 * h + 4 * r + i] = high;
+          }
+        }
       }
     }
   }
@@ -101,20 +120,34 @@ std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n
   if (!buffer) return nullptr;
   const uint8_t* src = static_cast<const uint8_t*>(rows);
   const int64_t n_blocks = n_cols / ggml_traits(type).block_size;
-  for (int64_t g = 0; g < n_rows / kPackRows; ++g) {
-    const uint8_t* group_rows = src + static_cast<size_t>(g) * group_bytes;
-    uint8_t* dst = buffer.get() + static_cast<size_t>(g) * group_bytes;
-    switch (type) {
-      case GgmlType::Q8_0:
-        pack_group<BlockQ8_0>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ8_0x8*>(dst));
-        break;
-      case GgmlType::Q4_0:
-        pack_group<BlockQ4_0>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ4_0x8*>(dst));
-        break;
-      case GgmlType::Q4_K: pack_q4_k(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ4_Kx8*>(dst)); break;
-      default: pack_q6_k(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ6_Kx8*>(dst)); break;
+  auto pack_groups = [&](int64_t first, int64_t last) {
+    for (int64_t g = first; g < last; ++g) {
+      const uint8_t* group_rows = src + static_cast<size_t>(g) * group_bytes;
+      uint8_t* dst = buffer.get() + static_cast<size_t>(g) * group_bytes;
+      switch (type) {
+        case GgmlType::Q8_0:
+          pack_group<BlockQ8_0>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ8_0x8*>(dst));
+          break;
+        case GgmlType::Q4_0:
+          pack_group<BlockQ4_0>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ4_0x8*>(dst));
+          break;
+        case GgmlType::Q4_K: pack_q4_k(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ4_Kx8*>(dst)); break;
+        default: pack_q6_k(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ6_Kx8*>(dst)); break;
+      }
     }
+  };
+  // Large matrices are packed by every core (model load time), each thread a range of groups.
+  const int64_t n_groups = n_rows / kPackRows;
+  constexpr size_t kBytesPerThread = size_t{1} << 20;
+  const size_t total_bytes = group_bytes * static_cast<size_t>(n_groups);
+  const int64_t n_threads = std::clamp<int64_t>(static_cast<int64_t>(total_bytes / kBytesPerThread), 1,
+                                                std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> helpers;
+  for (int64_t i = 1; i < n_threads; ++i) {
+    helpers.emplace_back(pack_groups, n_groups * i / n_threads, n_groups * (i + 1) / n_threads);
   }
+  pack_groups(0, n_groups / n_threads);
+  for (std::thread& t : helpers) t.join();
   return buffer;
 }
 
