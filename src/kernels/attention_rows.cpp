@@ -5,6 +5,7 @@ namespace tachyon {
 AttentionRowOps attention_row_ops(Isa isa) {
   if (!isa_available(isa)) isa = detect_isa();
 #if defined(TACHYON_X86_KERNELS)
+  if (isa == Isa::Avx512) return attention_row_ops_avx512(attention_row_ops_avx2());
   if (isa != Isa::Scalar) return attention_row_ops_avx2();
 #endif
   return attention_row_ops_scalar();

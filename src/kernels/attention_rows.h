@@ -55,5 +55,7 @@ AttentionRowOps attention_row_ops(Isa isa);
 // Per-level tables, defined in ref/ and x86/.
 AttentionRowOps attention_row_ops_scalar();
 AttentionRowOps attention_row_ops_avx2();
+// The AVX-512 level: `avx2` with its scores and weighted sums replaced by 512-bit kernels.
+AttentionRowOps attention_row_ops_avx512(AttentionRowOps avx2);
 
 }  // namespace tachyon

@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernel_levels.h"
 #include "kernel_test_util.h"
 #include "util/fp16.h"
 
@@ -100,8 +101,13 @@ void check_scores() {
       const float scale = 0.125f;
       std::vector<float> want(n_q * stride), got(n_q * stride);
       scores_of(scalar, k.ptrs[0])(q.data(), n_q, d, k.ptrs.data(), n_rows, scale, want.data(), stride);
+      for (const testing::KernelLevel<AttentionRowOps>& level : testing::attention_levels()) {
+        SCOPED_TRACE(level.name);
+        std::vector<float> level_got(n_q * stride);
+        scores_of(level.fn, k.ptrs[0])(q.data(), n_q, d, k.ptrs.data(), n_rows, scale, level_got.data(), stride);
+        expect_same_bits(level_got, want);
+      }
       scores_of(avx2_ops(), k.ptrs[0])(q.data(), n_q, d, k.ptrs.data(), n_rows, scale, got.data(), stride);
-      expect_same_bits(got, want);
 
       for (int64_t h = 0; h < n_q; ++h) {
         for (int64_t r = 0; r < n_rows; ++r) {
@@ -144,8 +150,13 @@ void check_weighted_sum() {
       const std::vector<float> out0 = random_row(n_q * d, 11);
       std::vector<float> want = out0, got = out0;
       weighted_sum_of(scalar, v.ptrs[0])(w.data(), stride, n_q, d, v.ptrs.data(), n_rows, want.data());
+      for (const testing::KernelLevel<AttentionRowOps>& level : testing::attention_levels()) {
+        SCOPED_TRACE(level.name);
+        std::vector<float> level_got = out0;
+        weighted_sum_of(level.fn, v.ptrs[0])(w.data(), stride, n_q, d, v.ptrs.data(), n_rows, level_got.data());
+        expect_same_bits(level_got, want);
+      }
       weighted_sum_of(avx2_ops(), v.ptrs[0])(w.data(), stride, n_q, d, v.ptrs.data(), n_rows, got.data());
-      expect_same_bits(got, want);
 
       // Rows split over two calls, and each head alone: the same bits.
       std::vector<float> split = out0;

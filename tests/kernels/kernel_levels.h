@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/attention_rows.h"
 #include "kernels/isa.h"
 #include "kernels/packed_weights.h"
 #include "kernels/vec_dot.h"
@@ -15,10 +16,14 @@ namespace tachyon {
 #if defined(TACHYON_TEST_AVX512_EMULATED)
 VecDotFn vec_dot_kernel_avx512_emulated(GgmlType weight_type);
 PackedDotFn packed_dot_kernel_avx512_emulated(GgmlType type);
+AttentionRowOps attention_row_ops_avx512_emulated(AttentionRowOps avx2);
+inline constexpr bool kAvx512Emulated = true;
 #else
 // A build without SIMDe has no emulated AVX-512 kernels: no extra level to test.
 inline VecDotFn vec_dot_kernel_avx512_emulated(GgmlType) { return nullptr; }
 inline PackedDotFn packed_dot_kernel_avx512_emulated(GgmlType) { return nullptr; }
+inline AttentionRowOps attention_row_ops_avx512_emulated(AttentionRowOps avx2) { return avx2; }
+inline constexpr bool kAvx512Emulated = false;
 #endif
 }  // namespace tachyon
 
@@ -59,6 +64,19 @@ inline std::vector<KernelLevel<VecDotFn>> vec_dot_levels(GgmlType type) {
 
 inline std::vector<KernelLevel<PackedDotFn>> packed_dot_levels(GgmlType type) {
   return kernel_levels(resolve_packed_dot, type, packed_dot_kernel_avx512_emulated(type));
+}
+
+// The attention row kernels of each SIMD level this CPU runs, then the emulated AVX-512 ones.
+inline std::vector<KernelLevel<AttentionRowOps>> attention_levels() {
+  report_missing_levels();
+  std::vector<KernelLevel<AttentionRowOps>> levels;
+  for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
+    if (isa_available(isa)) levels.push_back({std::string(isa_name(isa)), attention_row_ops(isa)});
+  }
+  if (kAvx512Emulated && isa_available(Isa::Avx2)) {
+    levels.push_back({"avx512 (emulated)", attention_row_ops_avx512_emulated(attention_row_ops(Isa::Avx2))});
+  }
+  return levels;
 }
 
 }  // namespace tachyon::testing

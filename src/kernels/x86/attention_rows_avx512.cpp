@@ -1,0 +1,151 @@
+// AVX-512 attention row kernels: the AVX2 kernels' arithmetic at twice the width, lane for lane.
+// Scores take two K rows per 512-bit vector (row r in the low half, row r + 1 in the high half),
+// so each half runs exactly the eight-lane fused sums of the AVX2 kernel and the scalar twin,
+// with the query broadcast to both halves. The weighted sum widens the column tile to sixteen
+// columns per vector; every output element is still one fused multiply-add per row, rows
+// ascending. Softmax and exp stay the AVX2 kernels (attention_rows.cpp combines the tables).
+#include "kernels/x86/avx512_intrinsics.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/attention_rows.h"
+#include "kernels/x86/attention_reduce.h"
+
+namespace tachyon {
+
+namespace {
+
+// Eight elements of row a in the low half, eight of row b in the high half.
+__m512 load_pair(const uint16_t* a, const uint16_t* b) {
+  const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));
+  const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+  return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1));
+}
+__m512 load_pair(const float* a, const float* b) {
+  return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(a)), _mm256_loadu_ps(b), 1);
+}
+__m512 load16(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+__m512 load16(const float* p) { return _mm512_loadu_ps(p); }
+float widen(uint16_t h) { return _cvtsh_ss(h); }
+float widen(float f) { return f; }
+
+// Scores of the M heads of q against rows r0 and r1 (the same row twice for an odd last row).
+template <int M, typename Elem>
+void score_pair(const float* q, int64_t d, const Elem* k0, const Elem* k1, float scale, float* out,
+                int64_t out_stride, int64_t r, bool second) {
+  const int64_t d8 = d - d % 8;
+  __m512 acc[8];
+  #pragma GCC unroll 8
+  for (__m512& a : acc) a = _mm512_setzero_ps();
+  for (int64_t j = 0; j < d8; j += 8) {
+    const __m512 kj = load_pair(k0 + j, k1 + j);
+    #pragma GCC unroll 8
+    for (int h = 0; h < M; ++h) acc[h] = _mm512_fmadd_ps(_mm512_broadcast_f32x8(_mm256_loadu_ps(q + h * d + j)), kj, acc[h]);
+  }
+  __m256 low[8], high[8];
+  #pragma GCC unroll 8
+  for (int h = 0; h < 8; ++h) {
+    low[h] = _mm512_castps512_ps256(acc[h]);
+    high[h] = _mm512_extractf32x8_ps(acc[h], 1);
+  }
+  alignas(32) float sums[2][8];
+  _mm256_store_ps(sums[0], reduce_eight(low));
+  _mm256_store_ps(sums[1], reduce_eight(high));
+  const Elem* rows[2] = {k0, k1};
+  for (int which = 0; which < (second ? 2 : 1); ++which) {
+    for (int h = 0; h < M; ++h) {
+      float sum = sums[which][h];
+      for (int64_t j = d8; j < d; ++j) sum = std::fma(q[h * d + j], widen(rows[which][j]), sum);
+      out[h * out_stride + r + which] = sum * scale;
+    }
+  }
+}
+
+template <int M, typename Elem>
+void score_heads(const float* q, int64_t d, const Elem* const* k_rows, int64_t n_rows, float scale, float* out,
+                 int64_t out_stride) {
+  int64_t r = 0;
+  for (; r + 2 <= n_rows; r += 2) score_pair<M>(q, d, k_rows[r], k_rows[r + 1], scale, out, out_stride, r, true);
+  if (r < n_rows) score_pair<M>(q, d, k_rows[r], k_rows[r], scale, out, out_stride, r, false);
+}
+
+template <typename Elem>
+void scores(const float* q, int64_t n_q, int64_t d, const Elem* const* k_rows, int64_t n_rows, float scale,
+            float* out, int64_t out_stride) {
+  using Fn = void (*)(const float*, int64_t, const Elem* const*, int64_t, float, float*, int64_t);
+  static constexpr Fn kByHeads[8] = {score_heads<1, Elem>, score_heads<2, Elem>, score_heads<3, Elem>,
+                                     score_heads<4, Elem>, score_heads<5, Elem>, score_heads<6, Elem>,
+                                     score_heads<7, Elem>, score_heads<8, Elem>};
+  for (int64_t h = 0; h < n_q; h += 8) {
+    kByHeads[std::min<int64_t>(8, n_q - h) - 1](q + h * d, d, k_rows, n_rows, scale, out + h * out_stride,
+                                                 out_stride);
+  }
+}
+
+// Columns [j, j + 16 * C) of H heads' outputs, held in registers over all the rows.
+template <int H, int C, typename Elem>
+void weighted_tile(const float* w, int64_t w_stride, int64_t d, const Elem* const* v_rows, int64_t n_rows, int64_t j,
+                   float* out) {
+  __m512 acc[H][C];
+  #pragma GCC unroll 4
+  for (int h = 0; h < H; ++h) {
+    #pragma GCC unroll 2
+    for (int c = 0; c < C; ++c) acc[h][c] = _mm512_loadu_ps(out + h * d + j + 16 * c);
+  }
+  for (int64_t r = 0; r < n_rows; ++r) {
+    __m512 v[C];
+    #pragma GCC unroll 2
+    for (int c = 0; c < C; ++c) v[c] = load16(v_rows[r] + j + 16 * c);
+    #pragma GCC unroll 4
+    for (int h = 0; h < H; ++h) {
+      const __m512 a = _mm512_set1_ps(w[h * w_stride + r]);
+      #pragma GCC unroll 2
+      for (int c = 0; c < C; ++c) acc[h][c] = _mm512_fmadd_ps(a, v[c], acc[h][c]);
+    }
+  }
+  #pragma GCC unroll 4
+  for (int h = 0; h < H; ++h) {
+    #pragma GCC unroll 2
+    for (int c = 0; c < C; ++c) _mm512_storeu_ps(out + h * d + j + 16 * c, acc[h][c]);
+  }
+}
+
+template <int H, typename Elem>
+void weighted_heads(const float* w, int64_t w_stride, int64_t d, const Elem* const* v_rows, int64_t n_rows,
+                    float* out) {
+  int64_t j = 0;
+  for (; j + 32 <= d; j += 32) weighted_tile<H, 2>(w, w_stride, d, v_rows, n_rows, j, out);
+  if (j + 16 <= d) {
+    weighted_tile<H, 1>(w, w_stride, d, v_rows, n_rows, j, out);
+    j += 16;
+  }
+  for (; j < d; ++j) {  // columns past the last multiple of 16: the same terms one at a time
+    for (int64_t r = 0; r < n_rows; ++r) {
+      for (int h = 0; h < H; ++h) out[h * d + j] = std::fma(w[h * w_stride + r], widen(v_rows[r][j]), out[h * d + j]);
+    }
+  }
+}
+
+template <typename Elem>
+void weighted_sum(const float* w, int64_t w_stride, int64_t n_q, int64_t d, const Elem* const* v_rows,
+                  int64_t n_rows, float* out) {
+  using Fn = void (*)(const float*, int64_t, int64_t, const Elem* const*, int64_t, float*);
+  static constexpr Fn kByHeads[4] = {weighted_heads<1, Elem>, weighted_heads<2, Elem>, weighted_heads<3, Elem>,
+                                     weighted_heads<4, Elem>};
+  for (int64_t h = 0; h < n_q; h += 4) {
+    kByHeads[std::min<int64_t>(4, n_q - h) - 1](w + h * w_stride, w_stride, d, v_rows, n_rows, out + h * d);
+  }
+}
+
+}  // namespace
+
+AttentionRowOps attention_row_ops_avx512(AttentionRowOps avx2) {
+  avx2.scores_f16 = scores<uint16_t>;
+  avx2.scores_f32 = scores<float>;
+  avx2.weighted_sum_f16 = weighted_sum<uint16_t>;
+  avx2.weighted_sum_f32 = weighted_sum<float>;
+  return avx2;
+}
+
+}  // namespace tachyon
