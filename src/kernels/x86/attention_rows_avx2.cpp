@@ -13,7 +13,6 @@
 
 #include "kernels/attention_rows.h"
 #include "kernels/exp_polynomial.h"
-#include "kernels/x86/attention_reduce.h"
 
 namespace tachyon {
 
@@ -23,6 +22,21 @@ __m256 load8(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinter
 __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
 float widen(uint16_t h) { return _cvtsh_ss(h); }
 float widen(float f) { return f; }
+
+// Lane h = ((a[h]_0 + a[h]_1) + (a[h]_2 + a[h]_3)) + ((a[h]_4 + a[h]_5) + (a[h]_6 + a[h]_7)).
+__m256 reduce_eight(const __m256* a) {
+  const __m256 low_halves = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
+  const __m256 high_halves = _mm256_hadd_ps(_mm256_hadd_ps(a[4], a[5]), _mm256_hadd_ps(a[6], a[7]));
+  return _mm256_add_ps(_mm256_permute2f128_ps(low_halves, high_halves, 0x20),
+                       _mm256_permute2f128_ps(low_halves, high_halves, 0x31));
+}
+
+// The same tree for one vector.
+float reduce_lanes(__m256 v) {
+  const __m256 pairs = _mm256_hadd_ps(v, v);
+  const __m256 s = _mm256_hadd_ps(pairs, pairs);
+  return _mm_cvtss_f32(_mm_add_ss(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1)));
+}
 
 // Scores of the M heads of q against each row; M is a constant so the accumulators stay in
 // registers.

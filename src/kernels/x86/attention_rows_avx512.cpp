@@ -1,7 +1,7 @@
 // AVX-512 attention row kernels: the AVX2 kernels' arithmetic at twice the width, lane for lane.
 // Scores take two K rows per 512-bit vector (row r in the low half, row r + 1 in the high half),
 // so each half runs exactly the eight-lane fused sums of the AVX2 kernel and the scalar twin,
-// with the query broadcast to both halves. The weighted sum widens the column tile to sixteen
+// with the query broadcast to both halves, and reduce both halves with the same tree. The weighted sum widens the column tile to sixteen
 // columns per vector; every output element is still one fused multiply-add per row, rows
 // ascending. Softmax and exp stay the AVX2 kernels (attention_rows.cpp combines the tables).
 #include "kernels/x86/avx512_intrinsics.h"
@@ -10,7 +10,6 @@
 #include <cmath>
 
 #include "kernels/attention_rows.h"
-#include "kernels/x86/attention_reduce.h"
 
 namespace tachyon {
 
@@ -30,34 +29,47 @@ __m512 load16(const float* p) { return _mm512_loadu_ps(p); }
 float widen(uint16_t h) { return _cvtsh_ss(h); }
 float widen(float f) { return f; }
 
-// Scores of the M heads of q against rows r0 and r1 (the same row twice for an odd last row).
+// _mm256_hadd_ps on each 256-bit half: [x0 + x1, x2 + x3, y0 + y1, y2 + y3] per 128-bit lane.
+__m512 hadd_halves(__m512 x, __m512 y) { return _mm512_add_ps(_mm512_shuffle_ps(x, y, 0x88), _mm512_shuffle_ps(x, y, 0xDD)); }
+
+// The AVX2 kernel's reduce_eight on both 256-bit halves at once: lane h of the low half
+// is head h's sum for the low half's row, lane 8 + h the high half's.
+__m512 reduce_eight_halves(const __m512* a) {
+  const __m512 low = hadd_halves(hadd_halves(a[0], a[1]), hadd_halves(a[2], a[3]));
+  const __m512 high = hadd_halves(hadd_halves(a[4], a[5]), hadd_halves(a[6], a[7]));
+  // Per half: [128-bit lane 0 of low, lane 0 of high] + [lane 1 of low, lane 1 of high].
+  const __m512i first = _mm512_set_epi32(27, 26, 25, 24, 11, 10, 9, 8, 19, 18, 17, 16, 3, 2, 1, 0);
+  const __m512i second = _mm512_set_epi32(31, 30, 29, 28, 15, 14, 13, 12, 23, 22, 21, 20, 7, 6, 5, 4);
+  return _mm512_add_ps(_mm512_permutex2var_ps(low, first, high), _mm512_permutex2var_ps(low, second, high));
+}
+
+// Scores of the M heads of q against the four rows k[0..3] (k[i] repeats the last valid row
+// past n_valid); two rows per vector, each query load serves all four.
 template <int M, typename Elem>
-void score_pair(const float* q, int64_t d, const Elem* k0, const Elem* k1, float scale, float* out,
-                int64_t out_stride, int64_t r, bool second) {
+void score_quad(const float* q, int64_t d, const Elem* const* k, int n_valid, float scale, float* out,
+                int64_t out_stride, int64_t r) {
   const int64_t d8 = d - d % 8;
-  __m512 acc[8];
+  __m512 acc[2][8];
   #pragma GCC unroll 8
-  for (__m512& a : acc) a = _mm512_setzero_ps();
+  for (int h = 0; h < 8; ++h) acc[0][h] = acc[1][h] = _mm512_setzero_ps();
   for (int64_t j = 0; j < d8; j += 8) {
-    const __m512 kj = load_pair(k0 + j, k1 + j);
+    const __m512 k01 = load_pair(k[0] + j, k[1] + j);
+    const __m512 k23 = load_pair(k[2] + j, k[3] + j);
     #pragma GCC unroll 8
-    for (int h = 0; h < M; ++h) acc[h] = _mm512_fmadd_ps(_mm512_broadcast_f32x8(_mm256_loadu_ps(q + h * d + j)), kj, acc[h]);
-  }
-  __m256 low[8], high[8];
-  #pragma GCC unroll 8
-  for (int h = 0; h < 8; ++h) {
-    low[h] = _mm512_castps512_ps256(acc[h]);
-    high[h] = _mm512_extractf32x8_ps(acc[h], 1);
-  }
-  alignas(32) float sums[2][8];
-  _mm256_store_ps(sums[0], reduce_eight(low));
-  _mm256_store_ps(sums[1], reduce_eight(high));
-  const Elem* rows[2] = {k0, k1};
-  for (int which = 0; which < (second ? 2 : 1); ++which) {
     for (int h = 0; h < M; ++h) {
-      float sum = sums[which][h];
-      for (int64_t j = d8; j < d; ++j) sum = std::fma(q[h * d + j], widen(rows[which][j]), sum);
-      out[h * out_stride + r + which] = sum * scale;
+      const __m512 qh = _mm512_broadcast_f32x8(_mm256_loadu_ps(q + h * d + j));
+      acc[0][h] = _mm512_fmadd_ps(qh, k01, acc[0][h]);
+      acc[1][h] = _mm512_fmadd_ps(qh, k23, acc[1][h]);
+    }
+  }
+  alignas(64) float sums[4][8];
+  _mm512_store_ps(sums[0], reduce_eight_halves(acc[0]));
+  _mm512_store_ps(sums[2], reduce_eight_halves(acc[1]));
+  for (int i = 0; i < n_valid; ++i) {
+    for (int h = 0; h < M; ++h) {
+      float sum = sums[i][h];
+      for (int64_t j = d8; j < d; ++j) sum = std::fma(q[h * d + j], widen(k[i][j]), sum);
+      out[h * out_stride + r + i] = sum * scale;
     }
   }
 }
@@ -66,8 +78,13 @@ template <int M, typename Elem>
 void score_heads(const float* q, int64_t d, const Elem* const* k_rows, int64_t n_rows, float scale, float* out,
                  int64_t out_stride) {
   int64_t r = 0;
-  for (; r + 2 <= n_rows; r += 2) score_pair<M>(q, d, k_rows[r], k_rows[r + 1], scale, out, out_stride, r, true);
-  if (r < n_rows) score_pair<M>(q, d, k_rows[r], k_rows[r], scale, out, out_stride, r, false);
+  for (; r + 4 <= n_rows; r += 4) score_quad<M>(q, d, k_rows + r, 4, scale, out, out_stride, r);
+  if (r < n_rows) {
+    const int n_valid = static_cast<int>(n_rows - r);
+    const Elem* k[4];
+    for (int i = 0; i < 4; ++i) k[i] = k_rows[r + std::min(i, n_valid - 1)];
+    score_quad<M>(q, d, k, n_valid, scale, out, out_stride, r);
+  }
 }
 
 template <typename Elem>

@@ -36,7 +36,6 @@ Half half_of(Full v, int upper) {
 inline simde__m512 cvtph_ps(__m256i h) {
   return join<simde__m512>(_mm256_cvtph_ps(_mm256_castsi256_si128(h)), _mm256_cvtph_ps(_mm256_extracti128_si256(h, 1)));
 }
-inline __m256 extractf32x8_ps(simde__m512 v, int upper) { return half_of<__m256>(v, upper); }
 inline simde__m512 cvtepi32_ps(simde__m512i v) {
   return join<simde__m512>(_mm256_cvtepi32_ps(half_of<__m256i>(v, 0)), _mm256_cvtepi32_ps(half_of<__m256i>(v, 1)));
 }
@@ -94,14 +93,12 @@ inline __m256i maskz_loadu_epi16(simde__mmask16 mask, const void* p) {
 #define _mm512_add_ps simde_mm512_add_ps
 #define _mm512_broadcast_f32x8 simde_mm512_broadcast_f32x8
 #define _mm512_castps256_ps512 simde_mm512_castps256_ps512
-#define _mm512_castps512_ps256 simde_mm512_castps512_ps256
 #define _mm512_castsi256_si512 simde_mm512_castsi256_si512
 #define _mm512_cvtepi16_epi32 ::tachyon::avx512_emulation::cvtepi16_epi32
 #define _mm512_cvtepi32_ps ::tachyon::avx512_emulation::cvtepi32_ps
 #define _mm512_cvtepi8_epi32 ::tachyon::avx512_emulation::cvtepi8_epi32
 #define _mm512_cvtph_ps ::tachyon::avx512_emulation::cvtph_ps
 #define _mm512_dpbusd_epi32 simde_mm512_dpbusd_epi32
-#define _mm512_extractf32x8_ps ::tachyon::avx512_emulation::extractf32x8_ps
 #define _mm512_fmadd_ps simde_mm512_fmadd_ps
 #define _mm512_insertf32x8 simde_mm512_insertf32x8
 #define _mm512_inserti64x4 simde_mm512_inserti64x4
@@ -113,6 +110,7 @@ inline __m256i maskz_loadu_epi16(simde__mmask16 mask, const void* p) {
 #define _mm512_maskz_loadu_ps ::tachyon::avx512_emulation::maskz_loadu_ps
 #define _mm512_movepi8_mask simde_mm512_movepi8_mask
 #define _mm512_mullo_epi32 simde_mm512_mullo_epi32
+#define _mm512_permutex2var_ps simde_mm512_permutex2var_ps
 #define _mm512_permutexvar_epi32 simde_mm512_permutexvar_epi32
 #define _mm512_reduce_add_epi32 ::tachyon::avx512_emulation::reduce_add_epi32
 #define _mm512_reduce_add_ps ::tachyon::avx512_emulation::reduce_add_ps
@@ -120,6 +118,8 @@ inline __m256i maskz_loadu_epi16(simde__mmask16 mask, const void* p) {
 #define _mm512_set1_ps simde_mm512_set1_ps
 #define _mm512_set_epi32 simde_mm512_set_epi32
 #define _mm512_setzero_ps simde_mm512_setzero_ps
+#define _mm512_shuffle_ps simde_mm512_shuffle_ps
+#define _mm512_store_ps simde_mm512_store_ps
 #define _mm512_setzero_si512 simde_mm512_setzero_si512
 #define _mm512_storeu_ps simde_mm512_storeu_ps
 
