@@ -89,8 +89,52 @@ def llamacpp_round(args, model):
     return {"pp": pp, "tg": tg, "batched": rows[-1]["speed"]}
 
 
+def long_context_round(args, model):
+    """pp at args.long tokens and generation at KV depth args.long, both programs."""
+    n, gen = args.long, args.long_gen
+    out = run([args.tachyon, "bench", "engine", "--model", model, "--pp", n, "--tg", 0, "--batch", 1,
+               "--batch-prompt", n, "--batch-gen", gen, "--threads", args.threads, "--reps", args.reps,
+               "--bandwidth-mib", 0, "--json"])
+    j = json.loads(out)
+    ours = {"pp": j["pp"]["tps"], "tg_depth": j["batched"][0]["decode_tps"]}
+    env = dict(os.environ, LD_LIBRARY_PATH=str(args.peer / "bin"))
+    out = run([args.peer / "bin/llama-bench", "-m", model, "-t", args.threads, "-p", n, "-n", 0, "-r", args.reps,
+               "-o", "json"], env=env)
+    pp = json.loads(out)[0]["avg_ts"]
+    out = run([args.peer / "bin/llama-batched-bench", "-m", model, "-t", args.threads, "-c", n + gen + 64, "-b", 2048,
+               "-ub", 512, "-npp", n, "-ntg", gen, "-npl", 1, "--output-format", "jsonl"], env=env)
+    rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return ours, {"pp": pp, "tg_depth": rows[-1]["speed_tg"]}
+
+
 def spread(values):
     return {"mean": statistics.fmean(values), "min": min(values), "max": max(values), "runs": values}
+
+
+def print_row(file, test, ours_runs, theirs_runs):
+    ours, theirs = spread(ours_runs), spread(theirs_runs)
+    ratio = ours["mean"] / theirs["mean"]
+    low, high = ours["min"] / theirs["max"], ours["max"] / theirs["min"]
+    print(f"| {file} | {test} | {ours['mean']:.1f} ({ours['min']:.1f}–{ours['max']:.1f}) | "
+          f"{theirs['mean']:.1f} ({theirs['min']:.1f}–{theirs['max']:.1f}) | {ratio:.2f}× | {low:.2f}–{high:.2f}× |")
+    return {"tachyon": ours, "llama.cpp": theirs, "ratio": ratio, "ratio_min": low, "ratio_max": high}
+
+
+def long_context(args):
+    """Smallest power of two, at least 2048, that holds the long prompt and its generation."""
+    ctx = 2048
+    while ctx < args.long + args.long_gen + 64:
+        ctx *= 2
+    return ctx
+
+
+def make_long_model(args, weight_type):
+    ctx = long_context(args)
+    path = args.dir / f"tl-{weight_type}-ctx{ctx}.gguf"
+    if not path.exists():
+        run([args.tachyon, "model", "make-random", "--shape", "tinyllama-1.1b", "--dims", f"n_ctx={ctx}",
+             "--type", weight_type, "--vocab", VOCAB, "-o", path])
+    return path
 
 
 def cpu_model():
@@ -117,6 +161,10 @@ def main():
     p.add_argument("--seqs", type=int, default=4, help="sequences of the batched test")
     p.add_argument("--batch-prompt", type=int, default=220)
     p.add_argument("--batch-gen", type=int, default=64)
+    p.add_argument("--long", type=int, default=0,
+                   help="also pp at this many tokens and generation at this KV depth (e.g. 4096; 0 skips)")
+    p.add_argument("--long-gen", type=int, default=128, help="tokens generated at depth in the long test")
+    p.add_argument("--long-types", default="q8_0", help="files of the long test (made by tachyon: q8_0,q4_0,f16)")
     p.add_argument("--dir", type=Path, default=Path("/tmp/tachyon-bench-models"), help="benchmark files")
     p.add_argument("--out", type=Path, help="also write the results as JSON")
     args = p.parse_args()
@@ -126,13 +174,21 @@ def main():
 
     types = [t.strip() for t in args.types.split(",") if t.strip()]
     files = make_models(args, types)
+    long_types = [t.strip() for t in args.long_types.split(",") if t.strip()] if args.long > 0 else []
+    long_files = {t: make_long_model(args, t) for t in long_types}
     runs = {t: {"tachyon": [], "llama.cpp": []} for t in types}
+    long_runs = {t: {"tachyon": [], "llama.cpp": []} for t in long_types}
     started = time.time()
     for r in range(args.rounds):
         for t in types:
             log(f"round {r + 1}/{args.rounds}, {t} ({time.time() - started:.0f} s)")
             runs[t]["tachyon"].append(tachyon_round(args, files[t]))
             runs[t]["llama.cpp"].append(llamacpp_round(args, files[t]))
+        for t in long_types:
+            log(f"round {r + 1}/{args.rounds}, {t} at {args.long} tokens ({time.time() - started:.0f} s)")
+            ours, theirs = long_context_round(args, long_files[t])
+            long_runs[t]["tachyon"].append(ours)
+            long_runs[t]["llama.cpp"].append(theirs)
 
     isa = runs[types[0]]["tachyon"][0]["isa"]
     tests = [("pp", f"pp{args.pp}"), ("tg", f"tg{args.tg}"),
@@ -145,13 +201,7 @@ def main():
     for t in types:
         entry = {}
         for key, name in tests:
-            ours = spread([x[key] for x in runs[t]["tachyon"]])
-            theirs = spread([x[key] for x in runs[t]["llama.cpp"]])
-            ratio = ours["mean"] / theirs["mean"]
-            low, high = ours["min"] / theirs["max"], ours["max"] / theirs["min"]
-            entry[key] = {"tachyon": ours, "llama.cpp": theirs, "ratio": ratio, "ratio_min": low, "ratio_max": high}
-            print(f"| {t} | {name} | {ours['mean']:.1f} ({ours['min']:.1f}–{ours['max']:.1f}) | "
-                  f"{theirs['mean']:.1f} ({theirs['min']:.1f}–{theirs['max']:.1f}) | {ratio:.2f}× | {low:.2f}–{high:.2f}× |")
+            entry[key] = print_row(t, name, [x[key] for x in runs[t]["tachyon"]], [x[key] for x in runs[t]["llama.cpp"]])
         ours_runs = runs[t]["tachyon"]
         bandwidth = statistics.fmean(x["bandwidth_gbps"] for x in ours_runs)
         bytes_per_token = ours_runs[0]["weight_bytes_per_token"]
@@ -161,6 +211,14 @@ def main():
             "llama.cpp": 100 * entry["tg"]["llama.cpp"]["mean"] * bytes_per_token / (bandwidth * 1e9),
         }
         result["types"][t] = entry
+    long_tests = [("pp", f"pp{args.long}"), ("tg_depth", f"tg{args.long_gen} at depth {args.long}")]
+    for t in long_types:
+        entry = {}
+        for key, name in long_tests:
+            entry[key] = print_row(f"{t} (ctx {long_context(args)})", name,
+                                   [x[key] for x in long_runs[t]["tachyon"]], [x[key] for x in long_runs[t]["llama.cpp"]])
+        result["long"] = result.get("long", {})
+        result["long"][t] = entry
     print("\nGeneration against the memory roofline (weight bytes per token x tg ÷ measured bandwidth):\n")
     for t in types:
         e = result["types"][t]
