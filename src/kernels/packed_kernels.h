@@ -41,6 +41,20 @@ struct PackedQ4_Kx8 {
 };
 static_assert(sizeof(PackedQ4_Kx8) == kPackRows * sizeof(BlockQ4_K));
 
+// Eight Q5_K rows: the Q4_K layout plus the fifth bits, whose words are interleaved the same way:
+// qh[32 * k + 4 * r + i] is byte 4k + i of row r's qh, and its bit s is the fifth bit of element
+// 32s + 4k + i (so word k of sub-block s pairs with qs word 8 (s / 2) + k).
+struct PackedQ5_Kx8 {
+  static constexpr int kElems = 256;
+  using Act = PackedActSuperBlock;
+  uint16_t d[kPackRows];
+  uint16_t dmin[kPackRows];
+  uint8_t scales[kPackRows * 12];
+  uint8_t qh[kPackRows * 32];
+  uint8_t qs[kPackRows * 128];
+};
+static_assert(sizeof(PackedQ5_Kx8) == kPackRows * sizeof(BlockQ5_K));
+
 // Eight Q6_K rows, one super-block, regrouped so that every 32-bit word of a row holds four
 // consecutive elements of one 16-element sub-block. Element e = 32c + 16h + 4k + i (chunk c,
 // half h, word k, byte i) of row r has its low four bits in byte 128c + 32k + 4r + i of ql

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/packed_kernels.h"
@@ -31,16 +32,21 @@ void pack_group(const uint8_t* rows, size_t row_bytes, int64_t n_blocks, Packed*
   }
 }
 
-// Interleaves the scale words and quant words of kPackRows Q4_K rows' super-block b.
-void pack_q4_k(const uint8_t* rows, size_t row_bytes, int64_t n_blocks, PackedQ4_Kx8* out) {
+// Interleaves the scale words, fifth-bit words (Q5_K) and quant words of kPackRows Q4_K or Q5_K
+// rows' super-block b.
+template <typename Block, typename Packed>
+void pack_k_with_mins(const uint8_t* rows, size_t row_bytes, int64_t n_blocks, Packed* out) {
   for (int64_t b = 0; b < n_blocks; ++b) {
-    PackedQ4_Kx8& p = out[b];
+    Packed& p = out[b];
     for (int r = 0; r < kPackRows; ++r) {
-      const BlockQ4_K& src = reinterpret_cast<const BlockQ4_K*>(rows + static_cast<size_t>(r) * row_bytes)[b];
+      const Block& src = reinterpret_cast<const Block*>(rows + static_cast<size_t>(r) * row_bytes)[b];
       p.d[r] = src.d;
       p.dmin[r] = src.dmin;
       for (int w = 0; w < 3; ++w) std::memcpy(p.scales + 4 * (w * kPackRows + r), src.scales + 4 * w, 4);
       for (int k = 0; k < 32; ++k) std::memcpy(p.qs + 4 * (k * kPackRows + r), src.qs + 4 * k, 4);
+      if constexpr (std::is_same_v<Block, BlockQ5_K>) {
+        for (int k = 0; k < 8; ++k) std::memcpy(p.qh + 4 * (k * kPackRows + r), src.qh + 4 * k, 4);
+      }
     }
   }
 }
@@ -104,7 +110,7 @@ bool packing_enabled() {
 
 bool packable(GgmlType type, int64_t n_rows) {
   const bool packed_type = type == GgmlType::Q8_0 || type == GgmlType::Q4_0 || type == GgmlType::Q4_K ||
-                           type == GgmlType::Q6_K;
+                           type == GgmlType::Q5_K || type == GgmlType::Q6_K;
   return packing_enabled() && packed_type && n_rows > 0 && n_rows % kPackRows == 0;
 }
 
@@ -131,7 +137,12 @@ std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n
         case GgmlType::Q4_0:
           pack_group<BlockQ4_0>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ4_0x8*>(dst));
           break;
-        case GgmlType::Q4_K: pack_q4_k(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ4_Kx8*>(dst)); break;
+        case GgmlType::Q4_K:
+          pack_k_with_mins<BlockQ4_K>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ4_Kx8*>(dst));
+          break;
+        case GgmlType::Q5_K:
+          pack_k_with_mins<BlockQ5_K>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ5_Kx8*>(dst));
+          break;
         default: pack_q6_k(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ6_Kx8*>(dst)); break;
       }
     }
@@ -152,7 +163,8 @@ std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n
 }
 
 PackedActFormat packed_activation_format(GgmlType type) {
-  return type == GgmlType::Q4_K || type == GgmlType::Q6_K ? PackedActFormat::SuperBlocks256 : PackedActFormat::Blocks32;
+  const bool k_quant = type == GgmlType::Q4_K || type == GgmlType::Q5_K || type == GgmlType::Q6_K;
+  return k_quant ? PackedActFormat::SuperBlocks256 : PackedActFormat::Blocks32;
 }
 
 size_t packed_activation_row_bytes(PackedActFormat format, int64_t n_cols) {

@@ -7,7 +7,7 @@
 //
 // Arithmetic of a packed dot (every ISA, bit for bit): per row and token, blocks in order,
 //   Q8_0, Q4_0:  acc = fma(float(exact integer block sum), float(weight d) * activation d, acc)
-//   Q4_K (per super-block of 256, sub-blocks j of 32 with 6-bit scale sc_j and min m_j):
+//   Q4_K, Q5_K (per super-block of 256, sub-blocks j of 32 with 6-bit scale sc_j and min m_j):
 //                isum = sum_j sc_j * (sum of q * y over j), msum = sum_j m_j * (sum of y over j)
 //                acc = fma(float(isum), float(d) * activation d, acc)
 //                acc = fma(float(msum), -(float(dmin) * activation d), acc)
@@ -29,7 +29,7 @@ inline constexpr int64_t kPackRows = 8;
 // Activation rows (tokens) taken by one packed kernel call at most.
 inline constexpr int kPackedTokens = 4;
 
-// Q8_0, Q4_0, Q4_K and Q6_K weights with a whole number of row groups have a packed form
+// Q8_0, Q4_0, Q4_K, Q5_K and Q6_K weights with a whole number of row groups have a packed form
 // (unless the environment sets TACHYON_PACKED=0).
 bool packable(GgmlType type, int64_t n_rows);
 

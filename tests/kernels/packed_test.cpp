@@ -21,7 +21,7 @@ namespace {
 using testing::quantized;
 using testing::random_row;
 
-constexpr GgmlType kPackedTypes[] = {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q6_K};
+constexpr GgmlType kPackedTypes[] = {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
 
 bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
@@ -58,7 +58,8 @@ TEST(Packed, OnlyWholeGroupsOfSupportedTypes) {
   EXPECT_FALSE(packable(GgmlType::Q8_0, 12));
   EXPECT_TRUE(packable(GgmlType::Q4_K, 8));
   EXPECT_TRUE(packable(GgmlType::Q6_K, 16));
-  EXPECT_FALSE(packable(GgmlType::Q5_K, 16));
+  EXPECT_TRUE(packable(GgmlType::Q5_K, 16));
+  EXPECT_FALSE(packable(GgmlType::Q5_0, 16));
   EXPECT_FALSE(packable(GgmlType::F32, 16));
   EXPECT_EQ(pack_rows(GgmlType::Q8_0, nullptr, 12, 64), nullptr);
 }

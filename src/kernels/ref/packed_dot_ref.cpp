@@ -1,6 +1,7 @@
 // Scalar twins of the packed kernels: the arithmetic packed_weights.h defines, one row and
 // one token at a time. The SIMD kernels must match these bit for bit.
 #include <cmath>
+#include <type_traits>
 
 #include "kernels/packed_kernels.h"
 #include "util/fp16.h"
@@ -38,24 +39,32 @@ void packed_dot(int64_t n_cols, const void* group, const void* acts, size_t act_
   }
 }
 
-// Element e (0..255) of row r in a packed Q4_K super-block, in [0, 15].
-int q4_k_quant(const PackedQ4_Kx8& p, int r, int e) {
+// Element e (0..255) of row r in a packed Q4_K super-block, in [0, 15], or Q5_K, in [0, 31].
+template <typename Packed>
+int k_quant_with_min(const Packed& p, int r, int e) {
   const int j = e / 64, l = e % 32;
   const uint8_t byte = p.qs[32 * (8 * j + l / 4) + 4 * r + l % 4];
-  return e % 64 < 32 ? byte & 0x0F : byte >> 4;
+  const int low = e % 64 < 32 ? byte & 0x0F : byte >> 4;
+  if constexpr (std::is_same_v<Packed, PackedQ5_Kx8>) {
+    const int fifth = p.qh[32 * (l / 4) + 4 * r + l % 4] >> (e / 32) & 1;
+    return low | fifth << 4;
+  }
+  return low;
 }
 
 // Scale byte i (0..11) of row r, ggml's packed 6-bit scales and mins.
-uint8_t q4_k_scale_byte(const PackedQ4_Kx8& p, int r, int i) { return p.scales[32 * (i / 4) + 4 * r + i % 4]; }
+template <typename Packed>
+uint8_t k_scale_byte(const Packed& p, int r, int i) { return p.scales[32 * (i / 4) + 4 * r + i % 4]; }
 
 // The 6-bit scale and min of sub-block j (0..7) of row r.
-void q4_k_scale_min(const PackedQ4_Kx8& p, int r, int j, int& scale, int& min) {
+template <typename Packed>
+void k_scale_min(const Packed& p, int r, int j, int& scale, int& min) {
   if (j < 4) {
-    scale = q4_k_scale_byte(p, r, j) & 63;
-    min = q4_k_scale_byte(p, r, j + 4) & 63;
+    scale = k_scale_byte(p, r, j) & 63;
+    min = k_scale_byte(p, r, j + 4) & 63;
   } else {
-    scale = (q4_k_scale_byte(p, r, j + 4) & 0x0F) | ((q4_k_scale_byte(p, r, j - 4) >> 6) << 4);
-    min = (q4_k_scale_byte(p, r, j + 4) >> 4) | ((q4_k_scale_byte(p, r, j) >> 6) << 4);
+    scale = (k_scale_byte(p, r, j + 4) & 0x0F) | ((k_scale_byte(p, r, j - 4) >> 6) << 4);
+    min = (k_scale_byte(p, r, j + 4) >> 4) | ((k_scale_byte(p, r, j) >> 6) << 4);
   }
 }
 
@@ -71,9 +80,10 @@ const PackedActSuperBlock* superblock_row(const void* acts, size_t act_stride, i
   return reinterpret_cast<const PackedActSuperBlock*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
 }
 
-void packed_dot_q4_k(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens,
-                     float* out, size_t out_stride) {
-  const PackedQ4_Kx8* x = static_cast<const PackedQ4_Kx8*>(group);
+template <typename Packed>
+void packed_dot_k_with_mins(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens,
+                            float* out, size_t out_stride) {
+  const Packed* x = static_cast<const Packed*>(group);
   for (int t = 0; t < n_tokens; ++t) {
     const PackedActSuperBlock* y = superblock_row(acts, act_stride, t);
     for (int r = 0; r < kPackRows; ++r) {
@@ -82,8 +92,8 @@ void packed_dot_q4_k(int64_t n_cols, const void* group, const void* acts, size_t
         int isum = 0, msum = 0;
         for (int j = 0; j < 8; ++j) {
           int scale = 0, min = 0, sum = 0;
-          q4_k_scale_min(x[b], r, j, scale, min);
-          for (int l = 0; l < 32; ++l) sum += q4_k_quant(x[b], r, 32 * j + l) * y[b].qs[32 * j + l];
+          k_scale_min(x[b], r, j, scale, min);
+          for (int l = 0; l < 32; ++l) sum += k_quant_with_min(x[b], r, 32 * j + l) * y[b].qs[32 * j + l];
           isum += scale * sum;
           msum += min * y[b].bsum32[j];
         }
@@ -122,7 +132,8 @@ PackedDotFn packed_dot_kernel_scalar(GgmlType type) {
   switch (type) {
     case GgmlType::Q8_0: return packed_dot<PackedQ8_0x8, q8_0_quant>;
     case GgmlType::Q4_0: return packed_dot<PackedQ4_0x8, q4_0_quant>;
-    case GgmlType::Q4_K: return packed_dot_q4_k;
+    case GgmlType::Q4_K: return packed_dot_k_with_mins<PackedQ4_Kx8>;
+    case GgmlType::Q5_K: return packed_dot_k_with_mins<PackedQ5_Kx8>;
     case GgmlType::Q6_K: return packed_dot_q6_k;
     default: return nullptr;
   }

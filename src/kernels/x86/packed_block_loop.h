@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/packed_kernels.h"
 
@@ -136,14 +137,15 @@ __m256i lane_adjacent_bytes(__m256i v, int p) { return shuffle_lanes(v, kAdjacen
 // Lane r of the result: byte i of lane r of v sign-extended to 32 bits.
 __m256i lane_byte_signed(__m256i v, int i) { return _mm256_srai_epi32(shuffle_lanes(v, kTopByteControls, i), 24); }
 
-// The 6-bit scales and mins of one Q4_K super-block of the eight rows: byte j % 4 of lane r
-// of scales[j / 4] (mins[j / 4]) is scale (min) j of row r.
+// The 6-bit scales and mins of one Q4_K or Q5_K super-block of the eight rows: byte j % 4 of
+// lane r of scales[j / 4] (mins[j / 4]) is scale (min) j of row r.
 struct Q4_KScales {
   __m256i scales[2];
   __m256i mins[2];
 };
 
-Q4_KScales decode_q4_k_scales(const PackedQ4_Kx8& x) {
+template <typename Packed>
+Q4_KScales decode_k_scales(const Packed& x) {
   const __m256i six_bits = _mm256_set1_epi8(0x3F);
   const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
   const __m256i top_bits = _mm256_set1_epi8(0x30);  // bits 6..7 of a byte, shifted down by 2
@@ -157,13 +159,24 @@ Q4_KScales decode_q4_k_scales(const PackedQ4_Kx8& x) {
   return s;
 }
 
-// Words 8j..8j+7 of a packed Q4_K super-block as unsigned quants of sub-block 2j + half.
-void q4_k_words(const PackedQ4_Kx8& x, int j, int half, __m256i* words) {
+// The eight words of sub-block 2j + half of a packed Q4_K (Q5_K) super-block as unsigned quants
+// in [0, 15] ([0, 31]: the nibble and the fifth bit, bit 2j + half of the qh word).
+template <typename Packed>
+void k_words(const Packed& x, int j, int half, __m256i* words) {
   const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
   #pragma GCC unroll 8
   for (int k = 0; k < 8; ++k) {
     const __m256i packed = load(x.qs + 32 * (8 * j + k));
     words[k] = _mm256_and_si256(half == 0 ? packed : _mm256_srli_epi16(packed, 4), low_nibbles);
+  }
+  if constexpr (std::is_same_v<Packed, PackedQ5_Kx8>) {
+    const __m256i bit = _mm256_set1_epi8(0x01);
+    const int sub = 2 * j + half;
+    #pragma GCC unroll 8
+    for (int k = 0; k < 8; ++k) {
+      const __m256i fifth = _mm256_and_si256(_mm256_srli_epi16(load(x.qh + 32 * k), sub), bit);
+      words[k] = _mm256_or_si256(words[k], _mm256_slli_epi16(fifth, 4));
+    }
   }
 }
 
@@ -195,12 +208,13 @@ void dispatch_tokens(int64_t n_cols, const void* group, const void* acts, size_t
 
 // The kernel table of one level, from its block-sum functors for each packed type.
 template <template <int> class Q8_0Sums, template <int> class Q4_0Sums, template <int> class Q4_KSums,
-          template <int> class Q6_KSums>
+          template <int> class Q5_KSums, template <int> class Q6_KSums>
 PackedDotFn packed_kernel_table(GgmlType type) {
   switch (type) {
     case GgmlType::Q8_0: return dispatch_tokens<PackedQ8_0x8, Q8_0Sums>;
     case GgmlType::Q4_0: return dispatch_tokens<PackedQ4_0x8, Q4_0Sums>;
     case GgmlType::Q4_K: return dispatch_tokens<PackedQ4_Kx8, Q4_KSums>;
+    case GgmlType::Q5_K: return dispatch_tokens<PackedQ5_Kx8, Q5_KSums>;
     case GgmlType::Q6_K: return dispatch_tokens<PackedQ6_Kx8, Q6_KSums>;
     default: return nullptr;
   }

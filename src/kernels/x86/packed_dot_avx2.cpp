@@ -3,6 +3,8 @@
 // the sums and spills them to the stack.
 #include "kernels/x86/packed_block_loop.h"
 
+#include <type_traits>
+
 namespace tachyon {
 
 namespace {
@@ -59,7 +61,8 @@ struct Q4_0Sums {
 };
 
 // pairs[t] = int16 pair sums of (unsigned bytes of words[0..n)) x (activation bytes q[t][0 .. 4n)).
-// Each pair is at most 2 * 63 * 127, so two (6-bit weights) or eight (4-bit) of them still fit.
+// Each pair is at most 2 * 63 * 127, so two (6-bit weights), four (5-bit) or eight (4-bit) of
+// them still fit.
 template <int N, int NWords>
 void pair_sums(const __m256i* words, const int8_t* const* q, __m256i* pairs) {
   #pragma GCC unroll 4
@@ -71,12 +74,12 @@ void pair_sums(const __m256i* words, const int8_t* const* q, __m256i* pairs) {
   }
 }
 
-// Q4_K: the 16-bit pair sums of a sub-block, times its scale in one multiply-add; the mins
-// against the activation sums per 32 the same way.
-template <int N>
-struct Q4_KSums {
-  static void superblock(const PackedQ4_Kx8& x, const PackedActSuperBlock* const* y, int64_t b, __m256* acc) {
-    const Q4_KScales s = decode_q4_k_scales(x);
+// Q4_K and Q5_K: the 16-bit pair sums of a sub-block, times its scale in one multiply-add; the
+// mins against the activation sums per 32 the same way.
+template <int N, typename Packed>
+struct KWithMinsSums {
+  static void superblock(const Packed& x, const PackedActSuperBlock* const* y, int64_t b, __m256* acc) {
+    const Q4_KScales s = decode_k_scales(x);
     __m256i isum[N], msum[N];
     #pragma GCC unroll 4
     for (int t = 0; t < N; ++t) isum[t] = msum[t] = _mm256_setzero_si256();
@@ -87,14 +90,28 @@ struct Q4_KSums {
         const int sub = 2 * j + half;
         const __m256i scale = lane_byte_twice(s.scales[j / 2], 2 * (j % 2) + half);
         __m256i words[8];
-        q4_k_words(x, j, half, words);
+        k_words(x, j, half, words);
         const int8_t* q[N];
         #pragma GCC unroll 4
         for (int t = 0; t < N; ++t) q[t] = y[t][b].qs + 32 * sub;
-        __m256i pairs[N];
-        pair_sums<N, 8>(words, q, pairs);
-        #pragma GCC unroll 4
-        for (int t = 0; t < N; ++t) isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs[t], scale));
+        if constexpr (std::is_same_v<Packed, PackedQ4_Kx8>) {
+          __m256i pairs[N];
+          pair_sums<N, 8>(words, q, pairs);
+          #pragma GCC unroll 4
+          for (int t = 0; t < N; ++t) isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(pairs[t], scale));
+        } else {  // 5-bit quants: eight pair sums could overflow int16, so two halves of four
+          const int8_t* q_second[N];
+          #pragma GCC unroll 4
+          for (int t = 0; t < N; ++t) q_second[t] = q[t] + 16;
+          __m256i first[N], second[N];
+          pair_sums<N, 4>(words, q, first);
+          pair_sums<N, 4>(words + 4, q_second, second);
+          #pragma GCC unroll 4
+          for (int t = 0; t < N; ++t) {
+            const __m256i both = _mm256_add_epi32(_mm256_madd_epi16(first[t], scale), _mm256_madd_epi16(second[t], scale));
+            isum[t] = _mm256_add_epi32(isum[t], both);
+          }
+        }
       }
     }
     #pragma GCC unroll 4
@@ -110,6 +127,11 @@ struct Q4_KSums {
     accumulate_block<N, true>(x.dmin, y, b, msum, acc);
   }
 };
+
+template <int N>
+using Q4_KSums = KWithMinsSums<N, PackedQ4_Kx8>;
+template <int N>
+using Q5_KSums = KWithMinsSums<N, PackedQ5_Kx8>;
 
 // Q6_K: unsigned values quant + 32 against the activations in two 16-bit pair sums, widened,
 // less 32 x the activation sum of the sub-block, times the sub-block's signed scale.
@@ -154,7 +176,7 @@ struct Q6_KSums {
 }  // namespace
 
 PackedDotFn packed_dot_kernel_avx2(GgmlType type) {
-  return packed_kernel_table<Q8_0Sums, Q4_0Sums, Q4_KSums, Q6_KSums>(type);
+  return packed_kernel_table<Q8_0Sums, Q4_0Sums, Q4_KSums, Q5_KSums, Q6_KSums>(type);
 }
 
 }  // namespace tachyon

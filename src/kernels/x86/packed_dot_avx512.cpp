@@ -79,12 +79,12 @@ struct Q4_0Sums {
   }
 };
 
-// Q4_K: per sub-block j, the exact sum of quants x activations (vpdpbusd on the nibbles) times
+// Q4_K and Q5_K: per sub-block j, the exact sum of quants x activations (vpdpbusd) times
 // its scale; the mins against the activation sums per 32 (vpdpwssd on int16 pairs).
-template <int N>
-struct Q4_KSums {
-  static void superblock(const PackedQ4_Kx8& x, const PackedActSuperBlock* const* y, int64_t b, __m256* acc) {
-    const Q4_KScales s = decode_q4_k_scales(x);
+template <int N, typename Packed>
+struct KWithMinsSums {
+  static void superblock(const Packed& x, const PackedActSuperBlock* const* y, int64_t b, __m256* acc) {
+    const Q4_KScales s = decode_k_scales(x);
     __m256i isum[N], msum[N];
     #pragma GCC unroll 4
     for (int t = 0; t < N; ++t) isum[t] = msum[t] = _mm256_setzero_si256();
@@ -95,7 +95,7 @@ struct Q4_KSums {
         const int sub = 2 * j + half;
         const __m256i scale = lane_byte(s.scales[j / 2], 2 * (j % 2) + half);
         __m256i words[8];
-        q4_k_words(x, j, half, words);
+        k_words(x, j, half, words);
         const int8_t* q[N];
         __m256i sum[N];
         #pragma GCC unroll 4
@@ -120,6 +120,11 @@ struct Q4_KSums {
     accumulate_block<N, true>(x.dmin, y, b, msum, acc);
   }
 };
+
+template <int N>
+using Q4_KSums = KWithMinsSums<N, PackedQ4_Kx8>;
+template <int N>
+using Q5_KSums = KWithMinsSums<N, PackedQ5_Kx8>;
 
 // Q6_K: unsigned values quant + 32 against the activations, less 32 x the activation sum of the
 // sub-block, times the sub-block's signed scale.
@@ -157,7 +162,7 @@ struct Q6_KSums {
 }  // namespace
 
 PackedDotFn packed_dot_kernel_avx512(GgmlType type) {
-  return packed_kernel_table<Q8_0Sums, Q4_0Sums, Q4_KSums, Q6_KSums>(type);
+  return packed_kernel_table<Q8_0Sums, Q4_0Sums, Q4_KSums, Q5_KSums, Q6_KSums>(type);
 }
 
 }  // namespace tachyon
