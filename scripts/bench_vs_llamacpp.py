@@ -8,7 +8,7 @@ its ISA. docs/PERFORMANCE.md keeps one such table per ISA.
 
   python3 scripts/bench_vs_llamacpp.py --peer ../shared/peer --rounds 2 --out compare.json
 
-Q4_K_M is made the way real downloads are: an F16 file quantized by the peer's llama-quantize.
+Q4_K_M and Q5_K_M are made the way real downloads are: an F16 file quantized by the peer's llama-quantize.
 Nothing else should run meanwhile; both programs use the same thread count.
 """
 import argparse
@@ -45,9 +45,9 @@ def make_models(args, types):
         path = args.dir / f"tl-{t}.gguf"
         if not path.exists():
             log(f"making {path}")
-            if t == "q4_k_m":
+            if t in ("q4_k_m", "q5_k_m"):
                 f16 = make_random(args, "f16")
-                run([args.peer / "bin/llama-quantize", f16, path, "Q4_K_M"])
+                run([args.peer / "bin/llama-quantize", f16, path, t.upper()])
             else:
                 make_random(args, t)
         files[t] = path
@@ -152,7 +152,7 @@ def main():
     p.add_argument("--peer", type=Path, default=Path(os.environ.get("TACHYON_PEER", ROOT.parent / "shared/peer")),
                    help="llama.cpp build with bin/llama-bench etc. (default ../shared/peer or $TACHYON_PEER)")
     p.add_argument("--tachyon", type=Path, default=ROOT / "build/src/app/tachyon")
-    p.add_argument("--types", default="q8_0,q4_0,q4_k_m", help="comma-separated: q8_0,q4_0,q4_k_m,f16")
+    p.add_argument("--types", default="q8_0,q4_0,q4_k_m", help="comma-separated: q8_0,q4_0,q4_k_m,q5_k_m,f16")
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--reps", type=int, default=2, help="timed runs per test and program in each round")
     p.add_argument("--threads", type=int, default=os.cpu_count())

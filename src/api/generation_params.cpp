@@ -200,6 +200,11 @@ Result<GenerationParams> parse_generation_params(const nlohmann::json& body) {
   if (Status s = read_stream(body, params); !s) return s.error();
   if (Status s = read_string(body, "user", params.user); !s) return s.error();
   if (Status s = read_bool(body, "ignore_eos", params.ignore_eos); !s) return s.error();
+  if (const auto it = body.find("speculative"); it != body.end() && !it->is_null()) {
+    bool speculative = false;
+    if (Status s = read_bool(body, "speculative", speculative); !s) return s.error();
+    params.speculative = speculative;
+  }
   return params;
 }
 

@@ -25,6 +25,9 @@ struct GenerationParams {
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage: end the stream with a usage chunk
   bool ignore_eos = false;
+  // Speculative decoding (prompt lookup) for this request; none: the server's default. It
+  // changes speed only, never the tokens.
+  std::optional<bool> speculative;
   std::string user;
   // response_format: output constrained to JSON, a JSON Schema or a regex; nullopt: free text.
   // Read by read_output_format(), from the body as sent (a schema's key order matters).

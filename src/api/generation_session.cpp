@@ -185,6 +185,7 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
     req.max_tokens = params.max_tokens.value_or(int32_t(n_ctx - n_prompt));
     req.stop = params.stop;
     req.ignore_eos = params.ignore_eos;
+    req.speculative = params.speculative;
     req.constraint = job.constraint;
     auto id = engine.submit(std::move(req), [queue, i](EngineEvent&& e) { queue->push({i, std::move(e)}); });
     if (!id) {

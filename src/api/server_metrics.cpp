@@ -29,7 +29,9 @@ ServerMetrics::ServerMetrics()
       kv_blocks_free_(prometheus::BuildGauge().Name("tachyon_kv_cache_free_blocks").Help("KV blocks not held by live requests").Register(*registry_)),
       prefix_hit_rate_(prometheus::BuildGauge().Name("tachyon_prefix_cache_hit_rate").Help("Prompt tokens found in the prefix cache / tokens looked up").Register(*registry_)),
       preemptions_(prometheus::BuildGauge().Name("tachyon_num_preemptions").Help("Requests preempted (and later recomputed) so far").Register(*registry_)),
-      cancellations_(prometheus::BuildGauge().Name("tachyon_num_cancelled_requests").Help("Requests cancelled because their client went away, so far").Register(*registry_)) {}
+      cancellations_(prometheus::BuildGauge().Name("tachyon_num_cancelled_requests").Help("Requests cancelled because their client went away, so far").Register(*registry_)),
+      draft_tokens_(prometheus::BuildGauge().Name("tachyon_spec_decode_num_draft_tokens").Help("Speculative draft tokens verified so far").Register(*registry_)),
+      accepted_tokens_(prometheus::BuildGauge().Name("tachyon_spec_decode_num_accepted_tokens").Help("Speculative draft tokens accepted so far").Register(*registry_)) {}
 
 void ServerMetrics::count_request(const std::string& endpoint, int status) {
   requests_.Add({{"endpoint", endpoint}, {"status", std::to_string(status)}}).Increment();
@@ -69,6 +71,8 @@ std::string ServerMetrics::scrape(const std::vector<std::pair<std::string, Engin
     prefix_hit_rate_.Add(labels).Set(s.prefix_queries ? double(s.prefix_hits) / double(s.prefix_queries) : 0.0);
     preemptions_.Add(labels).Set(double(s.preemptions));
     cancellations_.Add(labels).Set(double(s.cancellations));
+    draft_tokens_.Add(labels).Set(double(s.draft_tokens));
+    accepted_tokens_.Add(labels).Set(double(s.accepted_tokens));
   }
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, registry_->Collect());

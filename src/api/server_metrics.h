@@ -53,6 +53,8 @@ class ServerMetrics {
   prometheus::Family<prometheus::Gauge>& prefix_hit_rate_;
   prometheus::Family<prometheus::Gauge>& preemptions_;
   prometheus::Family<prometheus::Gauge>& cancellations_;
+  prometheus::Family<prometheus::Gauge>& draft_tokens_;
+  prometheus::Family<prometheus::Gauge>& accepted_tokens_;
 };
 
 }  // namespace tachyon

@@ -1,4 +1,4 @@
-// `tachyon bench engine ...`: forward-pass speed, no HTTP (`bench serve` is in cmd_bench_serve.cpp).
+// `tachyon bench engine ...`: forward-pass speed, and `bench speculative`: speculative decoding; no HTTP (`bench serve` is in cmd_bench_serve.cpp).
 // Wiring only; the measurements live in src/bench.
 #include <chrono>
 #include <fstream>
@@ -8,9 +8,12 @@
 
 #include "app/commands.h"
 #include "bench/engine_bench.h"
+#include "bench/speculative_bench.h"
 
 namespace tachyon::app {
 namespace {
+
+void write_json(const nlohmann::json& j, const std::string& path);
 
 void add_engine_subcommand(CLI::App& bench) {
   auto* cmd = bench.add_subcommand("engine", "Prompt processing, generation and batched speed of the engine");
@@ -44,15 +47,52 @@ void add_engine_subcommand(CLI::App& bench) {
     auto report = bench::run_engine_bench(o->bench);
     if (!report) fail(report.error().message);
     const auto j = bench::engine_report_json(*report);
-    if (!o->out.empty()) {
-      std::ofstream out(o->out);
-      out << j.dump(2) << "\n";
-      if (!out) fail(fmt::format("cannot write {}", o->out));
-    }
+    write_json(j, o->out);
     if (o->json)
       fmt::print("{}\n", j.dump());
     else
       fmt::print("{}", bench::engine_report_table(*report));
+  });
+}
+
+void write_json(const nlohmann::json& j, const std::string& path) {
+  if (path.empty()) return;
+  std::ofstream out(path);
+  out << j.dump(2) << "\n";
+  if (!out) fail(fmt::format("cannot write {}", path));
+}
+
+void add_speculative_subcommand(CLI::App& bench) {
+  auto* cmd = bench.add_subcommand("speculative", "Speculative decoding (prompt lookup) against plain decoding");
+  struct Opts {
+    bench::SpeculativeBenchOptions bench;
+    std::string out;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("-m,--model", o->bench.model_path, "GGUF model (default: the bundled model)");
+  cmd->add_option("-n,--max-tokens", o->bench.max_tokens, "Tokens generated per request")->capture_default_str();
+  cmd->add_option("--draft-tokens", o->bench.drafting.max_draft, "Draft tokens per step at most")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--min-ngram", o->bench.drafting.min_ngram, "Shortest recurring suffix that proposes a draft")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  cmd->add_option("-t,--threads", o->bench.threads, "Threads (default: all cores)");
+  cmd->add_option("--reps", o->bench.reps, "Timed runs per workload and mode, after one warm-up")->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print one JSON object instead of the table");
+  cmd->add_option("--out", o->out, "Also write the JSON object to this file");
+  cmd->callback([o] {
+    if (o->bench.model_path.empty()) o->bench.model_path = default_model_path();
+    o->bench.progress = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
+    auto report = bench::run_speculative_bench(o->bench);
+    if (!report) fail(report.error().message);
+    const auto j = bench::speculative_report_json(*report);
+    write_json(j, o->out);
+    if (o->json)
+      fmt::print("{}\n", j.dump());
+    else
+      fmt::print("{}", bench::speculative_report_table(*report));
   });
 }
 
@@ -62,6 +102,7 @@ void add_bench_command(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "Benchmarks: the engine alone, or servers over HTTP");
   bench->require_subcommand(1);
   add_engine_subcommand(*bench);
+  add_speculative_subcommand(*bench);
 #ifdef TACHYON_SERVER
   add_bench_serve_subcommand(*bench);
   add_bench_usage_subcommand(*bench);

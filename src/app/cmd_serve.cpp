@@ -40,6 +40,8 @@ struct ServeOptions {
   size_t max_body_mib = 8, max_connections = 10'000;
   uint32_t max_header_kib = 16;
   bool no_prefix_cache = false, quiet = false;
+  std::string speculative = "off";  // the default of requests that do not say: off | prompt-lookup
+  int32_t draft_tokens = PromptLookupConfig{}.max_draft;
   // The API platform: keys, limits, usage and prices.
   std::string data_dir = platform::kDefaultDataDir;
   std::string database_url;  // a PostgreSQL database replicas share; "": SQLite in data_dir
@@ -187,6 +189,8 @@ Result<ServedModel> load_served_model(const ServeOptions& o, const std::string& 
   cfg.max_waiting = o.max_waiting;
   cfg.max_waiting_tokens = o.max_waiting_tokens;
   cfg.request_timeout_s = o.request_timeout;
+  cfg.speculative.max_draft = o.draft_tokens;
+  cfg.speculative_default = o.speculative == "prompt-lookup";
   auto engine = Engine::create(bundle, cfg);
   if (!engine) return make_error("{}: {}", path, engine.error().message);
   return ServedModel{name, now, bundle, std::move(*engine), grounded, std::move(embedder), path};
@@ -338,6 +342,14 @@ void add_serve_command(CLI::App& app) {
   add_device_option(*cmd, o->device);
   cmd->add_flag("--no-prefix-cache", o->no_prefix_cache, "Do not share KV blocks of common prompt prefixes");
   cmd->add_option("--max-batch-tokens", o->max_batch_tokens, "Tokens per engine step (decode first, then prefill chunks)")->capture_default_str();
+  cmd->add_option("--speculative", o->speculative,
+                  "Speculative decoding for requests that do not set \"speculative\": off | prompt-lookup (drafts "
+                  "from the request's own tokens, verified in the same step; the output is unchanged)")
+      ->check(CLI::IsMember({"off", "prompt-lookup"}))
+      ->capture_default_str();
+  cmd->add_option("--draft-tokens", o->draft_tokens, "Speculative tokens drafted per step at most (0: never draft)")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
   cmd->add_option("--max-running", o->max_running, "Requests decoded together")->capture_default_str();
   cmd->add_option("--max-waiting", o->max_waiting, "Waiting queue length; beyond it requests get 429")->capture_default_str();
   cmd->add_option("--max-waiting-tokens", o->max_waiting_tokens,

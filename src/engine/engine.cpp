@@ -13,6 +13,7 @@ struct Engine::Live {
   Sampler sampler;
   IncrementalDecoder decoder;
   StopMatcher stops;
+  std::optional<PromptLookupDrafter> drafter;  // speculative decoding, when the request uses it
   std::vector<int32_t> history;  // prompt + generated
   int32_t n_generated = 0;
   int32_t cached_tokens = -1;    // known once admitted
@@ -21,14 +22,17 @@ struct Engine::Live {
   bool started = false;
   bool queued = true;  // accepted by submit() and not yet scheduled, finished or cancelled
 
-  Live(EngineRequest r, EngineCallback cb, int32_t n_vocab, const Tokenizer& tokenizer, double timeout_s)
+  Live(EngineRequest r, EngineCallback cb, int32_t n_vocab, const Tokenizer& tokenizer, double timeout_s,
+       const std::optional<PromptLookupConfig>& speculative)
       : request(std::move(r)),
         callback(std::move(cb)),
         sampler(request.sampling, n_vocab,
                 request.constraint ? std::make_unique<GrammarMatcher>(request.constraint) : nullptr),
         decoder(tokenizer),
         stops(request.stop), history(request.prompt), submitted(Clock::now()),
-        deadline(submitted + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s))) {}
+        deadline(submitted + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s))) {
+    if (speculative) drafter.emplace(*speculative);
+  }
 };
 
 Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const ModelBundle> bundle, EngineConfig config) {
@@ -88,8 +92,10 @@ Result<uint64_t> Engine::submit(EngineRequest request, EngineCallback callback) 
   // Everything the scheduler could refuse is settled here, so an accepted request is served (a
   // 200 is never followed by a refusal): the prompt fits the context, max_tokens is clamped to
   // it, and the KV pool holds a full-context sequence (checked in create()).
+  const bool speculative = request.speculative.value_or(config_.speculative_default) && config_.speculative.max_draft > 0;
   auto live = std::make_unique<Live>(std::move(request), std::move(callback), n_vocab, *bundle_->tokenizer,
-                                     config_.request_timeout_s);
+                                     config_.request_timeout_s,
+                                     speculative ? std::optional(config_.speculative) : std::nullopt);
   const uint64_t id = next_id_++;
   {
     std::lock_guard lock(mutex_);
@@ -215,14 +221,39 @@ void Engine::finish(uint64_t id, Live& live, FinishReason reason, std::optional<
   --pending_;
 }
 
+// Samples a chunk's rows in order: the first row always, each later one only while the draft
+// token before it was drawn. Every draw sees the history a plain decode would have at that
+// point, and the sampler advances its random stream and grammar once per draw, so the tokens
+// are those of plain decoding, draft or no draft.
+std::vector<SampledToken> Engine::sample_chunk(Live& live, const ScheduledChunk& chunk, std::span<float> rows, int64_t n_vocab) {
+  std::vector<SampledToken> drawn;
+  const size_t n_history = live.history.size();
+  for (int32_t j = 0; j <= chunk.n_draft; ++j) {
+    drawn.push_back(live.sampler.sample(rows.subspan(size_t(j * n_vocab), size_t(n_vocab)), live.history));
+    const int32_t token = drawn.back().token;
+    // A complete constrained output ends the request at this token, as it would without a draft.
+    if (j == chunk.n_draft || token != chunk.tokens[size_t(1 + j)] || live.sampler.must_stop()) break;
+    live.history.push_back(token);
+  }
+  live.history.resize(n_history);
+  if (chunk.n_draft > 0 && live.drafter) live.drafter->record(chunk.n_draft, int32_t(drawn.size()) - 1);
+  return drawn;
+}
+
 bool Engine::step() {
-  const SchedulerOutput plan = scheduler_.schedule();
+  const DraftSource drafts = [this](RequestId id, std::span<const int32_t> tokens, int32_t room) {
+    Live& live = *live_.at(id);
+    return live.drafter ? live.drafter->propose(tokens, room) : std::vector<int32_t>{};
+  };
+  const SchedulerOutput plan = scheduler_.schedule(drafts);
   if (plan.chunks.empty()) return false;
   for (const auto& chunk : plan.chunks) leave_queue(*live_.at(chunk.id));
   Batch batch;
-  for (const auto& chunk : plan.chunks)
+  for (const auto& chunk : plan.chunks) {
+    const size_t first_sampled = chunk.tokens.size() - 1 - size_t(chunk.n_draft);
     for (size_t i = 0; i < chunk.tokens.size(); ++i)
-      batch.add(chunk.tokens[i], chunk.start_pos + int32_t(i), chunk.seq_id, chunk.sample && i + 1 == chunk.tokens.size());
+      batch.add(chunk.tokens[i], chunk.start_pos + int32_t(i), chunk.seq_id, chunk.sample && i >= first_sampled);
+  }
   std::vector<float> logits;
   Status s = bundle_->forward().forward(batch, *kv_, pool_, logits);
   if (!s) {
@@ -237,20 +268,31 @@ bool Engine::step() {
   std::vector<std::pair<uint64_t, int32_t>> sampled;
   std::vector<std::pair<uint64_t, SampledToken>> results;
   size_t row = 0;
+  uint64_t n_draft = 0, n_accepted = 0;
   const auto now = Clock::now();
   for (const auto& chunk : plan.chunks) {
     Live& live = *live_.at(chunk.id);
     if (live.cached_tokens < 0) live.cached_tokens = scheduler_.cached_tokens(chunk.id);
     if (!chunk.sample) continue;
-    SampledToken token = live.sampler.sample(std::span<float>(&logits[row * V], V), live.history);
-    ++row;
-    sampled.emplace_back(chunk.id, token.token);
-    results.emplace_back(chunk.id, std::move(token));
+    const size_t n_rows = 1 + size_t(chunk.n_draft);
+    std::vector<SampledToken> drawn = sample_chunk(live, chunk, std::span<float>(&logits[row * V], n_rows * V), V);
+    row += n_rows;
+    n_draft += uint64_t(chunk.n_draft);
+    n_accepted += drawn.size() - 1;
+    for (SampledToken& token : drawn) {
+      sampled.emplace_back(chunk.id, token.token);
+      results.emplace_back(chunk.id, std::move(token));
+    }
   }
   scheduler_.update(plan, sampled);
 
-  for (auto& [id, token] : results) {
-    Live& live = *live_.at(id);
+  for (size_t i = 0; i < results.size(); ++i) {
+    auto& [id, token] = results[i];
+    // A request's tokens of this step are adjacent; the sampler's state is that after its last.
+    const bool last_of_request = i + 1 == results.size() || results[i + 1].first != id;
+    const auto it = live_.find(id);
+    if (it == live_.end()) continue;  // finished by an earlier token of this step
+    Live& live = *it->second;
     EngineEvent event;
     if (!live.started) {
       live.started = true;
@@ -271,11 +313,13 @@ bool Engine::step() {
     live.callback(std::move(event));
     // A constrained output that is complete and can take no further byte ends here: the only
     // token left would be end-of-generation, which is not worth a forward step.
-    if (stopped || live.sampler.must_stop()) finish(id, live, FinishReason::Stop, std::nullopt);
+    if (stopped || (last_of_request && live.sampler.must_stop())) finish(id, live, FinishReason::Stop, std::nullopt);
     else if (full) finish(id, live, FinishReason::Length, std::nullopt);
   }
   std::lock_guard lock(mutex_);
   stats_.preemptions += plan.preempted.size();
+  stats_.draft_tokens += n_draft;
+  stats_.accepted_tokens += n_accepted;
   ++stats_.steps;
   return true;
 }

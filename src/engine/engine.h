@@ -19,6 +19,7 @@
 
 #include "engine/generator.h"
 #include "engine/model_bundle.h"
+#include "engine/prompt_lookup.h"
 #include "kv/kv_block_manager.h"
 #include "sched/scheduler.h"
 
@@ -40,6 +41,11 @@ struct EngineConfig {
   int32_t max_waiting = 256;         // accepted requests beyond max_running; more are refused by submit()
   int64_t max_waiting_tokens = 0;    // their prompt tokens together; 0: no limit
   double request_timeout_s = 600;  // wall-clock limit per request, queueing included
+  // Speculative decoding by prompt lookup: a request that opts in (EngineRequest::speculative,
+  // else speculative_default) has its decode steps extended by drafts of up to max_draft
+  // tokens, verified in the same forward pass; the output is the same token for token.
+  PromptLookupConfig speculative;
+  bool speculative_default = false;
 };
 
 struct EngineRequest {
@@ -53,6 +59,7 @@ struct EngineRequest {
   int32_t max_tokens = 256;
   std::vector<std::string> stop;
   bool ignore_eos = false;
+  std::optional<bool> speculative;  // draft by prompt lookup; none: the engine's default
 };
 
 // One batch of news about a request, delivered in order. The last event has finished = true.
@@ -81,6 +88,8 @@ struct EngineStats {
   uint64_t steps = 0;
   uint64_t preemptions = 0;
   uint64_t cancellations = 0;  // requests cancelled by their client (cancel())
+  uint64_t draft_tokens = 0;     // speculative tokens proposed and verified
+  uint64_t accepted_tokens = 0;  // of which accepted
 };
 
 class Engine {
@@ -116,6 +125,7 @@ class Engine {
   void loop();
   void admit_inbox();
   bool step();  // false when nothing could be scheduled
+  std::vector<SampledToken> sample_chunk(Live& live, const ScheduledChunk& chunk, std::span<float> rows, int64_t n_vocab);
   void finish(uint64_t id, Live& live, FinishReason reason, std::optional<Error> error);
   void leave_queue(Live& live);  // once per request: it runs, finished or was cancelled
 

@@ -35,7 +35,7 @@ Status Scheduler::add(RequestId id, std::vector<int32_t> prompt, int32_t max_new
   return Status::success();
 }
 
-SchedulerOutput Scheduler::schedule() {
+SchedulerOutput Scheduler::schedule(const DraftSource& drafts) {
   SchedulerOutput out;
   int32_t budget = config_.max_batch_tokens;
   // Decode tokens first: one per running stream, oldest first. A request that gets preempted is
@@ -52,7 +52,29 @@ SchedulerOutput Scheduler::schedule() {
     while (!waiting_.empty() && running_.size() < size_t(config_.max_running) && budget > 0 &&
            admit(waiting_.front(), out, budget)) {
     }
+  if (drafts && out.preempted.empty()) add_drafts(drafts, out, budget);
   return out;
+}
+
+void Scheduler::add_drafts(const DraftSource& drafts, SchedulerOutput& out, int32_t& budget) {
+  for (ScheduledChunk& chunk : out.chunks) {
+    if (budget <= 0) return;
+    const Request& r = requests_.at(chunk.id);
+    if (!chunk.sample || chunk.tokens.size() != 1 || r.n_generated() < 1) continue;
+    // Accepting every draft token adds 1 + n_draft tokens: stay within max_new_tokens.
+    const int32_t room = std::min(budget, r.max_new_tokens - r.n_generated() - 1);
+    if (room <= 0) continue;
+    std::vector<int32_t> draft = drafts(chunk.id, r.tokens, room);
+    if (draft.empty()) continue;
+    // A draft takes only free blocks: it must not cost anyone their cached prefix or their place.
+    const int32_t held = int32_t(blocks_.block_table(r.seq_id).size());
+    const int32_t positions = (held + blocks_.stats().n_free) * blocks_.block_size();
+    draft.resize(size_t(std::clamp(positions - r.n_computed - 1, 0, std::min(int32_t(draft.size()), room))));
+    if (draft.empty() || !blocks_.allocate(r.seq_id, r.n_computed + 1 + int32_t(draft.size()))) continue;
+    chunk.tokens.insert(chunk.tokens.end(), draft.begin(), draft.end());
+    chunk.n_draft = int32_t(draft.size());
+    budget -= chunk.n_draft;
+  }
 }
 
 void Scheduler::plan_running(size_t index, int32_t n_tokens, SchedulerOutput& out, int32_t& budget) {
@@ -123,18 +145,29 @@ ScheduledChunk Scheduler::make_chunk(RequestId id, const Request& r, int32_t n_t
 }
 
 void Scheduler::update(const SchedulerOutput& out, const std::vector<std::pair<RequestId, int32_t>>& sampled) {
+  std::vector<std::pair<RequestId, int32_t>> drafted;  // requests whose draft rows this step wrote
   for (const ScheduledChunk& chunk : out.chunks) {
     const auto it = requests_.find(chunk.id);
     if (it == requests_.end()) continue;
     Request& r = it->second;
     if (r.seq_id != chunk.seq_id || r.n_computed != chunk.start_pos) continue;
-    r.n_computed += int32_t(chunk.tokens.size());
+    r.n_computed += int32_t(chunk.tokens.size()) - chunk.n_draft;
+    if (chunk.n_draft > 0) drafted.emplace_back(chunk.id, chunk.n_draft);
   }
   for (const auto& [id, token] : sampled) {
     const auto it = requests_.find(id);
     if (it == requests_.end()) continue;
     Request& r = it->second;
-    if (r.seq_id < 0 || r.n_pending() != 0) continue;
+    if (r.seq_id < 0) continue;
+    if (r.n_pending() == 1) {
+      // A second or later token of the step: the token before it was an accepted draft token,
+      // whose row this step wrote after the right prefix, so it counts as computed.
+      const auto d = std::ranges::find(drafted, id, &std::pair<RequestId, int32_t>::first);
+      if (d == drafted.end() || d->second == 0) continue;
+      --d->second;
+      ++r.n_computed;
+    }
+    if (r.n_pending() != 0) continue;
     r.tokens.push_back(token);
   }
   for (const ScheduledChunk& chunk : out.chunks) {

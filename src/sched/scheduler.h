@@ -7,6 +7,8 @@
 // Not thread-safe: the engine thread owns it.
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <span>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -32,7 +34,15 @@ struct ScheduledChunk {
   int32_t start_pos = 0;
   std::vector<int32_t> tokens;
   bool sample = false;  // the chunk reaches the end of the known tokens: sample the next one
+  // Speculative decoding: the last n_draft tokens are a draft of what may follow the known
+  // tokens (a decode chunk only). Each of the chunk's last 1 + n_draft rows is sampled in turn,
+  // as long as every earlier one drew the draft's next token.
+  int32_t n_draft = 0;
 };
+
+// Proposes a draft of at most `room` tokens to follow a running request's tokens (prompt and
+// generated); empty for none.
+using DraftSource = std::function<std::vector<int32_t>(RequestId id, std::span<const int32_t> tokens, int32_t room)>;
 
 // One step's plan. preempted: requests that lost their KV blocks in this step (they wait again).
 struct SchedulerOutput {
@@ -52,10 +62,15 @@ class Scheduler {
   // Plans one step: decode tokens of running requests (oldest first), then prefill chunks of
   // running requests, then admission of waiting requests in arrival order while blocks, budget
   // and max_running allow. A request that has generated max_new_tokens is no longer planned.
-  SchedulerOutput schedule();
+  // With drafts, the budget left after that extends decode chunks by the drafts it proposes,
+  // as far as free blocks allow without preempting or evicting anything (never past
+  // max_new_tokens: a step adds at most 1 + n_draft tokens).
+  SchedulerOutput schedule(const DraftSource& drafts = nullptr);
   // Records that the step of `out` ran: its chunks' rows are written, and `sampled` holds the
-  // token sampled for each chunk with sample = true. Requests finished since schedule() are skipped.
-  // A request that reaches max_new_tokens releases its blocks here and stays known until finish().
+  // tokens sampled for each chunk with sample = true, in order: one, or for a chunk with a draft
+  // the accepted draft tokens and then the one drawn after them (a draft token's row is kept
+  // only if it was accepted). Requests finished since schedule() are skipped. A request that
+  // reaches max_new_tokens releases its blocks here and stays known until finish().
   void update(const SchedulerOutput& out, const std::vector<std::pair<RequestId, int32_t>>& sampled);
   // Ends a request (finished, cancelled, client gone) and frees its blocks now. Unknown ids are ignored.
   void finish(RequestId id);
@@ -88,6 +103,8 @@ class Scheduler {
   // Admits the head of the waiting queue with its first chunk; false when its blocks do not fit.
   bool admit(RequestId id, SchedulerOutput& out, int32_t& budget);
   void preempt_newest(SchedulerOutput& out, int32_t& budget);
+  // Extends decode chunks by drafts while budget and free blocks last.
+  void add_drafts(const DraftSource& drafts, SchedulerOutput& out, int32_t& budget);
   ScheduledChunk make_chunk(RequestId id, const Request& r, int32_t n_tokens) const;
   int32_t take_seq_id();
   void release(Request& r);

@@ -23,6 +23,7 @@ TEST(GenerationParams, DefaultsWhenOnlyModelGiven) {
   EXPECT_FALSE(params->stream);
   EXPECT_FALSE(params->include_usage);
   EXPECT_FALSE(params->ignore_eos);
+  EXPECT_FALSE(params->speculative.has_value());
   EXPECT_EQ(params->sampling.temperature, 1.0f);
   EXPECT_EQ(params->sampling.top_p, 1.0f);
   EXPECT_EQ(params->sampling.top_k, 0);
@@ -52,7 +53,7 @@ TEST(GenerationParams, ReadsEveryField) {
     "presence_penalty": -1.5, "frequency_penalty": 2, "repetition_penalty": 1.1,
     "stop": ["a", "b"], "seed": 42, "n": 3, "logit_bias": {"15": -100, "7": 2.5},
     "stream": true, "stream_options": {"include_usage": true},
-    "response_format": {"type": "text"}, "user": "u-1", "ignore_eos": true)");
+    "response_format": {"type": "text"}, "user": "u-1", "ignore_eos": true, "speculative": false)");
   ASSERT_TRUE(params.ok()) << params.error().message;
   EXPECT_EQ(params->max_tokens, 12);
   EXPECT_FLOAT_EQ(params->sampling.temperature, 0.5f);
@@ -73,6 +74,7 @@ TEST(GenerationParams, ReadsEveryField) {
   EXPECT_TRUE(params->include_usage);
   EXPECT_EQ(params->user, "u-1");
   EXPECT_TRUE(params->ignore_eos);
+  EXPECT_EQ(params->speculative, false);
 }
 
 TEST(GenerationParams, NullMeansNotGiven) {
@@ -213,7 +215,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{R"("stream": true, "stream_options": {"include_usage": "yes"})",
                 "stream_options.include_usage"},
         BadCase{R"("user": 12)", "user"},
-        BadCase{R"("ignore_eos": "true")", "ignore_eos"}));
+        BadCase{R"("ignore_eos": "true")", "ignore_eos"},
+        BadCase{R"("speculative": 1)", "speculative"}));
 
 TEST(GenerationParams, TypeErrorMessageNamesFieldAndTypes) {
   Result<GenerationParams> params = parse_with(R"("temperature": "hot")");

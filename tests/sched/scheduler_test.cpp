@@ -236,5 +236,79 @@ TEST(Scheduler, UpdateSkipsRequestsFinishedDuringTheStep) {
   expect_no_leak(blocks);
 }
 
+
+// A draft extends a decode chunk; the accepted draft tokens and the token drawn after them join
+// the request, and only the accepted rows count as computed.
+TEST(Scheduler, DraftsExtendDecodeChunksAndKeepOnlyAcceptedRows) {
+  KvBlockManager blocks(64, 4, true);
+  Scheduler s(config(64), blocks);
+  ASSERT_TRUE(s.add(1, {10, 11, 12}, 8).ok());
+  run_step(s, s.schedule());  // prefill; samples 1
+  std::vector<int32_t> seen;
+  const DraftSource drafts = [&](RequestId id, std::span<const int32_t> tokens, int32_t room) {
+    EXPECT_EQ(id, 1u);
+    seen.assign(tokens.begin(), tokens.end());
+    EXPECT_EQ(room, 6);  // 8 new tokens at most, 1 generated, 1 drawn after the draft
+    return std::vector<int32_t>{20, 21, 22};
+  };
+  SchedulerOutput out = s.schedule(drafts);
+  EXPECT_EQ(seen, (std::vector<int32_t>{10, 11, 12, 1}));
+  ASSERT_EQ(out.chunks.size(), 1u);
+  EXPECT_EQ(out.chunks[0].start_pos, 3);
+  EXPECT_EQ(out.chunks[0].tokens, (std::vector<int32_t>{1, 20, 21, 22}));
+  EXPECT_EQ(out.chunks[0].n_draft, 3);
+  EXPECT_TRUE(out.chunks[0].sample);
+  // Two draft tokens accepted, then 30 drawn instead of 22.
+  s.update(out, {{1, 20}, {1, 21}, {1, 30}});
+  out = s.schedule();
+  ASSERT_EQ(out.chunks.size(), 1u);
+  EXPECT_EQ(out.chunks[0].start_pos, 6);  // 10 11 12 1 20 21 computed; 30 next
+  EXPECT_EQ(out.chunks[0].tokens, (std::vector<int32_t>{30}));
+  EXPECT_EQ(out.chunks[0].n_draft, 0);
+  // A draft rejected outright: only the decode token's row is kept.
+  s.update(out, {{1, 40}});
+  out = s.schedule([](RequestId, std::span<const int32_t>, int32_t room) { return std::vector<int32_t>(size_t(room), 50); });
+  ASSERT_EQ(out.chunks[0].n_draft, 2);  // 5 generated: room for 2 drafts and the token after them
+  s.update(out, {{1, 41}});
+  out = s.schedule();
+  EXPECT_EQ(out.chunks[0].start_pos, 8);
+  EXPECT_EQ(out.chunks[0].tokens, (std::vector<int32_t>{41}));
+  s.update(out, {{1, 42}});
+  // 7 generated: a draft could only end past max_new_tokens.
+  bool asked = false;
+  out = s.schedule([&](RequestId, std::span<const int32_t>, int32_t) {
+    asked = true;
+    return std::vector<int32_t>{1};
+  });
+  EXPECT_FALSE(asked);
+  EXPECT_EQ(out.chunks[0].n_draft, 0);
+}
+
+// Drafts come last: after prefill chunks, within the budget left, and cut to the blocks the
+// request holds or can take free, never at the cost of a block someone else could use.
+TEST(Scheduler, DraftsUseOnlyTheBudgetAndBlocksLeftOver) {
+  KvBlockManager blocks(4, 4, false);  // 16 positions
+  Scheduler s(config(6), blocks);
+  ASSERT_TRUE(s.add(1, {1, 2, 3}, 8).ok());
+  run_step(s, s.schedule());
+  ASSERT_TRUE(s.add(2, {4, 5, 6, 7, 8}, 3).ok());
+  const DraftSource many = [](RequestId, std::span<const int32_t>, int32_t room) {
+    return std::vector<int32_t>(size_t(room), 9);
+  };
+  SchedulerOutput out = s.schedule(many);
+  ASSERT_EQ(out.chunks.size(), 2u);
+  EXPECT_EQ(out.chunks[1].id, 2u);
+  EXPECT_EQ(out.chunks[1].tokens.size(), 5u);
+  EXPECT_EQ(out.chunks[0].n_draft, 0);  // 1 decode + 5 prefill tokens spent the budget of 6
+  run_step(s, out);
+  // Request 1 now takes the last free block for position 4; its draft fits in that block
+  // (positions 5-7) and no further, though budget and max_new_tokens allow 4.
+  out = s.schedule(many);
+  ASSERT_EQ(out.chunks.size(), 2u);
+  EXPECT_EQ(out.chunks[0].n_draft, 3);
+  EXPECT_EQ(out.chunks[1].n_draft, 1);  // the budget's last token (6 - 2 decode - 3 drafted)
+  EXPECT_EQ(blocks.stats().n_free, 0);
+}
+
 }  // namespace
 }  // namespace tachyon
