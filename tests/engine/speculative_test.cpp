@@ -76,9 +76,10 @@ class SpeculativeTest : public ::testing::Test {
     return out;
   }
 
-  static std::unique_ptr<Engine> engine(bool speculative, int32_t max_draft = 4, int32_t batch_tokens = 128) {
+  static std::unique_ptr<Engine> engine(bool speculative, int32_t max_draft = 4, int32_t batch_tokens = 128,
+                                        int64_t kv_memory_mib = 16) {
     EngineConfig cfg;
-    cfg.kv_memory_mib = 16;
+    cfg.kv_memory_mib = kv_memory_mib;
     cfg.max_batch_tokens = batch_tokens;
     cfg.speculative_default = speculative;
     cfg.speculative.max_draft = max_draft;
@@ -117,6 +118,19 @@ TEST_F(SpeculativeTest, OutputIsThatOfPlainDecoding) {
       EXPECT_LT(stats.steps, n_tokens);
     }
   }
+}
+
+// Drafts hold blocks past the accepted tokens; when blocks run out, requests are preempted and
+// recomputed, and the tokens still come out the same.
+TEST_F(SpeculativeTest, PreemptionKeepsTheTokens) {
+  std::vector<EngineRequest> reqs = requests(true);
+  for (EngineRequest& r : requests(false)) reqs.push_back(std::move(r));
+  auto plain = engine(false);
+  const std::vector<Outcome> expected = serve(*plain, reqs);
+  auto tight = engine(true, 4, 128, 1);  // a few hundred positions for eight growing requests
+  EXPECT_EQ(serve(*tight, reqs), expected);
+  EXPECT_GT(tight->stats().preemptions, 0u);
+  EXPECT_GT(tight->stats().accepted_tokens, 0u);
 }
 
 TEST_F(SpeculativeTest, RequestsOptInAndOut) {
