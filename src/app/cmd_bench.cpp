@@ -1,4 +1,5 @@
-// `tachyon bench engine ...`: forward-pass speed, and `bench speculative`: speculative decoding; no HTTP (`bench serve` is in cmd_bench_serve.cpp).
+// `tachyon bench engine ...`: forward-pass speed, and `bench speculative`: speculative decoding;
+// no HTTP (`bench serve` is in cmd_bench_serve.cpp).
 // Wiring only; the measurements live in src/bench.
 #include <chrono>
 #include <fstream>
@@ -13,7 +14,13 @@
 namespace tachyon::app {
 namespace {
 
-void write_json(const nlohmann::json& j, const std::string& path);
+// The JSON report to `path`, if one was asked for.
+void write_json(const nlohmann::json& j, const std::string& path) {
+  if (path.empty()) return;
+  std::ofstream out(path);
+  out << j.dump(2) << "\n";
+  if (!out) fail(fmt::format("cannot write {}", path));
+}
 
 void add_engine_subcommand(CLI::App& bench) {
   auto* cmd = bench.add_subcommand("engine", "Prompt processing, generation and batched speed of the engine");
@@ -53,13 +60,6 @@ void add_engine_subcommand(CLI::App& bench) {
     else
       fmt::print("{}", bench::engine_report_table(*report));
   });
-}
-
-void write_json(const nlohmann::json& j, const std::string& path) {
-  if (path.empty()) return;
-  std::ofstream out(path);
-  out << j.dump(2) << "\n";
-  if (!out) fail(fmt::format("cannot write {}", path));
 }
 
 void add_speculative_subcommand(CLI::App& bench) {

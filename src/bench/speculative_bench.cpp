@@ -1,7 +1,10 @@
 #include "bench/speculative_bench.h"
 
 #include <chrono>
+#include <algorithm>
 #include <future>
+#include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -95,7 +98,7 @@ Result<SpeculativeBenchReport> run_speculative_bench(const SpeculativeBenchOptio
   SpeculativeBenchReport report;
   report.model_path = o.model_path;
   report.isa = std::string(isa_name(active_isa()));
-  report.threads = o.threads;
+  report.threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   report.reps = o.reps;
   report.drafting = o.drafting;
   for (const SpeculativeWorkload& w : o.workloads) {

@@ -139,18 +139,18 @@ __m256i lane_byte_signed(__m256i v, int i) { return _mm256_srai_epi32(shuffle_la
 
 // The 6-bit scales and mins of one Q4_K or Q5_K super-block of the eight rows: byte j % 4 of
 // lane r of scales[j / 4] (mins[j / 4]) is scale (min) j of row r.
-struct Q4_KScales {
+struct KScales {
   __m256i scales[2];
   __m256i mins[2];
 };
 
 template <typename Packed>
-Q4_KScales decode_k_scales(const Packed& x) {
+KScales decode_k_scales(const Packed& x) {
   const __m256i six_bits = _mm256_set1_epi8(0x3F);
   const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
   const __m256i top_bits = _mm256_set1_epi8(0x30);  // bits 6..7 of a byte, shifted down by 2
   const __m256i w0 = load(x.scales), w1 = load(x.scales + 32), w2 = load(x.scales + 64);
-  Q4_KScales s;
+  KScales s;
   s.scales[0] = _mm256_and_si256(w0, six_bits);
   s.mins[0] = _mm256_and_si256(w1, six_bits);
   s.scales[1] = _mm256_or_si256(_mm256_and_si256(w2, low_nibbles), _mm256_and_si256(_mm256_srli_epi16(w0, 2), top_bits));

@@ -79,7 +79,7 @@ void pair_sums(const __m256i* words, const int8_t* const* q, __m256i* pairs) {
 template <int N, typename Packed>
 struct KWithMinsSums {
   static void superblock(const Packed& x, const PackedActSuperBlock* const* y, int64_t b, __m256* acc) {
-    const Q4_KScales s = decode_k_scales(x);
+    const KScales s = decode_k_scales(x);
     __m256i isum[N], msum[N];
     #pragma GCC unroll 4
     for (int t = 0; t < N; ++t) isum[t] = msum[t] = _mm256_setzero_si256();
