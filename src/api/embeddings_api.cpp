@@ -11,6 +11,7 @@
 
 #include "api/generation_params.h"
 #include "api/json_fields.h"
+#include "model/encoder.h"
 
 namespace tachyon {
 namespace {
@@ -118,14 +119,35 @@ Result<EmbeddingsRequest> parse_embeddings_request(std::string_view body) {
   else if (encoding != "float")
     return invalid_param("encoding_format", "Invalid 'encoding_format': '{}' (supported: 'float', 'base64')", encoding);
 
-  if (find_field(j, "dimensions") != nullptr)
-    return invalid_param("dimensions", "'dimensions' is not supported: this server returns each model's full vectors "
-                         "(leave the parameter out)");
+  if (const json* dimensions = find_field(j, "dimensions"); dimensions && !dimensions->is_null()) {
+    if (!dimensions->is_number_integer() || dimensions->get<int64_t>() < 1)
+      return invalid_param("dimensions", "Invalid 'dimensions': expected a positive integer, got {}", dimensions->dump());
+    request.dimensions = dimensions->get<int64_t>();
+  }
   std::string user;
   if (Status s = read_bool(j, "truncate", request.truncate); !s) return s.error();
   if (Status s = read_string(j, "user", user); !s) return s.error();
   if (find_field(j, "user")) request.user = std::move(user);
   return request;
+}
+
+Status check_dimensions(int64_t dimensions, int64_t n_embd, bool matryoshka, std::string_view model) {
+  if (dimensions > n_embd)
+    return invalid_param("dimensions", "Invalid 'dimensions': {} is more than the {} dimensions of model '{}'",
+                         dimensions, n_embd, model);
+  if (dimensions < n_embd && !matryoshka)
+    return invalid_param("dimensions", "Model '{}' does not support 'dimensions' other than {}: its vectors cannot be "
+                         "shortened (a server whose model was trained for it, Matryoshka-style, declares it with "
+                         "--matryoshka {})", model, n_embd, model);
+  return Status::success();
+}
+
+void shorten_vectors(std::vector<std::vector<float>>& vectors, int64_t dimensions) {
+  for (std::vector<float>& v : vectors) {
+    if (int64_t(v.size()) <= dimensions) continue;
+    v.resize(size_t(dimensions));
+    l2_normalize(v);
+  }
 }
 
 std::string base64_floats(const std::vector<float>& v) {

@@ -66,6 +66,9 @@ asio::awaitable<void> embeddings(ServerContext& ctx, Caller& caller, const HttpR
     co_return co_await refuse_generation(ctx, caller, req, name, e, writer);
   }
   EmbeddingEngine& embedder = *model->embedder;
+  if (request->dimensions)
+    if (Status s = check_dimensions(*request->dimensions, embedder.n_embd(), model->matryoshka, name); !s)
+      co_return co_await refuse_generation(ctx, caller, req, name, s.error(), writer);
   auto inputs = input_tokens(*request, *model->bundle->tokenizer);
   if (!inputs) co_return co_await refuse_generation(ctx, caller, req, name, inputs.error(), writer);
   int64_t n_tokens = 0;
@@ -116,6 +119,8 @@ asio::awaitable<void> embeddings(ServerContext& ctx, Caller& caller, const HttpR
     co_return co_await send_error(writer, vectors.error());
   }
   ctx.metrics.add_tokens(name, n_tokens, 0);
+  const int64_t dimensions = request->dimensions.value_or(embedder.n_embd());
+  shorten_vectors(*vectors, dimensions);
 
   // The usage row is committed before the answer is sent, as for generations.
   platform::UsageRecord row = refusal_usage_row(caller, req, name, completed ? 200 : 499);
@@ -127,7 +132,7 @@ asio::awaitable<void> embeddings(ServerContext& ctx, Caller& caller, const HttpR
   if (ctx.platform.keep_request_logs && !(key && key->no_retention))
     row.log = platform::RequestLog{row.request_id, row.key_id, row.model, row.endpoint, row.created_ms, row.status,
                                    std::string(req.body),
-                                   fmt::format("[\"{} embeddings of {} dimensions\"]", vectors->size(), embedder.n_embd())};
+                                   fmt::format("[\"{} embeddings of {} dimensions\"]", vectors->size(), dimensions)};
   if (Status recorded = co_await commit_usage(ctx, std::move(row)); !recorded) {
     fmt::print(stderr, "usage not recorded for {}: {}\n", req.request_id, recorded.error().message);
     co_return co_await send_error(writer, make_error(ErrorKind::Internal, "the request's usage could not be recorded"));

@@ -28,6 +28,9 @@ struct ServedModel {
   bool grounded = false;
   std::unique_ptr<EmbeddingEngine> embedder;
   std::string path;  // the file it was loaded from
+  // Its embeddings may be shortened (`dimensions`): the model was trained Matryoshka-style, so a
+  // vector's first values are an embedding themselves. Declared by the operator (--matryoshka).
+  bool matryoshka = false;
 
   // Stops accepting; in-flight requests finish until the deadline, then are cancelled.
   void shutdown(std::chrono::steady_clock::time_point deadline);

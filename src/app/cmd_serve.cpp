@@ -2,6 +2,7 @@
 // encoder) and the HTTP server, and runs until SIGINT/SIGTERM, then drains gracefully.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <thread>
@@ -51,6 +52,7 @@ struct ServeOptions {
   std::string redis;                    // rate limits shared by replicas; empty: in this process
   std::string redis_failure = "closed";  // when Redis is down: closed (503) | open (unmetered)
   std::vector<std::string> prices;
+  std::vector<std::string> matryoshka;  // models whose embeddings may be shortened (`dimensions`)
   int64_t retention_days = 30;
   bool no_retention = false;
   int64_t max_async_jobs = 1000;
@@ -163,7 +165,7 @@ Result<ServedModel> load_served_model(const ServeOptions& o, const std::string& 
   std::shared_ptr<const ModelBundle> bundle = std::move(*loaded);
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::system_clock::now().time_since_epoch()).count();
-  // Embeddings: an encoder's, or a decoder's mean-pooled hidden states where it has them.
+  // Embeddings: an encoder's, or a decoder's mean-pooled final hidden states.
   std::unique_ptr<EmbeddingEngine> embedder;
   if (bundle->embedding_model()) {
     EmbeddingEngineConfig cfg;
@@ -174,7 +176,9 @@ Result<ServedModel> load_served_model(const ServeOptions& o, const std::string& 
     embedder = std::move(*created);
   }
   // An encoder serves embeddings only; chat and completions on it are refused.
-  if (bundle->is_encoder()) return ServedModel{name, now, bundle, nullptr, false, std::move(embedder), path};
+  const bool matryoshka = std::find(o.matryoshka.begin(), o.matryoshka.end(), name) != o.matryoshka.end();
+  if (bundle->is_encoder())
+    return ServedModel{name, now, bundle, nullptr, false, std::move(embedder), path, matryoshka};
   if (!bundle->chat_template_error.empty())
     fmt::print(stderr, "warning: {}: chat template not usable ({}); using ChatML\n", path, bundle->chat_template_error);
   EngineConfig cfg;
@@ -193,7 +197,7 @@ Result<ServedModel> load_served_model(const ServeOptions& o, const std::string& 
   cfg.speculative_default = o.speculative == "prompt-lookup";
   auto engine = Engine::create(bundle, cfg);
   if (!engine) return make_error("{}: {}", path, engine.error().message);
-  return ServedModel{name, now, bundle, std::move(*engine), grounded, std::move(embedder), path};
+  return ServedModel{name, now, bundle, std::move(*engine), grounded, std::move(embedder), path, matryoshka};
 }
 
 // Every connection is a descriptor, and the usual soft limit (1024) is far below the thousands of
@@ -402,6 +406,9 @@ void add_serve_command(CLI::App& app) {
                   "Grounded chat (sources from the search index, citations in answers): on | off | auto (on for the bundled "
                   "model when the data directory has an index)")
       ->capture_default_str();
+  cmd->add_option("--matryoshka", o->matryoshka,
+                  "MODEL: its embeddings were trained Matryoshka-style, so requests may shorten them with "
+                  "'dimensions' (repeatable)");
   cmd->add_option("--price", o->prices, "MODEL=INPUT,OUTPUT[,REQUEST]: USD per million prompt and completion tokens and per request (repeatable)");
   cmd->callback([o] {
     o->database_url = database_url_or_env(o->database_url);

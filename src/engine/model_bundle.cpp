@@ -42,8 +42,8 @@ Result<std::unique_ptr<ModelBundle>> load_model_bundle(const std::string& path, 
   bundle->path = path;
   bundle->file = std::move(*file);
   bundle->model = std::move(*model);
-  // Mean-pooled hidden states, where the architecture's forward pass exposes them.
-  if (auto embedder = DecoderEmbedder::create(*bundle->model)) bundle->decoder_embedder = std::move(*embedder);
+  // Embeddings: the decoder's mean-pooled final hidden states.
+  bundle->decoder_embedder = std::make_unique<DecoderEmbedder>(*bundle->model);
   bundle->tokenizer = std::move(*tokenizer);
   if (device != Device::Cpu) {
     auto forward = make_device_forward(*bundle->model, device);

@@ -31,8 +31,8 @@ struct ModelBundle {
   std::string chat_template_error;            // why the file's template was not usable, if it was not
 
   // True for an embedding model: it serves embeddings and cannot generate text.
-  // A decoder's embeddings (its final hidden states, mean-pooled; model/decoder_embedder.h), where
-  // its architecture exposes them; null for encoders and other decoders.
+  // A decoder's embeddings (its final hidden states, mean-pooled; model/decoder_embedder.h);
+  // null for encoders.
   std::unique_ptr<Encoder> decoder_embedder;
 
   bool is_encoder() const { return encoder != nullptr; }

@@ -2,12 +2,6 @@
 
 namespace tachyon {
 
-Result<std::unique_ptr<DecoderEmbedder>> DecoderEmbedder::create(const CpuModel& model) {
-  if (!model.has_hidden_states())
-    return make_error(ErrorKind::Unavailable, "{} models do not produce embeddings yet", model.hparams().architecture);
-  return std::unique_ptr<DecoderEmbedder>(new DecoderEmbedder(model));
-}
-
 Result<std::vector<EncoderOutput>> DecoderEmbedder::embed(std::span<const std::vector<int32_t>> inputs,
                                                           Pooling pooling, ThreadPool& pool) const {
   if (Status valid = check_encoder_inputs(inputs, n_ctx(), hparams().n_vocab); !valid) return valid.error();
@@ -21,7 +15,7 @@ Result<std::vector<EncoderOutput>> DecoderEmbedder::embed(std::span<const std::v
     if (!kv) return kv.error();
     Batch batch;
     for (int32_t p = 0; p < n; ++p) batch.add(input[size_t(p)], p, 0, true);
-    if (Status s = model_.hidden_states(batch, **kv, pool, hidden); !s) return s.error();
+    if (Status s = model_.final_hidden_states(batch, **kv, pool, hidden); !s) return s.error();
     EncoderOutput& out = outputs[i];
     out.n_tokens = n;
     if (pooling == Pooling::none)

@@ -1,5 +1,5 @@
 #pragma once
-// Embeddings from a decoder (the bundled model, any llama file): each input runs through the
+// Embeddings from a decoder (the bundled model, any llama, qwen2, phi3, gemma2 or mpt file): each input runs through the
 // decoder alone, causally, and the final norm's hidden states are pooled (mean by default), as
 // llama.cpp's embedding mode does for a decoder. An Encoder, so the embedding engine and the API
 // serve it like BERT. It borrows the model, which must outlive it; each input gets its own F32
@@ -13,8 +13,7 @@ namespace tachyon {
 
 class DecoderEmbedder final : public Encoder {
  public:
-  // Errors: the model's forward pass does not expose hidden states.
-  static Result<std::unique_ptr<DecoderEmbedder>> create(const CpuModel& model);
+  explicit DecoderEmbedder(const CpuModel& model) : model_(model) {}
 
   const ModelHParams& hparams() const override { return model_.hparams(); }
   Pooling pooling() const override { return Pooling::mean; }
@@ -23,8 +22,6 @@ class DecoderEmbedder final : public Encoder {
                                            ThreadPool& pool) const override;
 
  private:
-  explicit DecoderEmbedder(const CpuModel& model) : model_(model) {}
-
   const CpuModel& model_;
 };
 

@@ -83,14 +83,18 @@ void swiglu_ffn(const WeightMatrix& w_gate, const WeightMatrix& w_up, const Weig
   matmul(w_down, gate, out, T, pool);
 }
 
-void rms_norm_logits(const Batch& batch, const float* x, const float* output_norm, float eps,
-                     const WeightMatrix& output, std::vector<float>& logits, ThreadPool& pool) {
-  const int64_t D = output.n_cols;
+std::vector<float> rms_norm_output_rows(const Batch& batch, const float* x, const float* output_norm, float eps,
+                                        int64_t D) {
   std::vector<float> rows = rows_wanting_logits(batch, x, D);  // (n_out, D)
-  const int64_t n_out = static_cast<int64_t>(rows.size()) / D;
-  rms_norm_rows(rows.data(), output_norm, rows.data(), n_out, D, eps);
+  rms_norm_rows(rows.data(), output_norm, rows.data(), int64_t(rows.size()) / D, D, eps);
+  return rows;
+}
+
+void project_to_vocab(const WeightMatrix& output, const std::vector<float>& hidden, std::vector<float>& logits,
+                      ThreadPool& pool) {
+  const int64_t n_out = int64_t(hidden.size()) / output.n_cols;
   logits.resize(size_t(n_out * output.n_rows));
-  matmul(output, rows.data(), logits.data(), n_out, pool);
+  matmul(output, hidden.data(), logits.data(), n_out, pool);
 }
 
 }  // namespace tachyon

@@ -64,9 +64,13 @@ void rotate_and_store_kv(const RopeParams& rope, const RopeTables& tables, const
 void swiglu_ffn(const WeightMatrix& w_gate, const WeightMatrix& w_up, const WeightMatrix& w_down, const float* xn,
                 int64_t T, float* gate, float* up, float* out, ThreadPool& pool);
 
-// logits (n_out, V) = output · (rms_norm(x[t]) * output_norm) for the tokens t of x (T, D) that
-// want logits, in batch order.
-void rms_norm_logits(const Batch& batch, const float* x, const float* output_norm, float eps,
-                     const WeightMatrix& output, std::vector<float>& logits, ThreadPool& pool);
+// The final hidden states (n_out, D): rms_norm(x[t]) * output_norm for the tokens t of x (T, D)
+// that want logits, in batch order.
+std::vector<float> rms_norm_output_rows(const Batch& batch, const float* x, const float* output_norm, float eps,
+                                        int64_t D);
+
+// logits (n_out, V) = output · hidden for hidden (n_out, D).
+void project_to_vocab(const WeightMatrix& output, const std::vector<float>& hidden, std::vector<float>& logits,
+                      ThreadPool& pool);
 
 }  // namespace tachyon

@@ -11,14 +11,15 @@
 
 namespace tachyon {
 
-Status Gemma2Model::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const {
+Status Gemma2Model::final_hidden_states(const Batch& batch, KvCache& kv, ThreadPool& pool,
+                                       std::vector<float>& hidden) const {
   const ModelHParams& h = hparams_;
   const Gemma2Params& g = params_;
   const Gemma2Weights& w = weights_;
   const int64_t T = static_cast<int64_t>(batch.size());
   const int64_t D = h.n_embd, d = h.head_dim, F = h.n_ff, V = h.n_vocab;
   const int64_t q_dim = h.n_head * d, kv_dim = h.n_head_kv * d;
-  logits.clear();
+  hidden.clear();
   if (T == 0) return Status::success();
 
   // Validate the batch and make room in the cache for every (sequence, position).
@@ -78,17 +79,20 @@ Status Gemma2Model::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, s
     add_in_place(x.data(), proj.data(), T * D);
   }
 
-  // Final norm and the tied output projection, only for the rows that want logits: (n_out, V).
-  rms_norm_logits(batch, x.data(), w.output_norm.data(), h.rms_eps, w.output, logits, pool);
-  const int64_t n_out = static_cast<int64_t>(logits.size()) / V;
-  // Final soft-cap: logits (n_out, V) = final_softcap * tanh(z / final_softcap).
-  if (g.final_softcap > 0.0f) {
-    const float cap = g.final_softcap;
-    for_each_block(pool, n_out * V, [&](int64_t first, int64_t n) {
-      for (int64_t i = first; i < first + n; ++i) logits[i] = cap * std::tanh(logits[i] / cap);
-    });
-  }
+  // The final norm of the rows that want logits: hidden (n_out, D).
+  hidden = rms_norm_output_rows(batch, x.data(), w.output_norm.data(), h.rms_eps, D);
   return Status::success();
+}
+
+// logits (n_out, V) = output · hidden (the tied embeddings), then the final soft-cap:
+// logits = final_softcap * tanh(z / final_softcap).
+void Gemma2Model::output_logits(const std::vector<float>& hidden, ThreadPool& pool, std::vector<float>& logits) const {
+  project_to_vocab(weights_.output, hidden, logits, pool);
+  if (params_.final_softcap <= 0.0f) return;
+  const float cap = params_.final_softcap;
+  for_each_block(pool, int64_t(logits.size()), [&](int64_t first, int64_t n) {
+    for (int64_t i = first; i < first + n; ++i) logits[i] = cap * std::tanh(logits[i] / cap);
+  });
 }
 
 }  // namespace tachyon

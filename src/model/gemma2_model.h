@@ -63,13 +63,15 @@ class Gemma2Model final : public CpuModel {
 
   // Runs the batch: writes each token's K/V into kv at (seq, position), attends over positions
   // 0..position of its own sequence (the last sliding_window of them on even layers), and
-  // returns soft-capped logits (n_wanted, n_vocab) for the rows with want_logits set, in batch
-  // order. Every sequence position below a token's position must already be in kv or earlier
-  // in the batch.
-  Status forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const override;
+  // returns the final hidden states (n_wanted, n_embd) of the rows with want_logits set, in
+  // batch order (forward() projects them to soft-capped logits). Every sequence position below a
+  // token's position must already be in kv or earlier in the batch.
+  Status final_hidden_states(const Batch& batch, KvCache& kv, ThreadPool& pool,
+                             std::vector<float>& hidden) const override;
 
  private:
   using CpuModel::CpuModel;
+  void output_logits(const std::vector<float>& hidden, ThreadPool& pool, std::vector<float>& logits) const override;
 
   Gemma2Params params_;
   Gemma2Weights weights_;

@@ -6,22 +6,14 @@
 
 namespace tachyon {
 
-Status LlamaModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const {
-  return run(batch, kv, pool, Output::Logits, logits);
-}
-
-Status LlamaModel::hidden_states(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& hidden) const {
-  return run(batch, kv, pool, Output::HiddenStates, hidden);
-}
-
-Status LlamaModel::run(const Batch& batch, KvCache& kv, ThreadPool& pool, Output output,
-                       std::vector<float>& out) const {
+Status LlamaModel::final_hidden_states(const Batch& batch, KvCache& kv, ThreadPool& pool,
+                                       std::vector<float>& hidden) const {
   const ModelHParams& h = hparams_;
   const LlamaWeights& w = weights_;
   const int64_t T = static_cast<int64_t>(batch.size());
   const int64_t D = h.n_embd, d = h.head_dim, F = h.n_ff, V = h.n_vocab;
   const int64_t q_dim = h.n_head * d, kv_dim = h.n_head_kv * d;
-  out.clear();
+  hidden.clear();
   if (T == 0) return Status::success();
 
   // Validate the batch and make room in the cache for every (sequence, position).
@@ -68,15 +60,14 @@ Status LlamaModel::run(const Batch& batch, KvCache& kv, ThreadPool& pool, Output
     add_in_place(x.data(), proj.data(), T * D);
   }
 
-  if (output == Output::HiddenStates) {
-    // The final norm of the rows that want output, without the output projection: (n_out, D).
-    out = rows_wanting_logits(batch, x.data(), D);
-    rms_norm_rows(out.data(), w.output_norm.data(), out.data(), int64_t(out.size()) / D, D, h.rms_eps);
-    return Status::success();
-  }
-  // Final norm and output projection, only for the rows that want logits: (n_out, V).
-  rms_norm_logits(batch, x.data(), w.output_norm.data(), h.rms_eps, w.output, out, pool);
+  // The final norm of the rows that want logits: hidden (n_out, D).
+  hidden = rms_norm_output_rows(batch, x.data(), w.output_norm.data(), h.rms_eps, D);
   return Status::success();
+}
+
+// logits (n_out, V) = output · hidden.
+void LlamaModel::output_logits(const std::vector<float>& hidden, ThreadPool& pool, std::vector<float>& logits) const {
+  project_to_vocab(weights_.output, hidden, logits, pool);
 }
 
 }  // namespace tachyon

@@ -46,19 +46,15 @@ class LlamaModel final : public CpuModel {
   bool tied_embeddings() const override { return weights_.tied_embeddings; }
 
   // Runs the batch: writes each token's K/V into kv at (seq, position), attends over positions
-  // 0..position of its own sequence, and returns logits (n_wanted, n_vocab) for the rows with
-  // want_logits set, in batch order. Every sequence position below a token's position must
-  // already be in kv or earlier in the batch.
-  Status forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const override;
-  bool has_hidden_states() const override { return true; }
-  Status hidden_states(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& hidden) const override;
+  // 0..position of its own sequence, and returns the final hidden states (n_wanted, n_embd) of
+  // the rows with want_logits set, in batch order (forward() projects them to logits). Every
+  // sequence position below a token's position must already be in kv or earlier in the batch.
+  Status final_hidden_states(const Batch& batch, KvCache& kv, ThreadPool& pool,
+                             std::vector<float>& hidden) const override;
 
  private:
   using CpuModel::CpuModel;
-
-  enum class Output { Logits, HiddenStates };
-  // The forward pass, ending in logits (n_out, V) or in the final norm's rows (n_out, D).
-  Status run(const Batch& batch, KvCache& kv, ThreadPool& pool, Output output, std::vector<float>& out) const;
+  void output_logits(const std::vector<float>& hidden, ThreadPool& pool, std::vector<float>& logits) const override;
 
   LlamaWeights weights_;
 };

@@ -17,13 +17,14 @@ void clamp_values(float* x, int64_t n, float c) {
 
 }  // namespace
 
-Status MptModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const {
+Status MptModel::final_hidden_states(const Batch& batch, KvCache& kv, ThreadPool& pool,
+                                    std::vector<float>& hidden) const {
   const ModelHParams& h = hparams_;
   const MptWeights& w = weights_;
   const int64_t T = static_cast<int64_t>(batch.size());
   const int64_t D = h.n_embd, d = h.head_dim, F = h.n_ff, V = h.n_vocab;
   const int64_t q_dim = h.n_head * d, kv_dim = h.n_head_kv * d;
-  logits.clear();
+  hidden.clear();
   if (T == 0) return Status::success();
 
   // Validate the batch and make room in the cache for every (sequence, position).
@@ -83,14 +84,16 @@ Status MptModel::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std:
     add_in_place(x.data(), proj.data(), T * D);
   }
 
-  // Final LayerNorm and output projection, only for the rows that want logits.
-  std::vector<float> rows = rows_wanting_logits(batch, x.data(), D);  // (n_out, D)
-  const int64_t n_out = static_cast<int64_t>(rows.size()) / D;
-  for (int64_t r = 0; r < n_out; ++r)
-    layer_norm(&rows[r * D], w.output_norm.data(), nullptr, &rows[r * D], D, h.norm_eps);
-  logits.resize(n_out * V);
-  matmul(w.output, rows.data(), logits.data(), n_out, pool);
+  // The final LayerNorm of the rows that want logits: hidden (n_out, D).
+  hidden = rows_wanting_logits(batch, x.data(), D);
+  for (int64_t r = 0; r < int64_t(hidden.size()) / D; ++r)
+    layer_norm(&hidden[r * D], w.output_norm.data(), nullptr, &hidden[r * D], D, h.norm_eps);
   return Status::success();
+}
+
+// logits (n_out, V) = output · hidden.
+void MptModel::output_logits(const std::vector<float>& hidden, ThreadPool& pool, std::vector<float>& logits) const {
+  project_to_vocab(weights_.output, hidden, logits, pool);
 }
 
 }  // namespace tachyon

@@ -54,12 +54,14 @@ class MptModel final : public CpuModel {
   const MptParams& mpt_params() const { return params_; }
   bool tied_embeddings() const override { return weights_.tied_embeddings; }
 
-  // As ForwardPass::forward: K/V of each token into kv, attention over its own sequence's
-  // positions 0..position with ALiBi biases, logits (n_wanted, n_vocab) in batch order.
-  Status forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const override;
+  // K/V of each token into kv, attention over its own sequence's positions 0..position with
+  // ALiBi biases, the final hidden states (n_wanted, n_embd) in batch order.
+  Status final_hidden_states(const Batch& batch, KvCache& kv, ThreadPool& pool,
+                             std::vector<float>& hidden) const override;
 
  private:
   using CpuModel::CpuModel;
+  void output_logits(const std::vector<float>& hidden, ThreadPool& pool, std::vector<float>& logits) const override;
 
   MptParams params_;
   std::vector<float> alibi_slopes_;  // (n_head), from params_.max_alibi_bias

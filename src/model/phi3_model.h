@@ -45,13 +45,15 @@ class Phi3Model final : public CpuModel {
   const Phi3Weights& weights() const { return weights_; }
   bool tied_embeddings() const override { return false; }
 
-  // As LlamaModel::forward, with each token seeing only the last sliding_window positions of
-  // its sequence (its own included): returns logits (n_wanted, n_vocab) for the rows with
+  // As LlamaModel's, with each token seeing only the last sliding_window positions of its
+  // sequence (its own included): the final hidden states (n_wanted, n_embd) of the rows with
   // want_logits set, in batch order.
-  Status forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const override;
+  Status final_hidden_states(const Batch& batch, KvCache& kv, ThreadPool& pool,
+                             std::vector<float>& hidden) const override;
 
  private:
   using CpuModel::CpuModel;
+  void output_logits(const std::vector<float>& hidden, ThreadPool& pool, std::vector<float>& logits) const override;
 
   Phi3Weights weights_;
 };

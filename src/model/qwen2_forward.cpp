@@ -6,13 +6,14 @@
 
 namespace tachyon {
 
-Status Qwen2Model::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const {
+Status Qwen2Model::final_hidden_states(const Batch& batch, KvCache& kv, ThreadPool& pool,
+                                      std::vector<float>& hidden) const {
   const ModelHParams& h = hparams_;
   const Qwen2Weights& w = weights_;
   const int64_t T = static_cast<int64_t>(batch.size());
   const int64_t D = h.n_embd, d = h.head_dim, F = h.n_ff;
   const int64_t q_dim = h.n_head * d, kv_dim = h.n_head_kv * d;
-  logits.clear();
+  hidden.clear();
   if (T == 0) return Status::success();
 
   // Validate the batch and make room in the cache for every (sequence, position).
@@ -65,9 +66,14 @@ Status Qwen2Model::forward(const Batch& batch, KvCache& kv, ThreadPool& pool, st
     add_in_place(x.data(), proj.data(), T * D);
   }
 
-  // logits (n_out, V) = output · (rmsnorm(x) * output_norm) for the rows that want them.
-  rms_norm_logits(batch, x.data(), w.output_norm.data(), h.rms_eps, w.output, logits, pool);
+  // The final norm of the rows that want logits: hidden (n_out, D).
+  hidden = rms_norm_output_rows(batch, x.data(), w.output_norm.data(), h.rms_eps, D);
   return Status::success();
+}
+
+// logits (n_out, V) = output · hidden.
+void Qwen2Model::output_logits(const std::vector<float>& hidden, ThreadPool& pool, std::vector<float>& logits) const {
+  project_to_vocab(weights_.output, hidden, logits, pool);
 }
 
 }  // namespace tachyon

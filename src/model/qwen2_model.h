@@ -49,13 +49,15 @@ class Qwen2Model final : public CpuModel {
   // qwen2.attention.sliding_window, when a file sets it, is not applied (nor by llama.cpp).
   std::vector<std::string> unsupported_settings() const override;
 
-  // As LlamaModel::forward: writes each token's K/V into kv at (seq, position), attends causally
-  // over its own sequence, and returns logits (n_wanted, n_vocab) for the rows with want_logits
-  // set, in batch order.
-  Status forward(const Batch& batch, KvCache& kv, ThreadPool& pool, std::vector<float>& logits) const override;
+  // As LlamaModel's: writes each token's K/V into kv at (seq, position), attends causally over
+  // its own sequence, and returns the final hidden states (n_wanted, n_embd) of the rows with
+  // want_logits set, in batch order.
+  Status final_hidden_states(const Batch& batch, KvCache& kv, ThreadPool& pool,
+                             std::vector<float>& hidden) const override;
 
  private:
   using CpuModel::CpuModel;
+  void output_logits(const std::vector<float>& hidden, ThreadPool& pool, std::vector<float>& logits) const override;
 
   Qwen2Weights weights_;
 };

@@ -1,5 +1,6 @@
 #include "api/embeddings_api.h"
 
+#include <cmath>
 #include <cstring>
 
 #include <gtest/gtest.h>
@@ -37,6 +38,33 @@ TEST(EmbeddingsApi, ParsesEveryInputShape) {
   r = parse_embeddings_request(R"({"model":"m","input":"x","truncate":true})");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_TRUE(r->truncate);
+  EXPECT_FALSE(r->dimensions);
+
+  r = parse_embeddings_request(R"({"model":"m","input":"x","dimensions":64})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->dimensions, 64);
+}
+
+TEST(EmbeddingsApi, DimensionsShortenOnlyMatryoshkaModels) {
+  EXPECT_TRUE(check_dimensions(384, 384, false, "m").ok());  // the model's own size: always fine
+  EXPECT_TRUE(check_dimensions(64, 384, true, "m").ok());
+  auto fewer = check_dimensions(64, 384, false, "minilm");
+  ASSERT_FALSE(fewer.ok());
+  EXPECT_EQ(fewer.error().param, "dimensions");
+  EXPECT_NE(fewer.error().message.find("--matryoshka minilm"), std::string::npos) << fewer.error().message;
+  auto more = check_dimensions(385, 384, true, "m");
+  ASSERT_FALSE(more.ok());
+  EXPECT_EQ(more.error().param, "dimensions");
+  EXPECT_NE(more.error().message.find("more than the 384"), std::string::npos) << more.error().message;
+
+  // The first values, scaled back to unit length: (0.6, 0.48, 0.64) -> (0.6, 0.48) / 0.768...
+  std::vector<std::vector<float>> vectors = {{0.6f, 0.48f, 0.64f}, {0.0f, 0.0f, 1.0f}, {1.0f, 0.0f}};
+  shorten_vectors(vectors, 2);
+  EXPECT_NEAR(vectors[0][0], 0.6 / std::hypot(0.6, 0.48), 1e-6);
+  EXPECT_NEAR(vectors[0][1], 0.48 / std::hypot(0.6, 0.48), 1e-6);
+  EXPECT_EQ(vectors[0].size(), 2u);
+  EXPECT_EQ(vectors[1], (std::vector<float>{0.0f, 0.0f}));  // nothing left to scale
+  EXPECT_EQ(vectors[2], (std::vector<float>{1.0f, 0.0f}));
 }
 
 TEST(EmbeddingsApi, RejectsInvalidRequestsNamingTheParam) {
@@ -71,7 +99,10 @@ TEST(EmbeddingsApi, RejectsInvalidRequestsNamingTheParam) {
       {many, "input", "2048"},
       {R"({"model":"m","input":"x","encoding_format":"int8"})", "encoding_format", "int8"},
       {R"({"model":"m","input":"x","encoding_format":1})", "encoding_format", "string"},
-      {R"({"model":"m","input":"x","dimensions":64})", "dimensions", "not supported"},
+      {R"({"model":"m","input":"x","dimensions":0})", "dimensions", "positive integer"},
+      {R"({"model":"m","input":"x","dimensions":-8})", "dimensions", "positive integer"},
+      {R"({"model":"m","input":"x","dimensions":1.5})", "dimensions", "positive integer"},
+      {R"({"model":"m","input":"x","dimensions":"64"})", "dimensions", "positive integer"},
       {R"({"model":"m","input":"x","user":7})", "user", "string"},
       {R"({"model":"m","input":"x","truncate":"yes"})", "truncate", "boolean"},
   };

@@ -1,7 +1,8 @@
 // Every decoder architecture served over HTTP as a user would: a real `tachyon serve` on each of
 // the reference models in ../shared/testdata/arch, a greedy completion of the golden prompt's
-// tokens reproduces llama.cpp's greedy continuation (up to its first near-tie), and
-// `tachyon model info` names the architecture. Skipped, saying so, where the data is absent.
+// tokens reproduces llama.cpp's greedy continuation (up to its first near-tie), the same server
+// answers /v1/embeddings (mean-pooled final hidden states, unit length), and `tachyon model info`
+// names the architecture. Skipped, saying so, where the data is absent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -51,6 +52,16 @@ for (const name of Object.keys(nearTie)) {
       assert.equal(done.json.usage.completion_tokens, steps);
       const expected = await post(server.baseURL, '/detokenize', { tokens: golden.continuation_tokens.slice(0, steps) });
       assert.equal(done.json.choices[0].text.trim(), expected.json.content.trim());
+
+      const embedded = await post(server.baseURL, '/v1/embeddings', { model: name, input: [golden.prompt_tokens, golden.prompt_tokens.slice(0, 3)] });
+      assert.equal(embedded.status, 200, JSON.stringify(embedded.json));
+      assert.equal(embedded.json.data.length, 2);
+      assert.equal(embedded.json.usage.prompt_tokens, golden.prompt_tokens.length + 3);
+      for (const { embedding } of embedded.json.data) {
+        assert.equal(embedding.length, 128);  // embedding_length of every reference decoder
+        assert.ok(Math.abs(Math.hypot(...embedding) - 1) < 1e-4);
+      }
+      assert.notDeepEqual(embedded.json.data[0].embedding, embedded.json.data[1].embedding);
     } finally {
       await server.stop();
     }

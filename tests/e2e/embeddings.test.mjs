@@ -2,7 +2,8 @@
 // BERT model of ../shared/testdata/arch (next to the llama test model): the vector of prompt p1
 // equals llama.cpp's golden within 1e-4 (float and base64 encodings), inputs are independent of
 // their batch, usage is counted, metered and rate-limited in tokens, and the 400s (chat on the
-// embedding model, dimensions, empty input, too long).
+// embedding model, dimensions on a model not declared Matryoshka, empty input, too long); with
+// --matryoshka, `dimensions` returns the golden vector's first values at unit length.
 // Skipped, saying so, when the shared reference data is absent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,10 @@ import { repo, startServer, createKey, tempDataDir, tachyon, modelName, testMode
 const archDir = path.resolve(repo, '../shared/testdata/arch');
 const bertModel = path.join(archDir, 'models/arch-bert-128-F32.gguf');
 const goldenFile = path.join(archDir, 'golden/arch-bert-128-F32.p1.json');
+function norm(v) {
+  return Math.hypot(...v);
+}
+
 const skip = fs.existsSync(bertModel) && fs.existsSync(goldenFile) ? false : `${bertModel} is absent`;
 const bert = 'bert-test';
 
@@ -30,7 +35,7 @@ before(async () => {
   // p1 is 24 tokens: a key with 40 tokens per minute gets one such request, not two.
   const limited = createKey(dataDir, 'limited', ['--tpm', '40']);
   server = await startServer(
-    ['--data-dir', dataDir, '--model', `${modelName}=${testModel}`, '--price', `${bert}=1,0`],
+    ['--data-dir', dataDir, '--model', `${modelName}=${testModel}`, '--price', `${bert}=1,0`, '--matryoshka', bert],
     {}, { name: bert, path: bertModel });
   client = new OpenAI({ baseURL: `${server.baseURL}/v1`, apiKey: key.secret, maxRetries: 0 });
   limitedClient = new OpenAI({ baseURL: `${server.baseURL}/v1`, apiKey: limited.secret, maxRetries: 0 });
@@ -71,6 +76,21 @@ test('the embedding of p1 matches llama.cpp within 1e-4, as floats and as base64
   // Without encoding_format the client asks for base64 and decodes it itself.
   const d = await client.embeddings.create({ model: bert, input: golden.prompt });
   assert.ok(maxAbsDiff(d.data[0].embedding, golden.embedding) <= 1e-4);
+});
+
+test('dimensions shortens a --matryoshka model\'s vector to its first values at unit length', { skip }, async () => {
+  for (const encoding_format of ['float', 'base64']) {
+    const r = await client.embeddings.create({ model: bert, input: golden.prompt, dimensions: 32, encoding_format });
+    const v = typeof r.data[0].embedding === 'string' ? decodeBase64(r.data[0].embedding) : r.data[0].embedding;
+    assert.equal(v.length, 32);
+    assert.ok(Math.abs(norm(v) - 1) < 1e-5, `norm ${norm(v)}`);
+    const head = golden.embedding.slice(0, 32);
+    const expected = head.map((x) => x / norm(head));
+    assert.ok(maxAbsDiff(v, expected) < 1e-4, `max |diff| ${maxAbsDiff(v, expected)}`);
+  }
+  // The model's own size is the full vector, allowed on any model.
+  const full = await client.embeddings.create({ model: modelName, input: 'hi', dimensions: 256 });
+  assert.equal(full.data[0].embedding.length, 256);
 });
 
 test('each input of a batch gets the vector it gets alone; token ids are taken as sent', { skip }, async () => {
@@ -129,7 +149,10 @@ test('400s in the OpenAI error shape', { skip }, async () => {
   await expect400(client.chat.completions.create({ model: bert, messages: [{ role: 'user', content: 'hi' }] }),
     'model', /embedding model/);
   await expect400(client.completions.create({ model: bert, prompt: 'hi' }), 'model', /embedding model/);
-  await expect400(client.embeddings.create({ model: bert, input: 'hi', dimensions: 64 }), 'dimensions', /not supported/);
+  await expect400(client.embeddings.create({ model: modelName, input: 'hi', dimensions: 64 }), 'dimensions',
+    /does not support 'dimensions'/);
+  await expect400(client.embeddings.create({ model: bert, input: 'hi', dimensions: 129 }), 'dimensions', /more than the 128/);
+  await expect400(client.embeddings.create({ model: bert, input: 'hi', dimensions: 0 }), 'dimensions', /positive integer/);
   await expect400(client.embeddings.create({ model: bert, input: '' }), 'input', /empty/);
   await expect400(client.embeddings.create({ model: bert, input: 'word '.repeat(1100) }), 'input', /context length/);
   // With truncate the same input is cut to the context, its final [SEP] kept.

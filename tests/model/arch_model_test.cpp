@@ -1,13 +1,20 @@
 // Forward-pass invariants of the qwen2 and phi3 models in ../shared/testdata/arch (skipped,
 // saying so, where that folder is absent): a sequence's logits are bit-identical whatever else is
 // in its batch and however its prompt is chunked, past phi3's sliding window too; and a phi3
-// file with LongRoPE settings is refused rather than run with plain RoPE.
+// file with LongRoPE settings is refused rather than run with plain RoPE. For every decoder
+// architecture there, the final hidden states that embeddings are pooled from are the rows its
+// logits are computed from.
 #include <filesystem>
 
 #include <gtest/gtest.h>
 
 #include "gguf/gguf_writer.h"
+#include <cmath>
+
+#include "gguf/quantize.h"
 #include "kv/contiguous_kv_cache.h"
+#include "model/decoder_embedder.h"
+#include "model/gemma2_model.h"
 #include "model/load_model.h"
 
 namespace tachyon {
@@ -78,6 +85,66 @@ TEST_P(ArchModelTest, SequencesInOneBatchEqualSequencesAloneAndInChunks) {
 INSTANTIATE_TEST_SUITE_P(Files, ArchModelTest,
                          ::testing::Values("arch-qwen2-128-F32.gguf", "arch-qwen2-128-Q8_0.gguf",
                                            "arch-phi3-128-F32.gguf", "arch-phi3-128-Q8_0.gguf"));
+
+// Every decoder architecture exposes its final hidden states (what /v1/embeddings pools for a
+// decoder): on the F32 files, each logit is the hidden row's dot product with the output
+// matrix's row (soft-capped for Gemma 2), to float rounding; and pooled embeddings are the mean of
+// those rows.
+class DecoderHiddenStatesTest : public ArchModelTest {};
+
+TEST_P(DecoderHiddenStatesTest, LogitsAreTheOutputMatrixTimesTheHiddenStates) {
+  const ModelHParams& h = model_->hparams();
+  const int64_t D = h.n_embd, V = h.n_vocab;
+  const std::vector<int32_t> tokens = tokens_for(5, 12, V);
+  Batch batch;
+  for (int32_t i = 0; i < int32_t(tokens.size()); ++i) batch.add(tokens[size_t(i)], i, 0, i % 4 == 3);
+  std::vector<float> hidden, logits;
+  ContiguousKvCache kv_a(model_->kv_shape(KvDType::F32), 1, 32), kv_b(model_->kv_shape(KvDType::F32), 1, 32);
+  ASSERT_TRUE(model_->final_hidden_states(batch, kv_a, pool_, hidden).ok());
+  ASSERT_TRUE(model_->forward(batch, kv_b, pool_, logits).ok());
+  ASSERT_EQ(hidden.size(), size_t(3 * D));
+  ASSERT_EQ(logits.size(), size_t(3 * V));
+
+  const GgufTensorInfo* output = model_->file().tensor(model_->tied_embeddings() ? "token_embd.weight" : "output.weight");
+  ASSERT_NE(output, nullptr);
+  const auto* gemma2 = dynamic_cast<const Gemma2Model*>(model_.get());
+  const float cap = gemma2 ? gemma2->gemma2_params().final_softcap : 0.0f;
+  std::vector<float> row(static_cast<size_t>(D));
+  double worst = 0, largest = 0;
+  for (int64_t v = 0; v < V; ++v) {
+    dequantize_row(output->type, output->data + size_t(v) * (output->n_bytes / size_t(V)), row.data(), D);
+    for (int64_t r = 0; r < 3; ++r) {
+      double z = 0;
+      for (int64_t i = 0; i < D; ++i) z += double(row[size_t(i)]) * hidden[size_t(r * D + i)];
+      if (cap > 0) z = cap * std::tanh(z / cap);
+      worst = std::max(worst, std::abs(z - logits[size_t(r * V + v)]));
+      largest = std::max(largest, std::abs(z));
+    }
+  }
+  EXPECT_LT(worst, 1e-4 * std::max(1.0, largest)) << "largest logit " << largest;
+}
+
+TEST_P(DecoderHiddenStatesTest, EmbeddingsAreTheMeanOfTheHiddenStates) {
+  DecoderEmbedder embedder(*model_);
+  const int64_t D = embedder.n_embd();
+  const std::vector<std::vector<int32_t>> inputs{tokens_for(1, 6, model_->hparams().n_vocab),
+                                                 tokens_for(9, 3, model_->hparams().n_vocab)};
+  auto pooled = embedder.embed(inputs, Pooling::mean, pool_);
+  auto hidden = embedder.embed(inputs, Pooling::none, pool_);
+  ASSERT_TRUE(pooled.ok() && hidden.ok()) << (pooled.ok() ? hidden.error().message : pooled.error().message);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    ASSERT_EQ((*hidden)[i].hidden.size(), inputs[i].size() * size_t(D));
+    EXPECT_EQ((*pooled)[i].pooled, pool_hidden_states((*hidden)[i].hidden.data(), int64_t(inputs[i].size()), D,
+                                                      Pooling::mean));
+    auto alone = embedder.embed(std::span(&inputs[i], 1), Pooling::mean, pool_);
+    ASSERT_TRUE(alone.ok());
+    EXPECT_EQ((*alone)[0].pooled, (*pooled)[i].pooled);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, DecoderHiddenStatesTest,
+                         ::testing::Values("arch-qwen2-128-F32.gguf", "arch-phi3-128-F32.gguf",
+                                           "arch-gemma2-128-F32.gguf", "arch-mpt-128-F32.gguf"));
 
 TEST(Phi3LoadTest, RefusesLongRope) {
   const fs::path source = kArchModels / "arch-phi3-128-F32.gguf";

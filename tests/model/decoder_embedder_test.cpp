@@ -28,9 +28,7 @@ class DecoderEmbedderTest : public ::testing::Test {
     auto model = load_model(*file);
     ASSERT_TRUE(model.ok()) << model.error().message;
     model_ = std::move(*model);
-    auto embedder = DecoderEmbedder::create(*model_);
-    ASSERT_TRUE(embedder.ok()) << embedder.error().message;
-    embedder_ = std::move(*embedder);
+    embedder_ = std::make_unique<DecoderEmbedder>(*model_);
   }
   void TearDown() override { fs::remove(path_); }
 
