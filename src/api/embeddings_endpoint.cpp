@@ -13,6 +13,7 @@
 #include "api/generation_session.h"
 #include "api/metering.h"
 #include "api/rate_limit_admission.h"
+#include "engine/text_embedder.h"
 #include "http/async_queue.h"
 #include "platform/time_text.h"
 
@@ -27,7 +28,7 @@ using Vectors = std::vector<std::vector<float>>;
 Result<std::vector<std::vector<int32_t>>> input_tokens(const EmbeddingsRequest& request, const Tokenizer& tokenizer) {
   std::vector<std::vector<int32_t>> inputs;
   if (const auto* texts = std::get_if<std::vector<std::string>>(&request.input)) {
-    for (const std::string& text : *texts) inputs.push_back(tokenizer.encode(text, true, true));
+    for (const std::string& text : *texts) inputs.push_back(embedding_tokens(tokenizer, text));
     return inputs;
   }
   inputs = std::get<std::vector<std::vector<int32_t>>>(request.input);
@@ -74,12 +75,7 @@ asio::awaitable<void> embeddings(ServerContext& ctx, Caller& caller, const HttpR
   int64_t n_tokens = 0;
   for (size_t i = 0; i < inputs->size(); ++i) {
     std::vector<int32_t>& input = (*inputs)[i];
-    if (request->truncate && int64_t(input.size()) > embedder.n_ctx()) {
-      // Keep the first n_ctx - 1 tokens and the last one ([SEP] for an encoder's texts).
-      const int32_t last = input.back();
-      input.resize(size_t(embedder.n_ctx()));
-      input.back() = last;
-    }
+    if (request->truncate) truncate_embedding_input(input, embedder.n_ctx());
     const int64_t n = int64_t(input.size());
     n_tokens += n;
     if (n > embedder.n_ctx()) {

@@ -3,14 +3,16 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include "engine/text_embedder.h"
 #include "http/async_queue.h"
 
 namespace tachyon {
 
 using Results = std::vector<std::vector<search::SearchHit>>;
 
-SearchService::SearchService(std::filesystem::path data_dir, size_t n_threads)
-    : data_dir_(std::move(data_dir)), pool_(n_threads) {}
+SearchService::SearchService(std::filesystem::path data_dir, size_t n_threads, search::Retrieval retrieval,
+                             search::QueryEmbedder embed)
+    : data_dir_(std::move(data_dir)), retrieval_(retrieval), embed_(std::move(embed)), pool_(n_threads) {}
 
 SearchService::~SearchService() { pool_.join(); }
 
@@ -35,10 +37,11 @@ asio::awaitable<Result<Results>> SearchService::run(std::vector<search::SearchQu
   auto index = this->index();
   if (!index) co_return index.error();
   auto done = std::make_shared<AsyncQueue<Result<Results>>>(co_await asio::this_coro::executor);
-  asio::post(pool_, [done, index = *index, queries = std::move(queries)] {
+  asio::post(pool_, [this, done, index = *index, queries = std::move(queries)] {
+    search::Retriever retriever(index, retrieval_, embed_);
     Results results;
     for (const search::SearchQuery& q : queries) {
-      auto hits = index->search(q);
+      auto hits = retriever.retrieve(q);
       if (!hits) {
         done->push(hits.error());
         return;
@@ -49,6 +52,25 @@ asio::awaitable<Result<Results>> SearchService::run(std::vector<search::SearchQu
   });
   std::optional<Result<Results>> result = co_await done->pop();
   co_return result ? std::move(*result) : Result<Results>(make_error(ErrorKind::Internal, "search stopped"));
+}
+
+search::QueryEmbedder served_query_embedder(const ModelRegistry& models, std::string model_name) {
+  return [&models, model_name](const search::VectorSpace& space, const std::string& text) -> Result<std::vector<float>> {
+    const std::string& name = model_name.empty() ? space.model : model_name;
+    const std::shared_ptr<ServedModel> model = models.find(name);  // held while it embeds
+    if (!model || !model->embedder)
+      return make_error(ErrorKind::Unavailable,
+                        "dense retrieval needs model '{}' to embed queries (the index's vectors were made by '{}'): "
+                        "serve it (--model {}=PATH), or name the served model that made them with --retrieval-model",
+                        name, space.model, space.model);
+    if (model->embedder->n_embd() != space.dimensions)
+      return make_error(ErrorKind::Unavailable,
+                        "model '{}' makes vectors of {} dimensions, the index's (by '{}') have {}", name,
+                        model->embedder->n_embd(), space.model, space.dimensions);
+    auto vectors = embed_texts(*model->embedder, std::span(&text, 1));
+    if (!vectors) return vectors.error();
+    return std::move(vectors->front());
+  };
 }
 
 }  // namespace tachyon

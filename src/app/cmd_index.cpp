@@ -1,4 +1,4 @@
-// `tachyon index add|stats|remove`: builds and inspects the data directory's search index.
+// `tachyon index add|embed|stats|remove`: builds and inspects the data directory's search index.
 #include <chrono>
 #include <cstdio>
 
@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/local_embedder.h"
+#include "engine/text_embedder.h"
 #include "platform/sqlite_store.h"
 #include "search/page_reader.h"
 #include "search/search_index.h"
@@ -21,6 +23,13 @@ struct IndexOptions {
   std::string url;
   bool json = false;
   bool quiet = false;
+  // index embed
+  std::string model;
+  std::string name;
+  std::string query_prefix, passage_prefix;
+  bool replace = false;
+  int batch = 64;
+  int threads = 0;
 };
 
 std::unique_ptr<search::SearchIndex> open_or_fail(const std::string& data_dir, search::SearchIndex::Mode mode) {
@@ -86,10 +95,58 @@ void add_pages(const IndexOptions& o) {
   if (n_errors > 0) std::exit(1);
 }
 
+// Embeds every passage that has no vector yet, in batches, showing progress on stderr twice a
+// second; interrupted, it resumes where it stopped (each batch is committed).
+void embed_passages(const IndexOptions& o) {
+  auto index = open_or_fail(o.data_dir, search::SearchIndex::Mode::ReadWrite);
+  LocalEmbedder embedder = open_embedder_or_fail(o.model, o.threads);
+  const search::VectorSpace space{o.name.empty() ? embedder.name : o.name, embedder.engine->n_embd(), o.query_prefix,
+                                  o.passage_prefix};
+  if (Status s = index->set_vector_space(space, o.replace); !s) fail(s.error().message);
+  auto coverage = index->vector_coverage();
+  if (!coverage) fail(coverage.error().message);
+  const auto [missing, total] = *coverage;
+  fmt::print(stderr, "embedding {} of {} passages with '{}' ({} dimensions)\n", missing, total, space.model,
+             space.dimensions);
+  const Clock::time_point start = Clock::now();
+  Clock::time_point last_progress = start;
+  int64_t done = 0, after = -1;
+  while (true) {
+    auto passages = index->passages_without_vectors(after, size_t(std::max(o.batch, 1)));
+    if (!passages) fail(passages.error().message);
+    if (passages->empty()) break;
+    std::vector<std::string> texts;
+    std::vector<int64_t> ids;
+    for (const search::PassageText& p : *passages) {
+      texts.push_back(space.passage_prefix + p.title + "\n\n" + p.body);
+      ids.push_back(p.id);
+    }
+    auto vectors = embed_texts(*embedder.engine, texts);
+    if (!vectors) fail(vectors.error().message);
+    if (Status s = index->put_vectors(ids, *vectors); !s) fail(s.error().message);
+    after = ids.back();
+    done += int64_t(ids.size());
+    if (!o.quiet && Clock::now() - last_progress > std::chrono::milliseconds(500)) {
+      last_progress = Clock::now();
+      const double rate = double(done) / std::chrono::duration<double>(Clock::now() - start).count();
+      fmt::print(stderr, "\rembedding: {} / {} passages ({:.0f}/s, {:.0f} s left)   ", done, missing, rate,
+                 double(missing - done) / std::max(rate, 1e-9));
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  fmt::print(stderr, "{}embedded {} passages in {:.1f} s ({:.0f} passages/s)\n", o.quiet ? "" : "\r", done, seconds,
+             double(done) / std::max(seconds, 1e-9));
+}
+
 void print_stats(const IndexOptions& o) {
   auto index = open_or_fail(o.data_dir, search::SearchIndex::Mode::ReadOnly);
   auto stats = index->stats();
   if (!stats) fail(stats.error().message);
+  auto space = index->vector_space();
+  if (!space) fail(space.error().message);
+  auto coverage = index->vector_coverage();
+  if (!coverage) fail(coverage.error().message);
+  const int64_t n_vectors = coverage->second - coverage->first;
   if (o.json) {
     nlohmann::ordered_json domains = nlohmann::ordered_json::object();
     for (const auto& [domain, n] : stats->top_domains) domains[domain] = n;
@@ -97,12 +154,21 @@ void print_stats(const IndexOptions& o) {
                                 {"pages", stats->n_pages},
                                 {"passages", stats->n_passages},
                                 {"bytes", stats->n_bytes},
-                                {"top_domains", domains}};
+                                {"top_domains", domains},
+                                {"vectors", n_vectors}};
+    if (*space) j["vector_model"] = (*space)->model, j["vector_dimensions"] = (*space)->dimensions;
     fmt::print("{}\n", j.dump());
     return;
   }
   fmt::print("index     {}\npages     {}\npassages  {}\nsize      {:.1f} MiB\n", search::index_file(o.data_dir).string(),
              stats->n_pages, stats->n_passages, double(stats->n_bytes) / (1 << 20));
+  if (*space)
+    fmt::print("vectors   {} of {} passages, by '{}' ({} dimensions{}{})\n", n_vectors, stats->n_passages,
+               (*space)->model, (*space)->dimensions,
+               (*space)->query_prefix.empty() ? "" : fmt::format(", query prefix '{}'", (*space)->query_prefix),
+               (*space)->passage_prefix.empty() ? "" : fmt::format(", passage prefix '{}'", (*space)->passage_prefix));
+  else
+    fmt::print("vectors   none (dense and hybrid retrieval need `tachyon index embed --model FILE`)\n");
   for (const auto& [domain, n] : stats->top_domains) fmt::print("  {:<30} {:>8} pages\n", domain.empty() ? "(no host)" : domain, n);
 }
 
@@ -130,6 +196,21 @@ void add_index_command(CLI::App& app) {
   add->add_option("paths", o->paths, "Files or folders (walked recursively)")->required();
   add->add_flag("-q,--quiet", o->quiet, "No progress line");
   add->callback([o] { add_pages(*o); });
+
+  auto* embed = cmd->add_subcommand("embed", "Give every passage without one a vector from an embedding model, for "
+                                             "dense and hybrid retrieval (serve --retrieval)");
+  data_dir(embed);
+  embed->add_option("-m,--model", o->model, "The embedding model's GGUF (a BERT encoder, or any text model)")
+      ->required();
+  embed->add_option("--name", o->name, "The model's name in the index: the served model that embeds queries "
+                                       "(default: the file's stem)");
+  embed->add_option("--query-prefix", o->query_prefix, "Put before each query's text (\"query: \" for E5 models)");
+  embed->add_option("--passage-prefix", o->passage_prefix, "Put before each passage's text (\"passage: \" for E5)");
+  embed->add_flag("--replace", o->replace, "Delete vectors of another model or prefixes, and embed everything again");
+  embed->add_option("--batch", o->batch, "Passages per batch (each batch is committed)")->capture_default_str();
+  embed->add_option("-t,--threads", o->threads, "Compute threads (0: all cores)")->capture_default_str();
+  embed->add_flag("-q,--quiet", o->quiet, "No progress line");
+  embed->callback([o] { embed_passages(*o); });
 
   auto* stats = cmd->add_subcommand("stats", "Pages, passages and size of the index");
   data_dir(stats);

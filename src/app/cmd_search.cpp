@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/local_embedder.h"
 #include "platform/sqlite_store.h"
 #include "search/search_eval.h"
 #include "search/search_index.h"
@@ -18,17 +19,36 @@ struct SearchOptions {
   int max_results = 10;
   bool json = false;
   bool verbose = false;
+  std::string retrieval = "bm25";
+  std::string model;  // embeds the queries of dense and hybrid retrieval
+  int threads = 0;
 };
 
-std::unique_ptr<search::SearchIndex> open_or_fail(const std::string& data_dir) {
-  auto index = search::SearchIndex::open(search::index_file(data_dir), search::SearchIndex::Mode::ReadOnly);
+// The index with the retrieval the options ask for; the embedding model loaded when it needs one.
+struct OpenedRetriever {
+  LocalEmbedder embedder;
+  std::unique_ptr<search::Retriever> retriever;
+};
+
+OpenedRetriever open_retriever_or_fail(const SearchOptions& o) {
+  auto retrieval = search::parse_retrieval(o.retrieval);
+  if (!retrieval) fail(retrieval.error().message);
+  auto index = search::SearchIndex::open(search::index_file(o.data_dir), search::SearchIndex::Mode::ReadOnly);
   if (!index) fail(index.error().message);
-  return std::move(*index);
+  OpenedRetriever opened;
+  search::QueryEmbedder embed;
+  if (*retrieval != search::Retrieval::bm25) {
+    if (o.model.empty()) fail(fmt::format("--retrieval {} needs --model: the embedding model that made the index's vectors", o.retrieval));
+    opened.embedder = open_embedder_or_fail(o.model, o.threads);
+    embed = query_embedder(*opened.embedder.engine);
+  }
+  opened.retriever = std::make_unique<search::Retriever>(std::move(*index), *retrieval, std::move(embed));
+  return opened;
 }
 
 void run_query(const SearchOptions& o) {
-  auto index = open_or_fail(o.data_dir);
-  auto hits = index->search(search::SearchQuery{o.query, {}, o.max_results});
+  OpenedRetriever opened = open_retriever_or_fail(o);
+  auto hits = opened.retriever->retrieve(search::SearchQuery{o.query, {}, o.max_results});
   if (!hits) fail(hits.error().message);
   for (size_t i = 0; i < hits->size(); ++i) {
     const search::SearchHit& h = (*hits)[i];
@@ -39,11 +59,12 @@ void run_query(const SearchOptions& o) {
 void run_eval(const SearchOptions& o) {
   auto set = search::load_eval_set(o.eval_set);
   if (!set) fail(fmt::format("{}: {}", o.eval_set, set.error().message));
-  auto index = open_or_fail(o.data_dir);
-  auto report = search::evaluate(*index, *set, 10);
+  OpenedRetriever opened = open_retriever_or_fail(o);
+  auto report = search::evaluate(*opened.retriever, *set, 10);
   if (!report) fail(report.error().message);
   if (o.json) {
-    nlohmann::ordered_json j = {{"queries", set->size()},
+    nlohmann::ordered_json j = {{"retrieval", o.retrieval},
+                                {"queries", set->size()},
                                 {"ndcg@10", report->mean_ndcg},
                                 {"mrr", report->mrr},
                                 {"recall@10", report->mean_recall}};
@@ -60,8 +81,8 @@ void run_eval(const SearchOptions& o) {
       }
     }
   }
-  fmt::print("{} queries from {}\nnDCG@10   {:.3f}\nMRR       {:.3f}\nrecall@10 {:.3f}\n", set->size(), o.eval_set,
-             report->mean_ndcg, report->mrr, report->mean_recall);
+  fmt::print("{} queries from {}, retrieval {}\nnDCG@10   {:.3f}\nMRR       {:.3f}\nrecall@10 {:.3f}\n", set->size(), o.eval_set,
+             o.retrieval, report->mean_ndcg, report->mrr, report->mean_recall);
 }
 
 }  // namespace
@@ -75,6 +96,13 @@ void add_search_command(CLI::App& app) {
   query->add_option("--data-dir", o->data_dir, "Folder holding the index")->capture_default_str();
   query->add_option("-n,--max-results", o->max_results, "Pages to print")->capture_default_str();
   query->add_option("query", o->query, "The query")->required();
+  auto retrieval = [o](CLI::App* sub) {
+    sub->add_option("--retrieval", o->retrieval, "bm25 | dense | hybrid (BM25 and dense fused by reciprocal rank)")
+        ->capture_default_str();
+    sub->add_option("-m,--model", o->model, "For dense and hybrid: the embedding model that made the index's vectors");
+    sub->add_option("-t,--threads", o->threads, "Compute threads of the embedding model (0: all cores)");
+  };
+  retrieval(query);
   query->callback([o] { run_query(*o); });
 
   auto* eval = cmd->add_subcommand("eval", "nDCG@10, MRR and recall@10 over a labelled query set");
@@ -83,6 +111,7 @@ void add_search_command(CLI::App& app) {
       ->capture_default_str();
   eval->add_flag("--json", o->json, "Print JSON");
   eval->add_flag("-v,--verbose", o->verbose, "Print every query's scores, and what came first when it missed");
+  retrieval(eval);
   eval->callback([o] { run_eval(*o); });
 }
 

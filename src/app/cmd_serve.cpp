@@ -15,6 +15,7 @@
 #include "api/async_job_runner.h"
 #include "api/routes.h"
 #include "api/search_service.h"
+#include "search/retriever.h"
 #include "app/commands.h"
 #include "http/http_server.h"
 #include "platform/open_store.h"
@@ -57,6 +58,8 @@ struct ServeOptions {
   bool no_retention = false;
   int64_t max_async_jobs = 1000;
   std::string search = "auto";  // grounded chat: auto | on | off
+  std::string retrieval = "bm25";  // bm25 | dense | hybrid
+  std::string retrieval_model;     // the served model that embeds queries (default: the index's)
 };
 
 // A secret from a file (first line, surrounding whitespace removed) or else from an environment
@@ -291,12 +294,26 @@ void serve(const ServeOptions& o) {
   ctx.async_jobs = std::make_unique<AsyncJobRunner>(
       ctx, AsyncJobRunnerOptions{.sole_user = !platform::store_is_shared(o.database_url),
                                  .lease = std::chrono::milliseconds(int64_t(o.job_lease * 1000))});
-  ctx.search = std::make_unique<SearchService>(o.data_dir, 2);
+  auto retrieval = search::parse_retrieval(o.retrieval);
+  if (!retrieval) fail("--retrieval: " + retrieval.error().message);
+  search::QueryEmbedder embed;
+  if (*retrieval != search::Retrieval::bm25) embed = served_query_embedder(ctx.models, o.retrieval_model);
+  ctx.search = std::make_unique<SearchService>(o.data_dir, 2, *retrieval, std::move(embed));
   if (auto index = ctx.search->index(); !index) {
     fmt::print(stderr, "search: {}\n", index.error().message);
   } else if (auto stats = (*index)->stats(); stats && !o.quiet) {
     fmt::print(stderr, "search index: {} pages, {} passages ({})\n", stats->n_pages, stats->n_passages,
                search::index_file(o.data_dir).string());
+    auto space = (*index)->vector_space();
+    auto coverage = (*index)->vector_coverage();
+    if (*retrieval != search::Retrieval::bm25 && space && coverage) {
+      if (!*space)
+        fmt::print(stderr, "warning: --retrieval {}: the index has no passage vectors yet (tachyon index embed)\n",
+                   o.retrieval);
+      else
+        fmt::print(stderr, "search retrieval: {} ({} of {} passages have vectors by '{}', {} dimensions)\n", o.retrieval,
+                   coverage->second - coverage->first, coverage->second, (*space)->model, (*space)->dimensions);
+    }
   }
   ctx.ready = true;
   fmt::print(stderr, "tachyon serving {} on http://{}:{}\n", fmt::join(ctx.models.names(), ", "), o.host, server.port());
@@ -402,6 +419,13 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-async-jobs", o->max_async_jobs,
                   "Async jobs a key may have waiting or running; beyond it submissions get 429 (0: no limit)")
       ->capture_default_str();
+  cmd->add_option("--retrieval", o->retrieval,
+                  "How /search and grounded chat find pages: bm25 | dense (passage vectors nearest the query's, "
+                  "made by `tachyon index embed`) | hybrid (both, fused by reciprocal rank)")
+      ->capture_default_str();
+  cmd->add_option("--retrieval-model", o->retrieval_model,
+                  "The served model that embeds queries for dense and hybrid retrieval (default: the model named "
+                  "when the index's vectors were made)");
   cmd->add_option("--search", o->search,
                   "Grounded chat (sources from the search index, citations in answers): on | off | auto (on for the bundled "
                   "model when the data directory has an index)")

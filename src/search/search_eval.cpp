@@ -68,11 +68,11 @@ double recall_at(const std::vector<std::string>& ranked, const std::vector<std::
   return double(found) / double(relevant.size());
 }
 
-Result<EvalReport> evaluate(SearchIndex& index, const std::vector<LabelledQuery>& set, size_t k) {
+Result<EvalReport> evaluate(Retriever& retriever, const std::vector<LabelledQuery>& set, size_t k) {
   EvalReport report;
   report.k = k;
   for (const LabelledQuery& q : set) {
-    auto hits = index.search(SearchQuery{q.query, {}, int(k)});
+    auto hits = retriever.retrieve(SearchQuery{q.query, {}, int(k)});
     if (!hits) return hits.error();
     QueryScore score;
     score.query = q.query;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "search/search_index.h"
+#include "search/retriever.h"
 #include "util/result.h"
 
 namespace tachyon::search {
@@ -37,7 +37,7 @@ struct EvalReport {
   std::vector<QueryScore> queries;
 };
 
-// Runs every query (max_results k) and averages the scores.
-Result<EvalReport> evaluate(SearchIndex& index, const std::vector<LabelledQuery>& set, size_t k = 10);
+// Runs every query (max_results k) through the retriever and averages the scores.
+Result<EvalReport> evaluate(Retriever& retriever, const std::vector<LabelledQuery>& set, size_t k = 10);
 
 }  // namespace tachyon::search

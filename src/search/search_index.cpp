@@ -11,8 +11,10 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include "search/index_internals.h"
 #include "search/passage_splitter.h"
 #include "search/plain_text.h"
+#include "search/sqlite_statement.h"
 #include "search/url_domain.h"
 
 namespace tachyon::search {
@@ -20,8 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kSchemaVersion = 1;
-constexpr int64_t kPassagesPerPage = int64_t{1} << 16;
+// 1: pages and passages; 2: passage vectors and their space.
+constexpr int kSchemaVersion = 2;
 constexpr size_t kMaxReaders = 8;
 
 constexpr const char* kSchema = R"sql(
@@ -38,6 +40,16 @@ CREATE TABLE IF NOT EXISTS pages(
 CREATE INDEX IF NOT EXISTS pages_by_domain ON pages(domain);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
   title, body, tokenize = 'porter unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS vector_space(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  model TEXT NOT NULL,
+  dimensions INTEGER NOT NULL,
+  query_prefix TEXT NOT NULL,
+  passage_prefix TEXT NOT NULL,
+  generation INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS passage_vectors(
+  passage INTEGER PRIMARY KEY,
+  vector BLOB NOT NULL);
 )sql";
 
 // Question words and the commonest English function words: they match nearly every passage
@@ -54,56 +66,6 @@ const std::unordered_set<std::string_view>& stop_words() {
   return kWords;
 }
 
-class Statement {
- public:
-  Statement(sqlite3* db, std::string_view sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql.data(), int(sql.size()), &stmt_, nullptr);
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  bool prepared() const { return rc_ == SQLITE_OK; }
-  void bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-  void bind(int i, std::string_view v) { sqlite3_bind_text(stmt_, i, v.data(), int(v.size()), SQLITE_TRANSIENT); }
-  void bind(int i, const std::string& v) { bind(i, std::string_view(v)); }
-  void bind(int i, const std::optional<std::string>& v) {
-    if (v) bind(i, std::string_view(*v));
-    else sqlite3_bind_null(stmt_, i);
-  }
-  int step() { return sqlite3_step(stmt_); }
-  void reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  int64_t int_at(int c) const { return sqlite3_column_int64(stmt_, c); }
-  double double_at(int c) const { return sqlite3_column_double(stmt_, c); }
-  std::string text_at(int c) const {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
-    return p ? std::string(p, size_t(sqlite3_column_bytes(stmt_, c))) : std::string();
-  }
-  std::optional<std::string> optional_text_at(int c) const {
-    if (sqlite3_column_type(stmt_, c) == SQLITE_NULL) return std::nullopt;
-    return text_at(c);
-  }
-  Error error() const { return make_error(ErrorKind::Internal, "search index: {}", sqlite3_errmsg(db_)); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_OK;
-};
-
-Status exec(sqlite3* db, const char* sql) {
-  char* message = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    Error e = make_error(ErrorKind::Internal, "search index: {}", message ? message : sqlite3_errmsg(db));
-    sqlite3_free(message);
-    return e;
-  }
-  return Status::success();
-}
-
 // SQL domain_match(domain, filter): domain_matches() for the filters in WHERE clauses.
 void domain_match_function(sqlite3_context* context, int, sqlite3_value** argv) {
   const auto* domain = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
@@ -118,10 +80,29 @@ int64_t now_ms() {
 
 }  // namespace
 
-struct SearchIndex::Connection {
-  sqlite3* db = nullptr;
-  ~Connection() { sqlite3_close_v2(db); }
-};
+FilterSql filter_sql(const SearchFilters& f, int first_param) {
+  FilterSql sql;
+  auto param = [&](const std::string& v) {
+    sql.values.push_back(v);
+    return fmt::format("?{}", int(sql.values.size()) - 1 + first_param);
+  };
+  if (!f.allow_domains.empty()) {
+    std::string any;
+    for (const std::string& d : f.allow_domains) any += (any.empty() ? "" : " OR ") + fmt::format("domain_match(pg.domain, {})", param(d));
+    sql.conditions.push_back("(" + any + ")");
+  }
+  for (const std::string& d : f.deny_domains) sql.conditions.push_back(fmt::format("NOT domain_match(pg.domain, {})", param(d)));
+  if (f.published_after) sql.conditions.push_back(fmt::format("pg.date >= {}", param(*f.published_after)));
+  if (f.published_before) sql.conditions.push_back(fmt::format("pg.date <= {}", param(*f.published_before)));
+  if (f.updated_after) sql.conditions.push_back(fmt::format("pg.last_updated >= {}", param(*f.updated_after)));
+  if (f.updated_before) sql.conditions.push_back(fmt::format("pg.last_updated <= {}", param(*f.updated_before)));
+  if (!f.languages.empty()) {
+    std::string in;
+    for (const std::string& l : f.languages) in += (in.empty() ? "" : ", ") + param(l);
+    sql.conditions.push_back("pg.language IN (" + in + ")");
+  }
+  return sql;
+}
 
 fs::path index_file(const fs::path& data_dir) { return data_dir / "search.db"; }
 
@@ -222,9 +203,11 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::open(const fs::path& file, Mod
   } else {
     Statement version(db, "PRAGMA user_version");
     if (!version.prepared() || version.step() != SQLITE_ROW) return version.error();
-    if (version.int_at(0) != kSchemaVersion)
-      return make_error(ErrorKind::Internal, "{} has schema {}, this tachyon reads {}", file.string(),
+    // Schema 1 (no vectors yet) reads as an index without vectors.
+    if (version.int_at(0) < 1 || version.int_at(0) > kSchemaVersion)
+      return make_error(ErrorKind::Internal, "{} has schema {}, this tachyon reads 1 to {}", file.string(),
                         version.int_at(0), kSchemaVersion);
+
     index->readers_.push_back(std::move(*first));
   }
   return index;
@@ -272,6 +255,7 @@ Status SearchIndex::add(std::span<const IndexedPage> pages) {
   if (Status s = exec(db, "BEGIN IMMEDIATE"); !s) return s;
   Statement find(db, "SELECT id FROM pages WHERE url = ?1");
   Statement drop_passages(db, "DELETE FROM passages WHERE rowid BETWEEN ?1 AND ?2");
+  Statement drop_vectors(db, "DELETE FROM passage_vectors WHERE passage BETWEEN ?1 AND ?2");
   Statement drop_page(db, "DELETE FROM pages WHERE id = ?1");
   Statement insert_page(db,
                         "INSERT INTO pages(url, title, domain, date, last_updated, language, n_passages, indexed_ms) "
@@ -291,6 +275,10 @@ Status SearchIndex::add(std::span<const IndexedPage> pages) {
       drop_passages.bind(2, old * kPassagesPerPage + kPassagesPerPage - 1);
       if (drop_passages.step() != SQLITE_DONE) return fail(drop_passages);
       drop_passages.reset();
+      drop_vectors.bind(1, old * kPassagesPerPage);
+      drop_vectors.bind(2, old * kPassagesPerPage + kPassagesPerPage - 1);
+      if (drop_vectors.step() != SQLITE_DONE) return fail(drop_vectors);
+      drop_vectors.reset();
       drop_page.bind(1, old);
       if (drop_page.step() != SQLITE_DONE) return fail(drop_page);
       drop_page.reset();
@@ -315,6 +303,10 @@ Status SearchIndex::add(std::span<const IndexedPage> pages) {
       insert_passage.reset();
     }
   }
+  if (Status s = exec(db, kNewVectorGeneration); !s) {
+    (void)exec(db, "ROLLBACK");
+    return s;
+  }
   return exec(db, "COMMIT");
 }
 
@@ -333,9 +325,13 @@ Result<bool> SearchIndex::remove(const std::string& url) {
   Statement drop_passages(db, "DELETE FROM passages WHERE rowid BETWEEN ?1 AND ?2");
   drop_passages.bind(1, id * kPassagesPerPage);
   drop_passages.bind(2, id * kPassagesPerPage + kPassagesPerPage - 1);
+  Statement drop_vectors(db, "DELETE FROM passage_vectors WHERE passage BETWEEN ?1 AND ?2");
+  drop_vectors.bind(1, id * kPassagesPerPage);
+  drop_vectors.bind(2, id * kPassagesPerPage + kPassagesPerPage - 1);
   Statement drop_page(db, "DELETE FROM pages WHERE id = ?1");
   drop_page.bind(1, id);
-  if (drop_passages.step() != SQLITE_DONE || drop_page.step() != SQLITE_DONE) {
+  if (drop_passages.step() != SQLITE_DONE || drop_vectors.step() != SQLITE_DONE || drop_page.step() != SQLITE_DONE ||
+      !exec(db, kNewVectorGeneration)) {
     Error e = drop_page.error();
     (void)exec(db, "ROLLBACK");
     return e;
@@ -371,28 +367,9 @@ Result<std::vector<SearchHit>> SearchIndex::search(const SearchQuery& query) {
   sqlite3* db = borrowed.db;
 
   // The filters, as conditions on the page row; parameters from ?3 on.
-  const SearchFilters& f = query.filters;
-  std::vector<std::string> conditions;
-  std::vector<std::string> values;
-  auto param = [&](const std::string& v) {
-    values.push_back(v);
-    return fmt::format("?{}", values.size() + 2);
-  };
-  if (!f.allow_domains.empty()) {
-    std::string any;
-    for (const std::string& d : f.allow_domains) any += (any.empty() ? "" : " OR ") + fmt::format("domain_match(pg.domain, {})", param(d));
-    conditions.push_back("(" + any + ")");
-  }
-  for (const std::string& d : f.deny_domains) conditions.push_back(fmt::format("NOT domain_match(pg.domain, {})", param(d)));
-  if (f.published_after) conditions.push_back(fmt::format("pg.date >= {}", param(*f.published_after)));
-  if (f.published_before) conditions.push_back(fmt::format("pg.date <= {}", param(*f.published_before)));
-  if (f.updated_after) conditions.push_back(fmt::format("pg.last_updated >= {}", param(*f.updated_after)));
-  if (f.updated_before) conditions.push_back(fmt::format("pg.last_updated <= {}", param(*f.updated_before)));
-  if (!f.languages.empty()) {
-    std::string in;
-    for (const std::string& l : f.languages) in += (in.empty() ? "" : ", ") + param(l);
-    conditions.push_back("pg.language IN (" + in + ")");
-  }
+  const FilterSql filters = filter_sql(query.filters, 3);
+  const std::vector<std::string>& conditions = filters.conditions;
+  const std::vector<std::string>& values = filters.values;
   const std::string rank = fmt::format("bm25(passages, {}, {})", weights_.title, weights_.body);
   std::string sql;
   if (conditions.empty()) {

@@ -4,6 +4,11 @@
 // ranked by BM25 over the title and the passage text. Search returns each page once, with its
 // best passage.
 //
+// Dense retrieval: each passage may also have a vector (`tachyon index embed`, one embedding
+// model per index, its name and text prefixes kept as the VectorSpace), searched exhaustively in
+// memory (VectorMatrix, reloaded when the vectors change). Replacing or removing a page removes
+// its vectors.
+//
 // Passage rowids are page_id << 16 | ordinal, so a page's passages are one rowid range (a page
 // keeps at most 65,536 passages) and a hit's page needs no lookup in the passage text.
 //
@@ -13,12 +18,14 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "search/page.h"
 #include "search/search_query.h"
+#include "search/vector_matrix.h"
 #include "util/result.h"
 
 struct sqlite3;
@@ -36,6 +43,21 @@ struct IndexStats {
   int64_t n_passages = 0;
   int64_t n_bytes = 0;  // the database file and its WAL
   std::vector<std::pair<std::string, int64_t>> top_domains;  // pages per domain, most first (10)
+};
+
+// The embedding model that made an index's passage vectors, and how it was given texts.
+struct VectorSpace {
+  std::string model;           // the name it was given at `tachyon index embed`
+  int64_t dimensions = 0;
+  std::string query_prefix;    // put before a query's text when it is embedded ("query: " for E5)
+  std::string passage_prefix;  // put before each passage's text
+};
+
+// A passage as it is embedded: its page's title and its text.
+struct PassageText {
+  int64_t id = 0;
+  std::string title;
+  std::string body;
 };
 
 // How ranking weighs a term found in the page title against one in the passage text.
@@ -71,6 +93,26 @@ class SearchIndex {
 
   void set_rank_weights(RankWeights weights) { weights_ = weights; }
 
+  // The space the passage vectors are in; nullopt while there are none.
+  Result<std::optional<VectorSpace>> vector_space();
+  // Declares the space vectors will be added in. The same model and size as the stored space
+  // (prefixes included) keeps what is stored; another deletes every stored vector when `replace`
+  // is set, and is an error (naming both) otherwise.
+  Status set_vector_space(const VectorSpace& space, bool replace);
+  // Up to `limit` passages with rowid above `after` that have no vector yet, in rowid order.
+  Result<std::vector<PassageText>> passages_without_vectors(int64_t after, size_t limit);
+  // Passages without a vector, and passages in all.
+  Result<std::pair<int64_t, int64_t>> vector_coverage();
+  // Stores the vectors (each of the space's size) of passages, in one transaction; a passage
+  // removed meanwhile is skipped.
+  Status put_vectors(std::span<const int64_t> ids, std::span<const std::vector<float>> vectors);
+
+  // The pages of the passages whose vectors are nearest query_vector (dot product; cosine for
+  // the unit vectors embedding models give), each page once with its best passage, filtered as
+  // search() filters: at most query.max_results, best first, score the similarity. Errors: the
+  // index has no vectors, or query_vector is not of their size.
+  Result<std::vector<SearchHit>> search_dense(const SearchQuery& query, std::span<const float> query_vector);
+
  private:
   SearchIndex(std::filesystem::path file, Mode mode);
   struct Connection;
@@ -90,6 +132,8 @@ class SearchIndex {
     ~Borrowed();
   };
   Borrowed borrow();
+  // The stored vectors, loaded again when their generation changed since the last load.
+  Result<std::shared_ptr<const VectorMatrix>> vectors(sqlite3* db);
 
   std::filesystem::path file_;
   Mode mode_;
@@ -98,6 +142,9 @@ class SearchIndex {
   std::unique_ptr<Connection> writer_;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<Connection>> readers_;
+  std::mutex vectors_mutex_;
+  std::shared_ptr<const VectorMatrix> vectors_;
+  int64_t vectors_generation_ = -1;
 };
 
 // The words of a query that are searched for: lower-cased, deduplicated, at most 32, English
