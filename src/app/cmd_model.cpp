@@ -89,15 +89,18 @@ void add_model_command(CLI::App& app) {
   info->add_option("file", *path, "GGUF file")->required();
   info->callback([path] { model_info(*path); });
 
-  auto* make = model->add_subcommand("make-random", "Write a random-weight llama model (for benchmarks and tests)");
+  auto* make = model->add_subcommand("make-random", "Write a random-weight model (for benchmarks and tests): llama, or --like another architecture's file");
   struct Opts {
-    std::string shape = "tiny", dims, type = "f32", out, vocab, name;
+    std::string shape = "tiny", dims, type = "f32", out, vocab, name, like;
     uint64_t seed = 42;
     bool tied = false;
   };
   auto o = std::make_shared<Opts>();
   make->add_option("--shape", o->shape, "Named shape: tinyllama-1.1b | llama2-7b | tiny")->capture_default_str();
-  make->add_option("--dims", o->dims, "Overrides: n_embd=..,n_layer=..,n_head=..,n_head_kv=..,n_ff=..,n_vocab=..,n_ctx=..");
+  make->add_option("--dims", o->dims, "Overrides: n_embd=..,n_layer=..,n_head=..,n_head_kv=..,n_ff=..,n_vocab=..,n_ctx=..,"
+                                      "head_dim=..,sliding_window=..");
+  make->add_option("--like", o->like, "Another architecture: a small GGUF of it (qwen2, phi3, gemma2, mpt, ...) whose "
+                                      "metadata and tensors are scaled to the shape");
   make->add_option("--type", o->type, "Weight type: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_K q5_K q6_K")->capture_default_str();
   make->add_option("--vocab", o->vocab, "Copy the tokenizer from this GGUF (vocab size follows it)");
   make->add_option("--seed", o->seed, "Random seed")->capture_default_str();
@@ -118,7 +121,7 @@ void add_model_command(CLI::App& app) {
     spec->tied_embeddings = o->tied;
     if (!o->name.empty()) spec->name = o->name;
     if (!o->vocab.empty()) spec->vocab_path = o->vocab;
-    Status s = write_random_model(*spec, o->out);
+    Status s = o->like.empty() ? write_random_model(*spec, o->out) : write_random_model_like(*spec, o->like, o->out);
     if (!s) fail(s.error().message);
     fmt::print("wrote {}\n", o->out);
   });

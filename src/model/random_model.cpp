@@ -93,6 +93,29 @@ void synthesize_vocab(GgufWriter& w, int64_t n_vocab) {
   w.set_bool("tokenizer.ggml.add_eos_token", false);
 }
 
+// The tokenizer.* keys: copied from spec.vocab_path, or a synthesised vocabulary of n_vocab
+// tokens. Returns the vocabulary's size.
+Result<int64_t> write_vocabulary(GgufWriter& w, const RandomModelSpec& spec) {
+  if (!spec.vocab_path) {
+    synthesize_vocab(w, spec.n_vocab);
+    return spec.n_vocab;
+  }
+  auto f = GgufFile::open(*spec.vocab_path);
+  if (!f) return f.error();
+  for (const auto& kv : (*f)->metadata())
+    if (kv.key.rfind("tokenizer.", 0) == 0) w.set_value(kv.key, kv.value);
+  const auto tokens = (*f)->find("tokenizer.ggml.tokens");
+  if (!tokens) return make_error("{}: has no tokenizer.ggml.tokens", *spec.vocab_path);
+  return int64_t(tokens->array.size());
+}
+
+Status add_zeros(GgufWriter& w, TensorStore& store, const std::string& name, int64_t n) {
+  auto buf = std::make_unique<std::vector<uint8_t>>(size_t(n) * sizeof(float), uint8_t{0});
+  Status s = w.add_tensor(name, GgmlType::F32, {n}, buf->data(), buf->size());
+  store.buffers.push_back(std::move(buf));
+  return s;
+}
+
 }  // namespace
 
 std::optional<RandomModelSpec> random_model_shape(std::string_view name) {
@@ -121,7 +144,8 @@ std::optional<RandomModelSpec> random_model_shape(std::string_view name) {
 Status apply_dims(RandomModelSpec& spec, std::string_view dims) {
   const std::map<std::string, int64_t*, std::less<>> fields{
       {"n_embd", &spec.n_embd}, {"n_layer", &spec.n_layer}, {"n_head", &spec.n_head},
-      {"n_head_kv", &spec.n_head_kv}, {"n_ff", &spec.n_ff}, {"n_vocab", &spec.n_vocab}, {"n_ctx", &spec.n_ctx}};
+      {"n_head_kv", &spec.n_head_kv}, {"n_ff", &spec.n_ff}, {"n_vocab", &spec.n_vocab}, {"n_ctx", &spec.n_ctx},
+      {"head_dim", &spec.head_dim}, {"sliding_window", &spec.sliding_window}};
   while (!dims.empty()) {
     const size_t comma = dims.find(',');
     const std::string_view item = dims.substr(0, comma);
@@ -130,7 +154,8 @@ Status apply_dims(RandomModelSpec& spec, std::string_view dims) {
     if (eq == std::string_view::npos) return make_error("--dims: expected key=value, got '{}'", item);
     auto it = fields.find(item.substr(0, eq));
     if (it == fields.end())
-      return make_error("--dims: unknown key '{}' (n_embd, n_layer, n_head, n_head_kv, n_ff, n_vocab, n_ctx)",
+      return make_error("--dims: unknown key '{}' (n_embd, n_layer, n_head, n_head_kv, n_ff, n_vocab, n_ctx, "
+                        "head_dim, sliding_window)",
                         item.substr(0, eq));
     try {
       *it->second = std::stoll(std::string(item.substr(eq + 1)));
@@ -139,8 +164,8 @@ Status apply_dims(RandomModelSpec& spec, std::string_view dims) {
     }
     if (*it->second <= 0) return make_error("--dims: {} must be positive", it->first);
   }
-  if (spec.n_embd % spec.n_head != 0 || spec.n_head % spec.n_head_kv != 0)
-    return make_error("--dims: n_head must divide n_embd and n_head_kv must divide n_head");
+  if ((spec.head_dim == 0 && spec.n_embd % spec.n_head != 0) || spec.n_head % spec.n_head_kv != 0)
+    return make_error("--dims: n_head must divide n_embd (or head_dim be given) and n_head_kv must divide n_head");
   return Status::success();
 }
 
@@ -148,21 +173,10 @@ Status write_random_model(const RandomModelSpec& spec, const std::string& path) 
   GgufWriter w;
   w.set_string("general.architecture", "llama");
   w.set_string("general.name", spec.name);
-  int64_t n_vocab = spec.n_vocab;
-  std::shared_ptr<const GgufFile> vocab_file;
-  if (spec.vocab_path) {
-    auto f = GgufFile::open(*spec.vocab_path);
-    if (!f) return f.error();
-    vocab_file = *f;
-    for (const auto& kv : vocab_file->metadata())
-      if (kv.key.rfind("tokenizer.", 0) == 0) w.set_value(kv.key, kv.value);
-    const auto tokens = vocab_file->find("tokenizer.ggml.tokens");
-    if (!tokens) return make_error("{}: has no tokenizer.ggml.tokens", *spec.vocab_path);
-    n_vocab = int64_t(tokens->array.size());
-  } else {
-    synthesize_vocab(w, n_vocab);
-  }
-  const int64_t head_dim = spec.n_embd / spec.n_head;
+  auto n_vocab_written = write_vocabulary(w, spec);
+  if (!n_vocab_written) return n_vocab_written.error();
+  const int64_t n_vocab = *n_vocab_written;
+  const int64_t head_dim = spec.head_dim > 0 ? spec.head_dim : spec.n_embd / spec.n_head;
   w.set_u32("llama.vocab_size", uint32_t(n_vocab));
   w.set_u32("llama.context_length", uint32_t(spec.n_ctx));
   w.set_u32("llama.embedding_length", uint32_t(spec.n_embd));
@@ -214,6 +228,96 @@ Status write_random_model(const RandomModelSpec& spec, const std::string& path) 
   if (!spec.tied_embeddings) {
     s = matrix("output.weight", spec.n_embd, n_vocab);
     if (!s) return s;
+  }
+  return w.write(path);
+}
+
+Status write_random_model_like(const RandomModelSpec& spec, const std::string& template_path,
+                               const std::string& path) {
+  auto opened = GgufFile::open(template_path);
+  if (!opened) return opened.error();
+  const GgufFile& t = **opened;
+  const auto arch_value = t.get_string("general.architecture");
+  if (!arch_value) return make_error("{}: no general.architecture", template_path);
+  const std::string arch = *arch_value;
+  const int64_t D = spec.n_embd, F = spec.n_ff, H = spec.n_head, Hkv = spec.n_head_kv, L = spec.n_layer;
+  const int64_t d = spec.head_dim > 0 ? spec.head_dim : D / H;
+  if (d * H != D && !t.find(arch + ".attention.key_length"))
+    return make_error("{} files have no attention.key_length: their head size is n_embd / n_head ({}), not {}", arch,
+                      D / H, d);
+  const auto old_ff = t.get_int(arch + ".feed_forward_length");
+  if (!old_ff) return make_error("{}: no {}.feed_forward_length", template_path, arch);
+
+  GgufWriter w;
+  // The template's metadata, its shape and tokenizer replaced.
+  for (const auto& kv : t.metadata())
+    if (kv.key.rfind("tokenizer.", 0) != 0) w.set_value(kv.key, kv.value);
+  w.set_string("general.name", spec.name);
+  auto n_vocab = write_vocabulary(w, spec);
+  if (!n_vocab) return n_vocab.error();
+  const int64_t V = *n_vocab;
+  auto set_if_present = [&](const std::string& key, int64_t value) {
+    if (t.find(arch + "." + key)) w.set_u32(arch + "." + key, uint32_t(value));
+  };
+  w.set_u32(arch + ".embedding_length", uint32_t(D));
+  w.set_u32(arch + ".block_count", uint32_t(L));
+  w.set_u32(arch + ".feed_forward_length", uint32_t(F));
+  w.set_u32(arch + ".attention.head_count", uint32_t(H));
+  w.set_u32(arch + ".attention.head_count_kv", uint32_t(Hkv));
+  w.set_u32(arch + ".context_length", uint32_t(spec.n_ctx));
+  set_if_present("vocab_size", V);
+  set_if_present("rope.dimension_count", d);
+  set_if_present("attention.key_length", d);
+  set_if_present("attention.value_length", d);
+  if (spec.sliding_window > 0) set_if_present("attention.sliding_window", spec.sliding_window);
+  if (const auto ftype = llama_file_type(spec.type)) w.set_u32("general.file_type", *ftype);
+
+  const bool has_output = t.tensor("output.weight") != nullptr;
+  ThreadPool pool;
+  TensorStore store;
+  uint64_t seed = spec.seed;
+  auto matrix = [&](const std::string& name, int64_t n_cols, int64_t n_rows, float stddev) {
+    const GgmlType type =
+        quantized_tensor_type(name, 2, n_cols, spec.type, int(L), has_output).value_or(GgmlType::F32);
+    return add_random_matrix(w, store, pool, name, n_cols, n_rows, type, stddev, ++seed);
+  };
+  // One tensor of the template, at the spec's shape under `name` (layer l's for a layer tensor).
+  auto scaled = [&](const GgufTensorInfo& info, const std::string& name) -> Status {
+    const std::string_view n = info.name;
+    auto is = [&](std::string_view suffix) { return n.ends_with(suffix); };
+    if (is("_norm.weight") || is("norm.weight")) return add_ones(w, store, name, D);
+    if (is("_norm.bias")) return add_zeros(w, store, name, D);
+    if (n == "token_embd.weight") return matrix(name, D, V, 1.0f);
+    if (n == "output.weight") return matrix(name, D, V, 0.02f);
+    const int64_t q = H * d, kv = Hkv * d, qkv = (H + 2 * Hkv) * d;
+    if (is("attn_q.weight")) return matrix(name, D, q, 0.02f);
+    if (is("attn_k.weight") || is("attn_v.weight")) return matrix(name, D, kv, 0.02f);
+    if (is("attn_qkv.weight")) return matrix(name, D, qkv, 0.02f);
+    if (is("attn_output.weight")) return matrix(name, q, D, 0.02f);
+    if (is("attn_q.bias")) return add_zeros(w, store, name, q);
+    if (is("attn_k.bias") || is("attn_v.bias")) return add_zeros(w, store, name, kv);
+    if (is("attn_qkv.bias")) return add_zeros(w, store, name, qkv);
+    if (is("attn_output.bias") || is("ffn_down.bias")) return add_zeros(w, store, name, D);
+    if (is("ffn_gate.weight")) return matrix(name, D, F, 0.02f);
+    // Phi-3 fuses gate and up into one ffn_up of 2 x n_ff rows.
+    if (is("ffn_up.weight")) return matrix(name, D, info.ne.size() == 2 && info.ne[1] == 2 * *old_ff ? 2 * F : F, 0.02f);
+    if (is("ffn_up.bias")) return add_zeros(w, store, name, info.ne[0] == 2 * *old_ff ? 2 * F : F);
+    if (is("ffn_down.weight")) return matrix(name, F, D, 0.02f);
+    return make_error("{}: cannot scale tensor '{}' to another shape", template_path, info.name);
+  };
+  // Tensors in the template's order: the global ones, and layer 0's once per layer.
+  bool layers_written = false;
+  for (const GgufTensorInfo& info : t.tensors()) {
+    if (info.name.rfind("blk.", 0) != 0) {
+      if (Status s = scaled(info, info.name); !s) return s;
+      continue;
+    }
+    if (layers_written) continue;
+    layers_written = true;
+    for (int64_t l = 0; l < L; ++l)
+      for (const GgufTensorInfo& layer : t.tensors())
+        if (layer.name.rfind("blk.0.", 0) == 0)
+          if (Status s = scaled(layer, fmt::format("blk.{}.{}", l, layer.name.substr(6))); !s) return s;
   }
   return w.write(path);
 }

@@ -1,6 +1,8 @@
 #pragma once
-// Writes random-weight llama-architecture models: benchmarks and tests use them because no real
-// model can be downloaded here. Files are ordinary GGUF that any llama.cpp-compatible reader loads.
+// Writes random-weight models: benchmarks and tests use them because no real model can be
+// downloaded here. Files are ordinary GGUF that any llama.cpp-compatible reader loads. llama
+// models are written from the spec alone; other architectures take a small file of that
+// architecture as a template (its metadata and tensor names) and scale it to the spec's shape.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +21,8 @@ struct RandomModelSpec {
   int64_t n_ff = 768;
   int64_t n_vocab = 32000;
   int64_t n_ctx = 2048;
+  int64_t head_dim = 0;        // 0: n_embd / n_head
+  int64_t sliding_window = 0;  // written like a template: its window when 0
   float rope_freq_base = 10000.0f;
   bool tied_embeddings = false;
   GgmlType type = GgmlType::F32;   // type of the 2-D weights (output may get Q6_K, as llama.cpp does)
@@ -28,11 +32,19 @@ struct RandomModelSpec {
 
 // Named shapes: "tinyllama-1.1b", "llama2-7b", "tiny" (llama2.c stories15M-like); nullopt for unknown names.
 std::optional<RandomModelSpec> random_model_shape(std::string_view name);
-// Applies "n_embd=..,n_layer=..,n_head=..,n_head_kv=..,n_ff=..,n_vocab=..,n_ctx=.." overrides.
+// Applies "n_embd=..,n_layer=..,n_head=..,n_head_kv=..,n_ff=..,n_vocab=..,n_ctx=..,head_dim=..,
+// sliding_window=.." overrides.
 Status apply_dims(RandomModelSpec& spec, std::string_view dims);
 
 // Generates and writes the model. Without a vocab file, a byte-fallback SPM vocabulary of
 // n_vocab tokens is synthesised so the file still tokenizes any text.
 Status write_random_model(const RandomModelSpec& spec, const std::string& path);
+
+// The same for the architecture of the GGUF at template_path (qwen2, phi3, gemma2, mpt, llama,
+// ...): its metadata with the spec's shape in place of its own (lengths, heads, head size,
+// sliding window), and one random tensor of the spec's shape for each of its tensors (layer 0's
+// repeated for every layer; norms one, biases zero). The tokenizer comes from spec.vocab_path,
+// or is synthesised with spec.n_vocab tokens. Errors: a tensor whose shape cannot be scaled.
+Status write_random_model_like(const RandomModelSpec& spec, const std::string& template_path, const std::string& path);
 
 }  // namespace tachyon

@@ -16,6 +16,7 @@
 #include "model/decoder_embedder.h"
 #include "model/gemma2_model.h"
 #include "model/load_model.h"
+#include "model/random_model.h"
 
 namespace tachyon {
 namespace {
@@ -145,6 +146,74 @@ TEST_P(DecoderHiddenStatesTest, EmbeddingsAreTheMeanOfTheHiddenStates) {
 INSTANTIATE_TEST_SUITE_P(Files, DecoderHiddenStatesTest,
                          ::testing::Values("arch-qwen2-128-F32.gguf", "arch-phi3-128-F32.gguf",
                                            "arch-gemma2-128-F32.gguf", "arch-mpt-128-F32.gguf"));
+
+// `model make-random --like`: each architecture's reference file scaled to another shape loads
+// as that architecture with that shape (Phi-3's fused gate+up and QKV, Gemma 2's head size and
+// 26 layers, MPT's ALiBi without positions, Qwen2's biases), and its forward pass gives finite
+// logits.
+class RandomLikeTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(RandomLikeTest, ScaledFileLoadsWithTheNewShape) {
+  const fs::path source = kArchModels / GetParam();
+  if (!fs::exists(source)) GTEST_SKIP() << source << " is absent";
+  RandomModelSpec spec;
+  spec.name = "scaled";
+  spec.n_embd = 192, spec.n_layer = 26, spec.n_head = 6, spec.n_head_kv = 3, spec.n_ff = 320, spec.n_vocab = 700;
+  spec.n_ctx = 512, spec.sliding_window = 100, spec.type = GgmlType::Q8_0;
+  // Gemma 2 states its head size (key_length); the others' is n_embd / n_head.
+  const bool gemma2 = std::string_view(GetParam()).find("gemma2") != std::string_view::npos;
+  spec.head_dim = gemma2 ? 48 : 0;
+  const fs::path path = fs::temp_directory_path() / (std::string("tachyon_random_like_") + GetParam());
+  ASSERT_TRUE(write_random_model_like(spec, source.string(), path.string()).ok());
+  auto file = GgufFile::open(path.string());
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  auto model = load_model(*file);
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  auto original = GgufFile::open(source.string());
+  const ModelHParams& h = (*model)->hparams();
+  EXPECT_EQ(h.architecture, *(*original)->get_string("general.architecture"));
+  EXPECT_EQ(h.n_embd, 192);
+  EXPECT_EQ(h.n_layer, 26);
+  EXPECT_EQ(h.n_head, 6);
+  EXPECT_EQ(h.n_head_kv, 3);
+  EXPECT_EQ(h.head_dim, gemma2 ? 48 : 32);
+  EXPECT_EQ(h.n_ff, 320);
+  EXPECT_EQ(h.n_vocab, 700);
+  EXPECT_EQ((*file)->tensor("blk.25.ffn_down.weight")->type, GgmlType::Q8_0);
+  ContiguousKvCache kv((*model)->kv_shape(KvDType::F16), 1, 16);
+  Batch batch;
+  for (int32_t i = 0; i < 5; ++i) batch.add(i * 97 % 700, i, 0, i == 4);
+  std::vector<float> logits;
+  ThreadPool pool(2);
+  ASSERT_TRUE((*model)->forward(batch, kv, pool, logits).ok());
+  ASSERT_EQ(logits.size(), 700u);
+  for (float z : logits) ASSERT_TRUE(std::isfinite(z));
+  fs::remove(path);
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, RandomLikeTest,
+                         ::testing::Values("arch-qwen2-128-F32.gguf", "arch-phi3-128-F32.gguf",
+                                           "arch-gemma2-128-F32.gguf", "arch-mpt-128-F32.gguf"));
+
+TEST(RandomLikeLoadTest, AHeadSizeTheFileCannotStateIsRefused) {
+  const fs::path source = kArchModels / "arch-qwen2-128-F32.gguf";
+  if (!fs::exists(source)) GTEST_SKIP() << source << " is absent";
+  RandomModelSpec spec;
+  spec.n_embd = 192, spec.n_head = 6, spec.n_head_kv = 3, spec.head_dim = 48;
+  Status s = write_random_model_like(spec, source.string(), (fs::temp_directory_path() / "unused.gguf").string());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("n_embd / n_head (32), not 48"), std::string::npos) << s.error().message;
+}
+
+TEST(RandomLikeLoadTest, AnEncoderTemplateIsRefusedByName) {
+  const fs::path source = kArchModels / "arch-bert-128-F32.gguf";
+  if (!fs::exists(source)) GTEST_SKIP() << source << " is absent";
+  RandomModelSpec spec;
+  const fs::path path = fs::temp_directory_path() / "tachyon_random_like_bert.gguf";
+  Status s = write_random_model_like(spec, source.string(), path.string());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("cannot scale tensor"), std::string::npos) << s.error().message;
+}
 
 TEST(Phi3LoadTest, RefusesLongRope) {
   const fs::path source = kArchModels / "arch-phi3-128-F32.gguf";
