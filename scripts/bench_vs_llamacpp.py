@@ -23,6 +23,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VOCAB = ROOT / "tests/data/tokenizer/ggml-vocab-llama-spm.gguf"
+ARCH_TEMPLATES = ROOT.parent / "shared/testdata/arch/models"
+# Real models' shapes for the other architectures, written with `make-random --like` from the
+# small reference file of the architecture; vocabularies from the families' own tokenizers
+# where tests/data has them, else synthesised at the real size.
+ARCH_SHAPES = {
+    "qwen2": ("Qwen2.5-0.5B", "n_embd=896,n_layer=24,n_head=14,n_head_kv=2,n_ff=4864,n_ctx=4096",
+              "ggml-vocab-qwen2.gguf"),
+    "phi3": ("Phi-3-mini", "n_embd=3072,n_layer=32,n_head=32,n_head_kv=32,n_ff=8192,n_ctx=4096,sliding_window=2047",
+             "ggml-vocab-phi-3.gguf"),
+    "gemma2": ("Gemma-2-2B", "n_embd=2304,n_layer=26,n_head=8,n_head_kv=4,head_dim=256,n_ff=9216,n_vocab=256000,"
+               "n_ctx=4096,sliding_window=4096", None),
+    "mpt": ("replit-code-v1.5-3B", "n_embd=3072,n_layer=32,n_head=24,n_head_kv=8,n_ff=12288,n_vocab=32768,n_ctx=4096",
+            None),
+}
 
 
 def log(message):
@@ -60,6 +74,24 @@ def make_random(args, weight_type):
         run([args.tachyon, "model", "make-random", "--shape", "tinyllama-1.1b", "--type", weight_type,
              "--vocab", VOCAB, "-o", path])
     return path
+
+
+def make_arch_models(args, archs, weight_type):
+    """One file per architecture at its real model's shape, keyed 'ARCH (MODEL) TYPE'."""
+    args.dir.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for arch in archs:
+        model, dims, vocab = ARCH_SHAPES[arch]
+        path = args.dir / f"{arch}-{weight_type}.gguf"
+        if not path.exists():
+            log(f"making {path}")
+            cmd = [args.tachyon, "model", "make-random", "--like", ARCH_TEMPLATES / f"arch-{arch}-128-F32.gguf",
+                   "--dims", dims, "--type", weight_type, "--name", f"random-{model}", "-o", path]
+            if vocab:
+                cmd += ["--vocab", ROOT / "tests/data/tokenizer" / vocab]
+            run(cmd)
+        files[f"{arch} ({model}) {weight_type}"] = path
+    return files
 
 
 def tachyon_round(args, model):
@@ -152,7 +184,8 @@ def main():
     p.add_argument("--peer", type=Path, default=Path(os.environ.get("TACHYON_PEER", ROOT.parent / "shared/peer")),
                    help="llama.cpp build with bin/llama-bench etc. (default ../shared/peer or $TACHYON_PEER)")
     p.add_argument("--tachyon", type=Path, default=ROOT / "build/src/app/tachyon")
-    p.add_argument("--types", default="q8_0,q4_0,q4_k_m", help="comma-separated: q8_0,q4_0,q4_k_m,q5_k_m,f16")
+    p.add_argument("--types", default="q8_0,q4_0,q4_k_m",
+                   help="comma-separated TinyLlama-shaped files: q8_0,q4_0,q4_k_m,q5_k_m,f16 (empty: none)")
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--reps", type=int, default=2, help="timed runs per test and program in each round")
     p.add_argument("--threads", type=int, default=os.cpu_count())
@@ -165,6 +198,8 @@ def main():
                    help="also pp at this many tokens and generation at this KV depth (e.g. 4096; 0 skips)")
     p.add_argument("--long-gen", type=int, default=128, help="tokens generated at depth in the long test")
     p.add_argument("--long-types", default="q8_0", help="files of the long test (made by tachyon: q8_0,q4_0,f16)")
+    p.add_argument("--archs", default="", help="also these architectures at real sizes: qwen2,phi3,gemma2,mpt")
+    p.add_argument("--arch-type", default="q8_0", help="weight type of the --archs files")
     p.add_argument("--dir", type=Path, default=Path("/tmp/tachyon-bench-models"), help="benchmark files")
     p.add_argument("--out", type=Path, help="also write the results as JSON")
     args = p.parse_args()
@@ -174,6 +209,12 @@ def main():
 
     types = [t.strip() for t in args.types.split(",") if t.strip()]
     files = make_models(args, types)
+    archs = [a.strip() for a in args.archs.split(",") if a.strip()]
+    for a in archs:
+        if a not in ARCH_SHAPES:
+            raise SystemExit(f"--archs: unknown architecture '{a}' ({', '.join(ARCH_SHAPES)})")
+    files.update(make_arch_models(args, archs, args.arch_type))
+    types = list(files)
     long_types = [t.strip() for t in args.long_types.split(",") if t.strip()] if args.long > 0 else []
     long_files = {t: make_long_model(args, t) for t in long_types}
     runs = {t: {"tachyon": [], "llama.cpp": []} for t in types}
