@@ -207,7 +207,6 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::open(const fs::path& file, Mod
     if (version.int_at(0) < 1 || version.int_at(0) > kSchemaVersion)
       return make_error(ErrorKind::Internal, "{} has schema {}, this tachyon reads 1 to {}", file.string(),
                         version.int_at(0), kSchemaVersion);
-
     index->readers_.push_back(std::move(*first));
   }
   return index;

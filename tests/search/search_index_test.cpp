@@ -8,29 +8,22 @@
 
 #include "search/page_reader.h"
 #include "search/search_index.h"
+#include "temp_index.h"
 
 namespace tachyon::search {
 namespace {
 
 namespace fs = std::filesystem;
 
-class SearchIndexTest : public ::testing::Test {
+class SearchIndexTest : public TempIndexTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("tachyon-search-test-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto index = SearchIndex::open(index_file(dir_), SearchIndex::Mode::ReadWrite);
-    ASSERT_TRUE(index.ok()) << index.error().message;
-    index_ = std::move(*index);
+    TempIndexTest::SetUp();
+    if (HasFatalFailure()) return;
     std::vector<IndexedPage> pages;
     read_pages(std::string(TACHYON_TEST_DATA) + "/search/fixture", [&](Page&& p) { pages.push_back(prepare_page(std::move(p))); },
                [](IngestError&& e) { FAIL() << e.source << ": " << e.message; });
     ASSERT_TRUE(index_->add(pages).ok());
-  }
-  void TearDown() override {
-    index_.reset();
-    fs::remove_all(dir_);
   }
 
   std::vector<std::string> urls(const std::string& query, SearchFilters filters = {}, int max_results = 10) {
@@ -41,9 +34,6 @@ class SearchIndexTest : public ::testing::Test {
       for (const SearchHit& h : *hits) out.push_back(h.url);
     return out;
   }
-
-  fs::path dir_;
-  std::unique_ptr<SearchIndex> index_;
 };
 
 constexpr const char* kHacker = "http://www.catb.org/jargon/html/H/hacker.html";

@@ -14,6 +14,7 @@
 #include "search/retriever.h"
 #include "search/search_index.h"
 #include "search/vector_matrix.h"
+#include "temp_index.h"
 
 namespace tachyon::search {
 namespace {
@@ -84,22 +85,14 @@ TEST(RankFusion, SumsReciprocalRanksAndKeepsTheBestRankedHit) {
 }
 
 // Four pages of one passage each; page i's passage vector is one_hot(i).
-class VectorIndexTest : public ::testing::Test {
+class VectorIndexTest : public TempIndexTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("tachyon-vector-test-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto index = SearchIndex::open(index_file(dir_), SearchIndex::Mode::ReadWrite);
-    ASSERT_TRUE(index.ok()) << index.error().message;
-    index_ = std::move(*index);
+    TempIndexTest::SetUp();
+    if (HasFatalFailure()) return;
     std::vector<IndexedPage> pages;
     for (int i = 0; i < 4; ++i) pages.push_back(prepare_page(page(i, "common words and page" + std::to_string(i))));
     ASSERT_TRUE(index_->add(pages).ok());
-  }
-  void TearDown() override {
-    index_.reset();
-    fs::remove_all(dir_);
   }
 
   static Page page(int i, std::string text) {
@@ -134,8 +127,6 @@ class VectorIndexTest : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
-  std::unique_ptr<SearchIndex> index_;
 };
 
 TEST_F(VectorIndexTest, EmbeddingFillsTheCoverageAndDenseSearchRanksBySimilarity) {
