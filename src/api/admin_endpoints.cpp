@@ -26,11 +26,6 @@ void reload_keys(ServerContext& ctx) {
   if (ctx.platform.keys) (void)ctx.platform.keys->reload();
 }
 
-asio::awaitable<void> send_json(ResponseWriter& writer, int status, const ordered_json& body) {
-  HttpResponse response = HttpResponse::json(status, body.dump());
-  co_await writer.send(std::move(response));
-}
-
 }  // namespace
 
 asio::awaitable<void> admin_list_keys(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {

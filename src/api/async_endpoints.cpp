@@ -47,11 +47,6 @@ ordered_json job_json(const platform::AsyncJob& job, bool full) {
   return j;
 }
 
-asio::awaitable<void> send_json(ResponseWriter& writer, const ordered_json& body) {
-  HttpResponse response = HttpResponse::json(200, body.dump(-1, ' ', false, ordered_json::error_handler_t::replace));
-  co_await writer.send(std::move(response));
-}
-
 // The jobs' owner: the caller's key, or "" when the server runs open.
 std::string owner_of(const Caller& caller) { return caller.key ? caller.key->id : std::string(); }
 
@@ -117,7 +112,7 @@ asio::awaitable<void> async_create(ServerContext& ctx, Caller& caller, const Htt
   }
   ctx.async_jobs->notify();
   const ordered_json body = job_json(*job, true);
-  co_await send_json(writer, body);
+  co_await send_json(writer, 200, body);
 }
 
 asio::awaitable<void> async_list(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
@@ -136,7 +131,7 @@ asio::awaitable<void> async_list(ServerContext& ctx, Caller& caller, const HttpR
   body["requests"] = ordered_json::array();
   for (size_t i = 0; i < jobs->size() && int64_t(i) < limit; ++i) body["requests"].push_back(job_json((*jobs)[i], false));
   body["next_token"] = int64_t(jobs->size()) > limit ? ordered_json(std::to_string(offset + limit)) : ordered_json(nullptr);
-  co_await send_json(writer, body);
+  co_await send_json(writer, 200, body);
 }
 
 asio::awaitable<void> async_get(ServerContext& ctx, Caller& caller, const HttpRequest& req, ResponseWriter& writer) {
@@ -144,7 +139,7 @@ asio::awaitable<void> async_get(ServerContext& ctx, Caller& caller, const HttpRe
   auto job = ctx.platform.store->get_job(std::string(req.path_param("id")), owner_of(caller));
   if (!job) co_return co_await send_error(writer, job.error());
   const ordered_json body = job_json(*job, true);
-  co_await send_json(writer, body);
+  co_await send_json(writer, 200, body);
 }
 
 }  // namespace tachyon::endpoints

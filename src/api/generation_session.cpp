@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "api/json_fields.h"
 #include "api/api_error.h"
 #include "api/metering.h"
 #include "api/rate_limit_admission.h"
@@ -106,6 +107,10 @@ asio::awaitable<void> send_error(ResponseWriter& writer, const Error& error) {
   if (error.kind == ErrorKind::ResourceExhausted) response.headers.set("Retry-After", "1");
   if (error.kind == ErrorKind::Unavailable) response.headers.set("Retry-After", "5");
   co_await writer.send(std::move(response));
+}
+
+asio::awaitable<void> send_json(ResponseWriter& writer, int status, const nlohmann::ordered_json& body) {
+  co_await writer.send(HttpResponse::json(status, dump_json(body)));
 }
 
 asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, GenerationJob job, ResponseWriter& writer) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "api/access_control.h"
 #include "api/generation_params.h"
 #include "api/responses.h"
@@ -42,5 +44,7 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
 
 // Sends an Error in OpenAI's shape with its status (429 also gets Retry-After).
 asio::awaitable<void> send_error(ResponseWriter& writer, const Error& error);
+// Sends a JSON body with its status (invalid UTF-8 in it replaced, as dump_json does).
+asio::awaitable<void> send_json(ResponseWriter& writer, int status, const nlohmann::ordered_json& body);
 
 }  // namespace tachyon

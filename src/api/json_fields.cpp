@@ -149,6 +149,16 @@ const nlohmann::json* find_field(const nlohmann::json& object, std::string_view 
   return &*it;
 }
 
+const nlohmann::ordered_json* find_field(const nlohmann::ordered_json& object, std::string_view key) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+std::string dump_json(const nlohmann::ordered_json& value) {
+  return value.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 std::string_view json_type_name(const nlohmann::json& value) {
   switch (value.type()) {
     case nlohmann::json::value_t::string:

@@ -34,6 +34,11 @@ Result<nlohmann::ordered_json> parse_ordered_json_object(std::string_view body);
 
 // The field's value, or nullptr when it is absent or null.
 const nlohmann::json* find_field(const nlohmann::json& object, std::string_view key);
+const nlohmann::ordered_json* find_field(const nlohmann::ordered_json& object, std::string_view key);
+
+// The JSON text of a response body; invalid UTF-8 (a token text can end inside a character) is
+// replaced rather than thrown on.
+std::string dump_json(const nlohmann::ordered_json& value);
 
 // "string", "integer", "number", "boolean", "array", "object" or "null", for error messages.
 std::string_view json_type_name(const nlohmann::json& value);

@@ -89,10 +89,6 @@ ordered_json pending_json(const PendingModel& p) {
   return j;
 }
 
-asio::awaitable<void> send_json(ResponseWriter& writer, int status, const ordered_json& body) {
-  co_await writer.send(HttpResponse::json(status, body.dump()));
-}
-
 }  // namespace
 
 asio::awaitable<void> admin_list_models(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {

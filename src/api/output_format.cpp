@@ -2,23 +2,18 @@
 
 #include <fmt/format.h>
 
+#include "api/json_fields.h"
 #include "constrain/json_schema.h"
 
 namespace tachyon {
 namespace {
-
-const nlohmann::ordered_json* member(const nlohmann::ordered_json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return nullptr;
-  return &*it;
-}
 
 // `path` names the object holding the schema in messages; errors carry `field` as their param.
 Result<OutputFormat> read_schema(const nlohmann::ordered_json& holder, const std::string& path, const std::string& field) {
   const std::string& param = field;
   OutputFormat out;
   out.kind = OutputFormat::Kind::JsonSchema;
-  const nlohmann::ordered_json* schema = member(holder, "schema");
+  const nlohmann::ordered_json* schema = find_field(holder, "schema");
   if (schema == nullptr) return invalid_param(param, "Missing required parameter: '{}.schema'", path);
   if (!schema->is_object() && !schema->is_boolean())
     return invalid_param(param, "Invalid '{}.schema': expected a JSON Schema object", path);
@@ -28,11 +23,11 @@ Result<OutputFormat> read_schema(const nlohmann::ordered_json& holder, const std
     return invalid_param(param, "Invalid '{}.schema': the schema is {} bytes, larger than the limit of {} bytes", path,
                          size, SchemaOptions{}.max_schema_bytes);
   out.schema = *schema;
-  if (const auto* name = member(holder, "name")) {
+  if (const auto* name = find_field(holder, "name")) {
     if (!name->is_string()) return invalid_param(param, "Invalid '{}.name': expected a string", path);
     out.name = name->get<std::string>();
   }
-  if (const auto* strict = member(holder, "strict")) {
+  if (const auto* strict = find_field(holder, "strict")) {
     if (!strict->is_boolean()) return invalid_param(param, "Invalid '{}.strict': expected a boolean", path);
     out.strict = strict->get<bool>();
   }
@@ -44,7 +39,7 @@ Result<OutputFormat> read_schema(const nlohmann::ordered_json& holder, const std
 Result<std::optional<OutputFormat>> parse_output_format(const nlohmann::ordered_json& format, const std::string& field,
                                                         bool flat) {
   if (!format.is_object()) return invalid_param(field, "Invalid type for '{}': expected an object", field);
-  const nlohmann::ordered_json* type = member(format, "type");
+  const nlohmann::ordered_json* type = find_field(format, "type");
   if (type == nullptr || !type->is_string())
     return invalid_param(field, "Invalid '{}': expected an object with a string 'type'", field);
   const std::string& name = type->get_ref<const std::string&>();
@@ -56,7 +51,7 @@ Result<std::optional<OutputFormat>> parse_output_format(const nlohmann::ordered_
       if (!out) return out.error();
       return std::optional(std::move(out.value()));
     }
-    const nlohmann::ordered_json* holder = member(format, "json_schema");
+    const nlohmann::ordered_json* holder = find_field(format, "json_schema");
     if (holder == nullptr || !holder->is_object())
       return invalid_param(field, "Missing required parameter: '{}.json_schema' (an object with a 'schema')", field);
     Result<OutputFormat> out = read_schema(*holder, field + ".json_schema", field);
@@ -64,8 +59,8 @@ Result<std::optional<OutputFormat>> parse_output_format(const nlohmann::ordered_
     return std::optional(std::move(out.value()));
   }
   if (name == "regex") {
-    const nlohmann::ordered_json* holder = member(format, "regex");
-    const nlohmann::ordered_json* pattern = holder && holder->is_object() ? member(*holder, "regex") : nullptr;
+    const nlohmann::ordered_json* holder = find_field(format, "regex");
+    const nlohmann::ordered_json* pattern = holder && holder->is_object() ? find_field(*holder, "regex") : nullptr;
     if (pattern == nullptr || !pattern->is_string())
       return invalid_param(field, "Invalid '{}': type 'regex' needs {{\"regex\": {{\"regex\": \"...\"}}}}", field);
     OutputFormat out;

@@ -5,11 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/json_fields.h"
+
 namespace tachyon {
 namespace {
 
 // Insertion-ordered, so fields come out in the order OpenAI documents them.
-using json = nlohmann::ordered_json;
+using ojson = nlohmann::ordered_json;
 
 // JSON has no -inf; OpenAI reports a token too unlikely to represent as -9999.
 constexpr float kMinReportedLogprob = -9999.0f;
@@ -19,21 +21,16 @@ double reported_logprob(float logprob) {
   return logprob;
 }
 
-std::string dump(const json& value) {
-  // Token texts can be partial UTF-8 sequences; replace them rather than throw.
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+ojson string_or_null(const std::string& s) { return s.empty() ? ojson(nullptr) : ojson(s); }
 
-json string_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
-json token_bytes(const std::string& token) {
-  json bytes = json::array();
+ojson token_bytes(const std::string& token) {
+  ojson bytes = ojson::array();
   for (char c : token) bytes.push_back(static_cast<unsigned char>(c));
   return bytes;
 }
 
-json usage_json(const UsageCounts& usage) {
-  json out = {
+ojson usage_json(const UsageCounts& usage) {
+  ojson out = {
       {"prompt_tokens", usage.prompt_tokens},
       {"completion_tokens", usage.completion_tokens},
       {"total_tokens", usage.prompt_tokens + usage.completion_tokens},
@@ -53,16 +50,16 @@ json usage_json(const UsageCounts& usage) {
 }
 
 // Grounded answers: "citations" (the sources' URLs, [1] first) and "search_results".
-void add_sources(json& body, const ResponseMeta& meta) {
+void add_sources(ojson& body, const ResponseMeta& meta) {
   if (!meta.sources) return;
-  json citations = json::array();
-  json results = json::array();
+  ojson citations = ojson::array();
+  ojson results = ojson::array();
   for (const SourceInfo& s : *meta.sources) {
     citations.push_back(s.url);
     results.push_back({{"title", s.title},
                        {"url", s.url},
-                       {"date", s.date ? json(*s.date) : json(nullptr)},
-                       {"last_updated", s.last_updated ? json(*s.last_updated) : json(nullptr)},
+                       {"date", s.date ? ojson(*s.date) : ojson(nullptr)},
+                       {"last_updated", s.last_updated ? ojson(*s.last_updated) : ojson(nullptr)},
                        {"snippet", s.snippet},
                        {"source", "web"}});
   }
@@ -71,7 +68,7 @@ void add_sources(json& body, const ResponseMeta& meta) {
 }
 
 // The fields every response object starts with.
-json envelope(const ResponseMeta& meta, std::string_view object) {
+ojson envelope(const ResponseMeta& meta, std::string_view object) {
   return {
       {"id", meta.id},
       {"object", object},
@@ -83,11 +80,11 @@ json envelope(const ResponseMeta& meta, std::string_view object) {
 
 // Chat logprobs: {"content":[{token, logprob, bytes, top_logprobs:[{token, logprob, bytes}]}],
 // "refusal": null}, or null when not requested.
-json chat_logprobs_json(const std::optional<std::vector<TokenLogprobInfo>>& logprobs) {
+ojson chat_logprobs_json(const std::optional<std::vector<TokenLogprobInfo>>& logprobs) {
   if (!logprobs) return nullptr;
-  json content = json::array();
+  ojson content = ojson::array();
   for (const TokenLogprobInfo& info : *logprobs) {
-    json top = json::array();
+    ojson top = ojson::array();
     for (const TopLogprob& alternative : info.top) {
       top.push_back({
           {"token", alternative.token},
@@ -106,17 +103,17 @@ json chat_logprobs_json(const std::optional<std::vector<TokenLogprobInfo>>& logp
 }
 
 // Legacy logprobs: parallel arrays, top_logprobs as one {token: logprob} object per position.
-json completion_logprobs_json(const std::optional<std::vector<TokenLogprobInfo>>& logprobs,
+ojson completion_logprobs_json(const std::optional<std::vector<TokenLogprobInfo>>& logprobs,
                               int32_t text_offset) {
   if (!logprobs) return nullptr;
-  json tokens = json::array();
-  json token_logprobs = json::array();
-  json top_logprobs = json::array();
-  json text_offsets = json::array();
+  ojson tokens = ojson::array();
+  ojson token_logprobs = ojson::array();
+  ojson top_logprobs = ojson::array();
+  ojson text_offsets = ojson::array();
   for (const TokenLogprobInfo& info : *logprobs) {
     tokens.push_back(info.token);
     token_logprobs.push_back(reported_logprob(info.logprob));
-    json top = json::object();
+    ojson top = ojson::object();
     // Two ids can decode to the same text; the first listed is the more likely one.
     for (const TopLogprob& alternative : info.top) {
       top.emplace(alternative.token, reported_logprob(alternative.logprob));
@@ -133,11 +130,11 @@ json completion_logprobs_json(const std::optional<std::vector<TokenLogprobInfo>>
   };
 }
 
-json finish_reason_json(const std::optional<std::string>& finish_reason) {
-  return finish_reason ? json(*finish_reason) : json(nullptr);
+ojson finish_reason_json(const std::optional<std::string>& finish_reason) {
+  return finish_reason ? ojson(*finish_reason) : ojson(nullptr);
 }
 
-json model_card_json(const ModelCard& model) {
+ojson model_card_json(const ModelCard& model) {
   return {
       {"id", model.id},
       {"object", "model"},
@@ -169,13 +166,13 @@ int32_t code_point_count(std::string_view text) {
 
 std::string chat_completion_json(const ResponseMeta& meta, std::span<const ChoiceResult> choices,
                                  const UsageCounts& usage) {
-  json body = envelope(meta, "chat.completion");
-  json out_choices = json::array();
+  ojson body = envelope(meta, "chat.completion");
+  ojson out_choices = ojson::array();
   for (const ChoiceResult& choice : choices) {
-    json message = {{"role", "assistant"}, {"content", choice.text}, {"refusal", nullptr}};
+    ojson message = {{"role", "assistant"}, {"content", choice.text}, {"refusal", nullptr}};
     if (!choice.tool_calls.empty()) {
       if (choice.text.empty()) message["content"] = nullptr;
-      json calls = json::array();
+      ojson calls = ojson::array();
       for (const ToolCallInfo& call : choice.tool_calls)
         calls.push_back({{"id", call.id},
                          {"type", "function"},
@@ -192,24 +189,24 @@ std::string chat_completion_json(const ResponseMeta& meta, std::span<const Choic
   body["choices"] = std::move(out_choices);
   add_sources(body, meta);
   body["usage"] = usage_json(usage);
-  return dump(body);
+  return dump_json(body);
 }
 
 std::string chat_completion_chunk_json(const ResponseMeta& meta, const ChoiceDelta& delta,
                                        bool include_usage) {
-  json body = envelope(meta, "chat.completion.chunk");
-  json delta_json = json::object();
+  ojson body = envelope(meta, "chat.completion.chunk");
+  ojson delta_json = ojson::object();
   if (delta.first) {
     delta_json["role"] = "assistant";
-    delta_json["content"] = delta.null_content && delta.text.empty() ? json(nullptr) : json(delta.text);
+    delta_json["content"] = delta.null_content && delta.text.empty() ? ojson(nullptr) : ojson(delta.text);
   } else if (!delta.text.empty()) {
     delta_json["content"] = delta.text;
   }
   if (!delta.tool_calls.empty()) {
-    json calls = json::array();
+    ojson calls = ojson::array();
     for (const ToolCallDelta& piece : delta.tool_calls) {
-      json call = {{"index", piece.index}};
-      json function = json::object();
+      ojson call = {{"index", piece.index}};
+      ojson function = ojson::object();
       if (!piece.id.empty()) {
         call["id"] = piece.id;
         call["type"] = "function";
@@ -221,7 +218,7 @@ std::string chat_completion_chunk_json(const ResponseMeta& meta, const ChoiceDel
     }
     delta_json["tool_calls"] = std::move(calls);
   }
-  body["choices"] = json::array({{
+  body["choices"] = ojson::array({{
       {"index", delta.index},
       {"delta", std::move(delta_json)},
       {"logprobs", chat_logprobs_json(delta.logprobs)},
@@ -229,21 +226,21 @@ std::string chat_completion_chunk_json(const ResponseMeta& meta, const ChoiceDel
   }});
   if (delta.first || delta.finish_reason) add_sources(body, meta);
   if (include_usage) body["usage"] = nullptr;
-  return dump(body);
+  return dump_json(body);
 }
 
 std::string chat_usage_chunk_json(const ResponseMeta& meta, const UsageCounts& usage) {
-  json body = envelope(meta, "chat.completion.chunk");
-  body["choices"] = json::array();
+  ojson body = envelope(meta, "chat.completion.chunk");
+  body["choices"] = ojson::array();
   add_sources(body, meta);
   body["usage"] = usage_json(usage);
-  return dump(body);
+  return dump_json(body);
 }
 
 std::string text_completion_json(const ResponseMeta& meta, std::span<const ChoiceResult> choices,
                                  const UsageCounts& usage) {
-  json body = envelope(meta, "text_completion");
-  json out_choices = json::array();
+  ojson body = envelope(meta, "text_completion");
+  ojson out_choices = ojson::array();
   for (const ChoiceResult& choice : choices) {
     out_choices.push_back({
         {"index", choice.index},
@@ -254,35 +251,35 @@ std::string text_completion_json(const ResponseMeta& meta, std::span<const Choic
   }
   body["choices"] = std::move(out_choices);
   body["usage"] = usage_json(usage);
-  return dump(body);
+  return dump_json(body);
 }
 
 std::string text_completion_chunk_json(const ResponseMeta& meta, const ChoiceDelta& delta,
                                        bool include_usage) {
-  json body = envelope(meta, "text_completion");
-  body["choices"] = json::array({{
+  ojson body = envelope(meta, "text_completion");
+  body["choices"] = ojson::array({{
       {"index", delta.index},
       {"text", delta.text},
       {"logprobs", completion_logprobs_json(delta.logprobs, delta.text_offset)},
       {"finish_reason", finish_reason_json(delta.finish_reason)},
   }});
   if (include_usage) body["usage"] = nullptr;
-  return dump(body);
+  return dump_json(body);
 }
 
 std::string text_completion_usage_chunk_json(const ResponseMeta& meta, const UsageCounts& usage) {
-  json body = envelope(meta, "text_completion");
-  body["choices"] = json::array();
+  ojson body = envelope(meta, "text_completion");
+  body["choices"] = ojson::array();
   body["usage"] = usage_json(usage);
-  return dump(body);
+  return dump_json(body);
 }
 
 std::string model_list_json(std::span<const ModelCard> models) {
-  json data = json::array();
+  ojson data = ojson::array();
   for (const ModelCard& model : models) data.push_back(model_card_json(model));
-  return dump({{"object", "list"}, {"data", std::move(data)}});
+  return dump_json({{"object", "list"}, {"data", std::move(data)}});
 }
 
-std::string model_json(const ModelCard& model) { return dump(model_card_json(model)); }
+std::string model_json(const ModelCard& model) { return dump_json(model_card_json(model)); }
 
 }  // namespace tachyon

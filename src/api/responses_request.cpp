@@ -9,12 +9,6 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-const ojson* member(const ojson& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
 // A message item's content: a string, or parts of type input_text / output_text.
 Result<std::string> item_text(const ojson& content, const std::string& param) {
   if (content.is_string()) return content.get<std::string>();
@@ -22,11 +16,11 @@ Result<std::string> item_text(const ojson& content, const std::string& param) {
   std::string text;
   for (size_t i = 0; i < content.size(); ++i) {
     const ojson& part = content[i];
-    const ojson* type = part.is_object() ? member(part, "type") : nullptr;
+    const ojson* type = part.is_object() ? find_field(part, "type") : nullptr;
     const std::string kind = type && type->is_string() ? type->get<std::string>() : "";
     if (kind != "input_text" && kind != "output_text" && kind != "text")
       return invalid_param(param, "Invalid '{}[{}]': content of type '{}' is not supported; only text is", param, i, kind);
-    const ojson* t = member(part, "text");
+    const ojson* t = find_field(part, "text");
     if (t == nullptr || !t->is_string()) return invalid_param(param, "Invalid '{}[{}]': a text part needs 'text'", param, i);
     text += t->get<std::string>();
   }
@@ -44,20 +38,20 @@ Result<ojson> input_messages(const ojson& input) {
     const std::string param = fmt::format("input[{}]", i);
     const ojson& item = input[i];
     if (!item.is_object()) return invalid_param(param, "Invalid type for '{}': expected an object", param);
-    const ojson* type = member(item, "type");
+    const ojson* type = find_field(item, "type");
     const std::string kind = type && type->is_string() ? type->get<std::string>() : "message";
     if (kind == "message") {
-      const ojson* role = member(item, "role");
-      const ojson* content = member(item, "content");
+      const ojson* role = find_field(item, "role");
+      const ojson* content = find_field(item, "content");
       if (role == nullptr || !role->is_string()) return invalid_param(param, "Missing required parameter: '{}.role'", param);
       if (content == nullptr) return invalid_param(param, "Missing required parameter: '{}.content'", param);
       Result<std::string> text = item_text(*content, param + ".content");
       if (!text) return text.error();
       messages.push_back({{"role", *role}, {"content", std::move(text.value())}});
     } else if (kind == "function_call") {
-      const ojson* call_id = member(item, "call_id");
-      const ojson* name = member(item, "name");
-      const ojson* arguments = member(item, "arguments");
+      const ojson* call_id = find_field(item, "call_id");
+      const ojson* name = find_field(item, "name");
+      const ojson* arguments = find_field(item, "arguments");
       if (!call_id || !call_id->is_string() || !name || !name->is_string())
         return invalid_param(param, "Invalid '{}': a function_call needs 'call_id' and 'name'", param);
       ojson call = {{"id", *call_id},
@@ -69,8 +63,8 @@ Result<ojson> input_messages(const ojson& input) {
       else
         messages.push_back({{"role", "assistant"}, {"content", nullptr}, {"tool_calls", ojson::array({std::move(call)})}});
     } else if (kind == "function_call_output") {
-      const ojson* call_id = member(item, "call_id");
-      const ojson* output = member(item, "output");
+      const ojson* call_id = find_field(item, "call_id");
+      const ojson* output = find_field(item, "output");
       if (!call_id || !call_id->is_string() || !output)
         return invalid_param(param, "Invalid '{}': a function_call_output needs 'call_id' and 'output'", param);
       Result<std::string> text = item_text(*output, param + ".output");
@@ -118,67 +112,67 @@ Result<ResponsesRequest> parse_responses_request(std::string_view body) {
   if (!parsed) return parsed.error();
   const ojson& request = *parsed;
   ResponsesRequest out;
-  if (const ojson* previous = member(request, "previous_response_id")) {
+  if (const ojson* previous = find_field(request, "previous_response_id")) {
     if (!previous->is_string() || previous->get<std::string>().empty())
       return invalid_param("previous_response_id", "Invalid 'previous_response_id': expected a response id");
     out.previous_response_id = previous->get<std::string>();
   }
-  if (const ojson* store = member(request, "store")) {
+  if (const ojson* store = find_field(request, "store")) {
     if (!store->is_boolean()) return invalid_param("store", "Invalid type for 'store': expected a boolean");
     out.store = store->get<bool>();
   }
   ojson& chat = out.chat_body;
-  if (const ojson* model = member(request, "model")) chat["model"] = *model;
-  const ojson* input = member(request, "input");
+  if (const ojson* model = find_field(request, "model")) chat["model"] = *model;
+  const ojson* input = find_field(request, "input");
   if (input == nullptr) return invalid_param("input", "Missing required parameter: 'input'");
   Result<ojson> messages = input_messages(*input);
   if (!messages) return messages.error();
   out.input_messages = std::move(messages.value());
-  if (const ojson* instructions = member(request, "instructions")) {
+  if (const ojson* instructions = find_field(request, "instructions")) {
     if (!instructions->is_string()) return invalid_param("instructions", "Invalid type for 'instructions': expected a string");
     out.instructions = instructions->get<std::string>();
   }
-  if (const ojson* max = member(request, "max_output_tokens")) chat["max_tokens"] = *max;
+  if (const ojson* max = find_field(request, "max_output_tokens")) chat["max_tokens"] = *max;
   for (const char* key : {"temperature", "top_p", "seed", "parallel_tool_calls", "user", "top_logprobs"})
-    if (const ojson* v = member(request, key)) chat[key] = *v;
-  if (const ojson* text = member(request, "text")) {
+    if (const ojson* v = find_field(request, key)) chat[key] = *v;
+  if (const ojson* text = find_field(request, "text")) {
     if (!text->is_object()) return invalid_param("text", "Invalid type for 'text': expected an object");
-    if (const ojson* format = member(*text, "format")) {
+    if (const ojson* format = find_field(*text, "format")) {
       if (!format->is_object()) return invalid_param("text.format", "Invalid type for 'text.format': expected an object");
-      const ojson* type = member(*format, "type");
+      const ojson* type = find_field(*format, "type");
       if (type && *type == "json_schema") {
         ojson schema = {{"schema", format->value("schema", ojson())}};
         for (const char* key : {"name", "strict", "description"})
-          if (const ojson* v = member(*format, key)) schema[key] = *v;
+          if (const ojson* v = find_field(*format, key)) schema[key] = *v;
         chat["response_format"] = {{"type", "json_schema"}, {"json_schema", std::move(schema)}};
       } else {
         chat["response_format"] = *format;
       }
     }
   }
-  if (const ojson* tools = member(request, "tools")) {
+  if (const ojson* tools = find_field(request, "tools")) {
     if (!tools->is_array()) return invalid_param("tools", "Invalid type for 'tools': expected an array");
     ojson nested = ojson::array();
     for (size_t i = 0; i < tools->size(); ++i) {
       const ojson& tool = (*tools)[i];
-      const ojson* type = tool.is_object() ? member(tool, "type") : nullptr;
+      const ojson* type = tool.is_object() ? find_field(tool, "type") : nullptr;
       if (!type || *type != "function")
         return invalid_param(fmt::format("tools[{}]", i), "Invalid 'tools[{}].type': only 'function' tools are supported", i);
       ojson fn = ojson::object();
       for (const char* key : {"name", "description", "parameters", "strict"})
-        if (const ojson* v = member(tool, key)) fn[key] = *v;
+        if (const ojson* v = find_field(tool, key)) fn[key] = *v;
       nested.push_back({{"type", "function"}, {"function", std::move(fn)}});
     }
     chat["tools"] = std::move(nested);
   }
-  if (const ojson* choice = member(request, "tool_choice")) {
-    if (choice->is_object() && member(*choice, "name")) {
+  if (const ojson* choice = find_field(request, "tool_choice")) {
+    if (choice->is_object() && find_field(*choice, "name")) {
       chat["tool_choice"] = {{"type", "function"}, {"function", {{"name", (*choice)["name"]}}}};
     } else {
       chat["tool_choice"] = *choice;
     }
   }
-  if (const ojson* stream = member(request, "stream")) {
+  if (const ojson* stream = find_field(request, "stream")) {
     if (!stream->is_boolean()) return invalid_param("stream", "Invalid type for 'stream': expected a boolean");
     out.stream = stream->get<bool>();
     chat["stream"] = out.stream;
@@ -186,7 +180,7 @@ Result<ResponsesRequest> parse_responses_request(std::string_view body) {
   }
   for (const char* key : {"instructions", "max_output_tokens", "temperature", "top_p", "parallel_tool_calls",
                           "tool_choice", "tools", "text", "metadata", "user"})
-    if (const ojson* v = member(request, key)) out.echo[key] = *v;
+    if (const ojson* v = find_field(request, key)) out.echo[key] = *v;
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "api/json_fields.h"
 #include "api/responses.h"
 
 namespace tachyon {
@@ -9,7 +10,6 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-std::string dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
 
 ojson message_item_json() {
   return {{"type", "message"},
@@ -102,13 +102,13 @@ std::string ResponsesTranslator::from_completion(std::string_view chat_completio
     }
   }
   add_usage(chat.value("usage", ojson()));
-  final_ = dump(response_json(finish_reason_ == "length" ? "incomplete" : "completed"));
+  final_ = dump_json(response_json(finish_reason_ == "length" ? "incomplete" : "completed"));
   return final_;
 }
 
 std::string ResponsesTranslator::event(ojson body) {
   body["sequence_number"] = sequence_++;
-  return dump(body);
+  return dump_json(body);
 }
 
 std::vector<std::string> ResponsesTranslator::start() {
@@ -214,7 +214,7 @@ std::vector<std::string> ResponsesTranslator::finish() {
     events.push_back(event({{"type", "response.output_item.done"}, {"output_index", index}, {"item", item.json}}));
   }
   const ojson response = response_json(incomplete ? "incomplete" : "completed");
-  final_ = dump(response);
+  final_ = dump_json(response);
   events.push_back(event({{"type", incomplete ? "response.incomplete" : "response.completed"}, {"response", response}}));
   return events;
 }

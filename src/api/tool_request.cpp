@@ -2,17 +2,13 @@
 
 #include <fmt/format.h>
 
+#include "api/json_fields.h"
+
 namespace tachyon {
 namespace {
 
 constexpr size_t kMaxTools = 128;
 constexpr size_t kMaxNameLength = 64;
-
-const nlohmann::ordered_json* member(const nlohmann::ordered_json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return nullptr;
-  return &*it;
-}
 
 bool valid_name(const std::string& name) {
   if (name.empty() || name.size() > kMaxNameLength) return false;
@@ -24,22 +20,22 @@ bool valid_name(const std::string& name) {
 // One entry of `tools`; `fn` is the object holding name/description/parameters/strict.
 Result<ToolFunction> parse_function(const nlohmann::ordered_json& fn, const std::string& param) {
   ToolFunction out;
-  const nlohmann::ordered_json* name = member(fn, "name");
+  const nlohmann::ordered_json* name = find_field(fn, "name");
   if (name == nullptr || !name->is_string())
     return invalid_param(param, "Missing required parameter: '{}.name'", param);
   out.name = name->get<std::string>();
   if (!valid_name(out.name))
     return invalid_param(param, "Invalid '{}.name': '{}' must be 1 to 64 letters, digits, '_' or '-'", param, out.name);
-  if (const auto* description = member(fn, "description")) {
+  if (const auto* description = find_field(fn, "description")) {
     if (!description->is_string()) return invalid_param(param, "Invalid '{}.description': expected a string", param);
     out.description = description->get<std::string>();
   }
-  if (const auto* parameters = member(fn, "parameters")) {
+  if (const auto* parameters = find_field(fn, "parameters")) {
     if (!parameters->is_object())
       return invalid_param(param, "Invalid '{}.parameters': expected a JSON Schema object", param);
     out.parameters = *parameters;
   }
-  if (const auto* strict = member(fn, "strict")) {
+  if (const auto* strict = find_field(fn, "strict")) {
     if (!strict->is_boolean()) return invalid_param(param, "Invalid '{}.strict': expected a boolean", param);
     out.strict = strict->get<bool>();
   }
@@ -47,7 +43,7 @@ Result<ToolFunction> parse_function(const nlohmann::ordered_json& fn, const std:
 }
 
 Status read_choice(const nlohmann::ordered_json& body, ToolRequest& out, bool flat) {
-  const nlohmann::ordered_json* choice = member(body, "tool_choice");
+  const nlohmann::ordered_json* choice = find_field(body, "tool_choice");
   if (choice == nullptr) return Status::success();
   if (choice->is_string()) {
     const std::string& c = choice->get_ref<const std::string&>();
@@ -60,11 +56,11 @@ Status read_choice(const nlohmann::ordered_json& body, ToolRequest& out, bool fl
   }
   if (!choice->is_object())
     return invalid_param("tool_choice", "Invalid type for 'tool_choice': expected a string or an object");
-  const nlohmann::ordered_json* type = member(*choice, "type");
+  const nlohmann::ordered_json* type = find_field(*choice, "type");
   if (type == nullptr || !type->is_string() || type->get<std::string>() != "function")
     return invalid_param("tool_choice", "Invalid 'tool_choice.type': only 'function' is supported");
-  const nlohmann::ordered_json* holder = flat ? choice : member(*choice, "function");
-  const nlohmann::ordered_json* name = holder && holder->is_object() ? member(*holder, "name") : nullptr;
+  const nlohmann::ordered_json* holder = flat ? choice : find_field(*choice, "function");
+  const nlohmann::ordered_json* name = holder && holder->is_object() ? find_field(*holder, "name") : nullptr;
   if (name == nullptr || !name->is_string())
     return invalid_param("tool_choice", "Missing required parameter: 'tool_choice{}.name'", flat ? "" : ".function");
   out.choice = ToolRequest::Choice::Named;
@@ -82,7 +78,7 @@ const ToolFunction* ToolRequest::find(const std::string& name) const {
 
 Result<ToolRequest> parse_tool_request(const nlohmann::ordered_json& body, bool flat) {
   ToolRequest out;
-  const nlohmann::ordered_json* tools = member(body, "tools");
+  const nlohmann::ordered_json* tools = find_field(body, "tools");
   if (tools != nullptr) {
     if (!tools->is_array()) return invalid_param("tools", "Invalid type for 'tools': expected an array");
     if (tools->size() > kMaxTools) return invalid_param("tools", "Too many tools: {} (at most {})", tools->size(), kMaxTools);
@@ -90,10 +86,10 @@ Result<ToolRequest> parse_tool_request(const nlohmann::ordered_json& body, bool 
       const std::string param = fmt::format("tools[{}]", i);
       const nlohmann::ordered_json& tool = (*tools)[i];
       if (!tool.is_object()) return invalid_param(param, "Invalid type for '{}': expected an object", param);
-      const nlohmann::ordered_json* type = member(tool, "type");
+      const nlohmann::ordered_json* type = find_field(tool, "type");
       if (type == nullptr || !type->is_string() || type->get<std::string>() != "function")
         return invalid_param(param, "Invalid '{}.type': only tools of type 'function' are supported", param);
-      const nlohmann::ordered_json* fn = flat ? &tool : member(tool, "function");
+      const nlohmann::ordered_json* fn = flat ? &tool : find_field(tool, "function");
       if (fn == nullptr || !fn->is_object())
         return invalid_param(param, "Missing required parameter: '{}.function'", param);
       Result<ToolFunction> parsed = parse_function(*fn, flat ? param : param + ".function");
@@ -120,7 +116,7 @@ Result<ToolRequest> parse_tool_request(const nlohmann::ordered_json& body, bool 
     return invalid_param("tool_choice", "'tool_choice' requires a non-empty 'tools' array");
   if (out.choice == ToolRequest::Choice::Named && !out.find(out.named))
     return invalid_param("tool_choice", "'tool_choice' names the function '{}', which is not in 'tools'", out.named);
-  if (const auto* parallel = member(body, "parallel_tool_calls")) {
+  if (const auto* parallel = find_field(body, "parallel_tool_calls")) {
     if (!parallel->is_boolean())
       return invalid_param("parallel_tool_calls", "Invalid type for 'parallel_tool_calls': expected a boolean");
     out.parallel_tool_calls = parallel->get<bool>();

@@ -11,7 +11,6 @@
 namespace tachyon {
 namespace {
 
-constexpr uint32_t kMagic = 0x46554747;  // "GGUF" little-endian
 constexpr int kMaxDims = 4;
 constexpr int kMaxArrayDepth = 8;
 
@@ -206,7 +205,7 @@ Result<std::shared_ptr<const GgufFile>> GgufFile::open(const std::string& path) 
 
   Cursor c(file->base_, file->size_);
   uint32_t magic = 0;
-  if (!c.read(magic) || magic != kMagic)
+  if (!c.read(magic) || magic != kGgufMagic)
     return make_error("{}: wrong magic, not a GGUF file", path);
   if (!c.read(file->version_)) return make_error("{}: truncated file (no version)", path);
   if (file->version_ < 2 || file->version_ > 3)

@@ -16,6 +16,9 @@
 
 namespace tachyon {
 
+// The first four bytes of every GGUF file, "GGUF", as a little-endian integer.
+inline constexpr uint32_t kGgufMagic = 0x46554747;
+
 enum class GgufValueType : uint32_t {
   UINT8 = 0,
   INT8 = 1,

@@ -10,7 +10,6 @@
 namespace tachyon {
 namespace {
 
-constexpr uint32_t kMagic = 0x46554747;  // "GGUF" little-endian
 constexpr uint32_t kVersion = 3;
 constexpr uint64_t kDefaultAlignment = 32;
 
@@ -181,7 +180,7 @@ Status GgufWriter::write(const std::string& path) const {
   const uint64_t alignment = *align;
 
   ByteBuffer header;
-  header.put(kMagic);
+  header.put(kGgufMagic);
   header.put(kVersion);
   header.put<uint64_t>(tensors_.size());
   header.put<uint64_t>(kv_.size());

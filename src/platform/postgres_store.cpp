@@ -18,7 +18,7 @@ using pg::Rows;
 // Migration N takes the schema from version N-1 to N. Never edit one that has shipped: add the
 // next. Ids, keys and models sort as bytes (COLLATE "C"), whatever the database's locale, so
 // listings and groups come in the same order as from SQLite.
-constexpr const char* kMigrations[] = {
+constexpr const char* kPgMigrations[] = {
     // 1: the schema of SqliteStore's version 5: keys and their secret hashes, usage rows, request
     // logs, async jobs with leases, stored Responses.
     R"sql(
@@ -104,7 +104,7 @@ CREATE TABLE responses (
 CREATE INDEX responses_by_time ON responses(created_ms);
 )sql",
 };
-static_assert(std::size(kMigrations) == kPostgresSchemaVersion);
+static_assert(std::size(kPgMigrations) == kPostgresSchemaVersion);
 
 // Serialises migrations between processes for the length of a transaction; any constant that
 // no other application on the database uses for an advisory lock.
@@ -218,7 +218,7 @@ class PostgresStore final : public Store {
                           "the database has schema version {}, newer than this tachyon's {}; use a newer tachyon",
                           current, kPostgresSchemaVersion);
       for (int64_t v = current + 1; v <= kPostgresSchemaVersion; ++v) {
-        if (Status s = c.exec(kMigrations[v - 1]); !s)
+        if (Status s = c.exec(kPgMigrations[v - 1]); !s)
           return make_error(ErrorKind::Internal, "schema migration {} failed: {}", v, s.error().message);
         auto recorded = c.query(
             "INSERT INTO schema_version (version, applied_ms) "

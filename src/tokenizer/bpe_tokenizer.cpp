@@ -11,14 +11,14 @@ namespace tachyon {
 
 namespace {
 
-struct Symbol {
+struct BpeSymbol {
   int prev;
   int next;
   size_t begin;
   size_t length;
 };
 
-struct Bigram {
+struct BpeBigram {
   int left;
   int right;
   int32_t rank;
@@ -28,8 +28,8 @@ struct Bigram {
 };
 
 // Lowest rank first, then the leftmost pair.
-struct BigramOrder {
-  bool operator()(const Bigram& a, const Bigram& b) const {
+struct BpeBigramOrder {
+  bool operator()(const BpeBigram& a, const BpeBigram& b) const {
     return a.rank > b.rank || (a.rank == b.rank && a.left > b.left);
   }
 };
@@ -79,7 +79,7 @@ void BpeTokenizer::encode_word(const std::string& word, std::vector<int32_t>& ou
     }
   }
 
-  std::vector<Symbol> symbols;
+  std::vector<BpeSymbol> symbols;
   for (size_t pos = 0; pos < word.size();) {
     const size_t len =
         std::min(utf8_sequence_length(static_cast<uint8_t>(word[pos])), word.size() - pos);
@@ -88,7 +88,7 @@ void BpeTokenizer::encode_word(const std::string& word, std::vector<int32_t>& ou
     pos += len;
   }
 
-  std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue;
+  std::priority_queue<BpeBigram, std::vector<BpeBigram>, BpeBigramOrder> queue;
   const std::string_view word_view = word;
   auto symbol_text = [&](int i) { return word_view.substr(symbols[i].begin, symbols[i].length); };
   auto try_add_bigram = [&](int left, int right) {
@@ -100,10 +100,10 @@ void BpeTokenizer::encode_word(const std::string& word, std::vector<int32_t>& ou
   for (int i = 1; i < static_cast<int>(symbols.size()); ++i) try_add_bigram(i - 1, i);
 
   while (!queue.empty()) {
-    const Bigram bigram = queue.top();
+    const BpeBigram bigram = queue.top();
     queue.pop();
-    Symbol& left = symbols[bigram.left];
-    Symbol& right = symbols[bigram.right];
+    BpeSymbol& left = symbols[bigram.left];
+    BpeSymbol& right = symbols[bigram.right];
     if (left.length == 0 || right.length == 0 || left.length + right.length != bigram.length)
       continue;
     left.length += right.length;
@@ -114,7 +114,7 @@ void BpeTokenizer::encode_word(const std::string& word, std::vector<int32_t>& ou
     try_add_bigram(bigram.left, left.next);
   }
 
-  for (const Symbol& s : symbols) {
+  for (const BpeSymbol& s : symbols) {
     if (s.length == 0) continue;
     const std::string text = word.substr(s.begin, s.length);
     if (const int32_t id = vocab_.find(text); id >= 0) {
