@@ -260,6 +260,10 @@ void serve(const ServeOptions& o) {
     else if (!o.quiet)
       fmt::print(stderr, "loaded model '{}' from {}{}\n", name, path, grounded ? " (grounded chat: answers cite the search index)" : "");
   }
+  for (const std::string& name : o.matryoshka)
+    if (!ctx.models.find(name))
+      fmt::print(stderr, "warning: --matryoshka {}: no model of that name is loaded (one loaded later through "
+                         "POST /admin/models under that name will accept 'dimensions')\n", name);
   // POST /admin/models loads files under --models-dir the same way, while the server runs.
   ctx.models_dir = o.models_dir;
   ctx.load_model = [&o](const std::string& name, const std::string& path) {
