@@ -1,5 +1,9 @@
 // The admin API: keys and usage over HTTP, for the admin key only. Each handler is one short
 // store transaction on the I/O thread.
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "api/access_control.h"
@@ -124,8 +128,32 @@ asio::awaitable<void> admin_usage(ServerContext& ctx, const HttpRequest& req, Re
 asio::awaitable<void> admin_request_log(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer) {
   auto store = admin_store(ctx, req);
   if (!store) co_return co_await send_error(writer, store.error());
-  auto log = (*store)->get_request_log(std::string(req.path_param("request_id")));
-  if (!log) co_return co_await send_error(writer, log.error());
+  // Clients choose their request ids, so requests of two keys can share one: the id alone names
+  // a log only when one key used it; ?key_id= picks among them.
+  const std::string request_id(req.path_param("request_id"));
+  auto logs = (*store)->request_logs(request_id);
+  if (!logs) co_return co_await send_error(writer, logs.error());
+  const std::optional<std::string> key_id = req.query_param("key_id");
+  std::vector<platform::RequestLog> matching;
+  std::vector<std::string> keys;
+  for (platform::RequestLog& l : *logs) {
+    if (key_id && l.key_id != *key_id) continue;
+    if (std::find(keys.begin(), keys.end(), l.key_id) == keys.end()) keys.push_back(l.key_id);
+    matching.push_back(std::move(l));
+  }
+  if (matching.empty()) {
+    const Error e{key_id ? fmt::format("no request log for '{}' by key '{}'", request_id, *key_id)
+                         : fmt::format("no request log for '{}'", request_id),
+                  ErrorKind::NotFound, "request_id"};
+    co_return co_await send_error(writer, e);
+  }
+  if (keys.size() > 1) {
+    const Error e{fmt::format("request id '{}' was used by {} keys ({}); name one with ?key_id=", request_id,
+                              keys.size(), fmt::join(keys, ", ")),
+                  ErrorKind::Conflict, "key_id"};
+    co_return co_await send_error(writer, e);
+  }
+  const platform::RequestLog* log = &matching.front();  // the newest
   ordered_json body = ordered_json::object();
   body["request_id"] = log->request_id;
   body["key_id"] = log->key_id;

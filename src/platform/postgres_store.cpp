@@ -384,17 +384,18 @@ class PostgresStore final : public Store {
     });
   }
 
-  Result<RequestLog> get_request_log(const std::string& request_id) override {
-    return pool_.transaction([&](Connection& c) -> Result<RequestLog> {
+  Result<std::vector<RequestLog>> request_logs(const std::string& request_id) override {
+    return pool_.transaction([&](Connection& c) -> Result<std::vector<RequestLog>> {
       auto r = c.query(
           "SELECT request_id, key_id, model, endpoint, created_ms, status, request_json, response_text "
-          "FROM request_logs WHERE request_id = $1 ORDER BY id DESC LIMIT 1",
-          {param(request_id)});
+          "FROM request_logs WHERE request_id = $1 ORDER BY id DESC LIMIT $2",
+          {param(request_id), param(int64_t(kMaxLogsPerRequestId))});
       if (!r) return r.error();
-      if (r->size() == 0)
-        return Error{fmt::format("no request log for '{}'", request_id), ErrorKind::NotFound, "request_id"};
-      return RequestLog{r->text(0, 0), r->text(0, 1),           r->text(0, 2), r->text(0, 3),
-                        r->integer(0, 4), int(r->integer(0, 5)), r->text(0, 6), r->text(0, 7)};
+      std::vector<RequestLog> logs;
+      for (int i = 0; i < int(r->size()); ++i)
+        logs.push_back(RequestLog{r->text(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3), r->integer(i, 4),
+                                  int(r->integer(i, 5)), r->text(i, 6), r->text(i, 7)});
+      return logs;
     });
   }
 

@@ -378,18 +378,20 @@ class SqliteStore final : public Store {
     return read_records(q);
   }
 
-  Result<RequestLog> get_request_log(const std::string& request_id) override {
+  Result<std::vector<RequestLog>> request_logs(const std::string& request_id) override {
     std::lock_guard lock(mutex_);
     Statement q(db_,
                 "SELECT request_id, key_id, model, endpoint, created_ms, status, request_json, response_text "
-                "FROM request_logs WHERE request_id = ? ORDER BY id DESC LIMIT 1");
+                "FROM request_logs WHERE request_id = ? ORDER BY id DESC LIMIT ?");
     q.bind(1, request_id);
-    const int rc = q.step();
-    if (rc == SQLITE_DONE)
-      return Error{fmt::format("no request log for '{}'", request_id), ErrorKind::NotFound, "request_id"};
-    if (rc != SQLITE_ROW) return q.error();
-    return RequestLog{q.text_at(0), q.text_at(1), q.text_at(2), q.text_at(3), q.int_at(4), int(q.int_at(5)),
-                      q.text_at(6), q.text_at(7)};
+    q.bind(2, int64_t(kMaxLogsPerRequestId));
+    std::vector<RequestLog> logs;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW)
+      logs.push_back(RequestLog{q.text_at(0), q.text_at(1), q.text_at(2), q.text_at(3), q.int_at(4),
+                                int(q.int_at(5)), q.text_at(6), q.text_at(7)});
+    if (rc != SQLITE_DONE) return q.error();
+    return logs;
   }
 
   Result<int64_t> purge_request_logs(int64_t before_ms) override {

@@ -166,8 +166,17 @@ class Store {
   // Rows of one request (tests and audits); usually one.
   virtual Result<std::vector<UsageRecord>> usage_of_request(const std::string& request_id) = 0;
 
-  // The log of one request; NotFound when there is none (never kept, or purged).
-  virtual Result<RequestLog> get_request_log(const std::string& request_id) = 0;
+  // The logs kept under one request id, newest first (at most kMaxLogsPerRequestId). Clients
+  // choose their X-Request-ID, so requests of different keys can share one; usually one log.
+  virtual Result<std::vector<RequestLog>> request_logs(const std::string& request_id) = 0;
+  static constexpr int kMaxLogsPerRequestId = 100;
+  // The newest of them; NotFound when there is none (never kept, or purged).
+  Result<RequestLog> get_request_log(const std::string& request_id) {
+    auto logs = request_logs(request_id);
+    if (!logs) return logs.error();
+    if (logs->empty()) return Error{"no request log for '" + request_id + "'", ErrorKind::NotFound, "request_id"};
+    return std::move(logs->front());
+  }
   // Deletes the logs of requests, and the stored responses, created before `before_ms`; returns
   // how many rows went.
   virtual Result<int64_t> purge_request_logs(int64_t before_ms) = 0;

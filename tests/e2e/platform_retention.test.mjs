@@ -38,6 +38,7 @@ test('request logs are kept for retained keys and never for --no-retention keys'
   const dataDir = path.join(tempDataDir(), 'data');
   const kept = createKey(dataDir, 'kept');
   const secret = createKey(dataDir, 'private', ['--no-retention']);
+  const other = createKey(dataDir, 'other');
   const server = await startServer(['--data-dir', dataDir], { TACHYON_ADMIN_KEY: adminKey });
   try {
     await chat(server, kept.secret, 'req-kept-1', 'marker kept 4f1c2a');
@@ -64,6 +65,22 @@ test('request logs are kept for retained keys and never for --no-retention keys'
       assert.ok(log.choices[0].length > 0);
     }
     assert.equal((await get('req-private-1')).status, 404);
+    // Another key reusing a request id does not hide the first key's log: the id alone is
+    // ambiguous (409 naming both keys), ?key_id= picks each.
+    await chat(server, other.secret, 'req-kept-1', 'marker other 77aa');
+    const ambiguous = await get('req-kept-1');
+    assert.equal(ambiguous.status, 409);
+    const conflict = await ambiguous.json();
+    assert.equal(conflict.error.param, 'key_id');
+    assert.ok(conflict.error.message.includes(kept.id) && conflict.error.message.includes(other.id),
+      conflict.error.message);
+    const byKey = (id, key) => fetch(`${server.baseURL}/admin/requests/${id}?key_id=${key}`,
+      { headers: { authorization: `Bearer ${adminKey}` } });
+    const mine = await (await byKey('req-kept-1', kept.id)).json();
+    assert.match(mine.request.messages[0].content, /^marker kept/);
+    const theirs = await (await byKey('req-kept-1', other.id)).json();
+    assert.match(theirs.request.messages[0].content, /^marker other/);
+    assert.equal((await byKey('req-kept-1', 'key_nobody')).status, 404);
     const asUser = await fetch(`${server.baseURL}/admin/requests/req-kept-1`, { headers: { authorization: `Bearer ${kept.secret}` } });
     assert.equal(asUser.status, 403);
   } finally {

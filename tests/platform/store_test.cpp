@@ -279,6 +279,24 @@ TEST_P(StoreTest, ARequestIdFilterListsTheRequestsRowsOfEveryStatus) {
   EXPECT_TRUE(store().query_usage({.request_id = "missing"})->requests->empty());
 }
 
+// Clients choose their X-Request-ID: two keys' requests under one id keep both logs, newest first.
+TEST_P(StoreTest, RequestLogsOfOneIdFromTwoKeysAreAllKept) {
+  UsageRecord first = usage_row("shared", "key_a", "m", 1000, 200, 1, 2);
+  first.log = RequestLog{"shared", "key_a", "m", "/v1/completions", 1000, 200, R"({"prompt":"a"})", "[]"};
+  UsageRecord second = usage_row("shared", "key_b", "m", 2000, 200, 1, 2);
+  second.log = RequestLog{"shared", "key_b", "m", "/v1/completions", 2000, 200, R"({"prompt":"b"})", "[]"};
+  ASSERT_TRUE(store().insert_usage(std::vector<UsageRecord>{first}).ok());
+  ASSERT_TRUE(store().insert_usage(std::vector<UsageRecord>{second}).ok());
+  auto logs = store().request_logs("shared");
+  ASSERT_TRUE(logs.ok()) << logs.error().message;
+  ASSERT_EQ(logs->size(), 2u);
+  EXPECT_EQ((*logs)[0].key_id, "key_b");
+  EXPECT_EQ((*logs)[1].key_id, "key_a");
+  EXPECT_EQ((*logs)[1].request_json, R"({"prompt":"a"})");
+  EXPECT_EQ(store().get_request_log("shared")->key_id, "key_b");
+  EXPECT_TRUE(store().request_logs("other")->empty());
+}
+
 TEST_P(StoreTest, RequestLogsAndStoredResponsesArePurgedTogether) {
   UsageRecord logged = usage_row("r1", "key_a", "m", 1000, 200, 1, 2);
   logged.log = RequestLog{"r1", "key_a", "m", "/v1/chat/completions", 1000, 200, R"({"messages":["héllo"]})",
