@@ -180,14 +180,17 @@ Result<std::vector<SearchHit>> SearchIndex::search_dense(const SearchQuery& quer
   if (!page.prepared()) return page.error();
   Statement body(db, "SELECT body FROM passages WHERE rowid = ?1");
 
-  // The nearest passages, more than pages wanted, and more again when too many share pages or
-  // are filtered out.
+  // Every passage's similarity, computed once; the best are put in order in growing prefixes
+  // (more than pages wanted, and more again when too many share pages or are filtered out), and
+  // each passage's page is looked up once.
+  std::vector<ScoredPassage> ranked = (*matrix)->scores(query_vector);
   std::vector<SearchHit> hits;
-  for (size_t k = std::max<size_t>(50, size_t(query.max_results) * 5);; k *= 4) {
-    hits.clear();
-    std::unordered_set<int64_t> seen;
-    const std::vector<ScoredPassage> nearest = (*matrix)->nearest(query_vector, k);
-    for (const ScoredPassage& p : nearest) {
+  std::unordered_set<int64_t> seen;
+  size_t done = 0;
+  for (size_t k = std::max<size_t>(50, size_t(query.max_results) * 5); done < ranked.size(); k *= 4) {
+    sort_best(ranked, done, k);
+    for (; done < std::min(k, ranked.size()); ++done) {
+      const ScoredPassage& p = ranked[done];
       if (!seen.insert(p.id / kPassagesPerPage).second) continue;
       page.bind(1, p.id / kPassagesPerPage);
       for (size_t i = 0; i < filters.values.size(); ++i) page.bind(int(i) + 2, filters.values[i]);
@@ -202,8 +205,8 @@ Result<std::vector<SearchHit>> SearchIndex::search_dense(const SearchQuery& quer
       page.reset();
       if (hits.size() == size_t(query.max_results)) return hits;
     }
-    if (nearest.size() < k) return hits;  // every passage was looked at
   }
+  return hits;  // every passage was looked at
 }
 
 }  // namespace tachyon::search

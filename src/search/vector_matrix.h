@@ -23,8 +23,10 @@ class VectorMatrix {
   // Appends a row; v has dimensions() values.
   void add(int64_t id, std::span<const float> v);
 
-  // The k rows with the largest dot product with q (cosine similarity for unit vectors), best
-  // first; ties go to the lower id, so the order never depends on load order.
+  // Every row's dot product with q (cosine similarity for unit vectors), in row order.
+  std::vector<ScoredPassage> scores(std::span<const float> q) const;
+  // The k rows with the largest dot product with q, best first; ties go to the lower id, so the
+  // order never depends on load order.
   std::vector<ScoredPassage> nearest(std::span<const float> q, size_t k) const;
 
  private:
@@ -32,6 +34,10 @@ class VectorMatrix {
   std::vector<int64_t> ids_;
   std::vector<float> values_;  // (size, dimensions)
 };
+
+// Puts the best of scored[from..] in scored[from, to) in order (best first, ties to the lower
+// id), given that scored[0, from) already holds the best `from` in order.
+void sort_best(std::vector<ScoredPassage>& scored, size_t from, size_t to);
 
 // The dot product of two rows of n floats, in eight interleaved partial sums (a fixed order, so
 // the result is the same on every machine).
