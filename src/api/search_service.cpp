@@ -63,13 +63,7 @@ search::QueryEmbedder served_query_embedder(const ModelRegistry& models, std::st
                         "dense retrieval needs model '{}' to embed queries (the index's vectors were made by '{}'): "
                         "serve it (--model {}=PATH), or name the served model that made them with --retrieval-model",
                         name, space.model, space.model);
-    if (model->embedder->n_embd() != space.dimensions)
-      return make_error(ErrorKind::Unavailable,
-                        "model '{}' makes vectors of {} dimensions, the index's (by '{}') have {}", name,
-                        model->embedder->n_embd(), space.model, space.dimensions);
-    auto vectors = embed_texts(*model->embedder, std::span(&text, 1));
-    if (!vectors) return vectors.error();
-    return std::move(vectors->front());
+    return embed_text(*model->embedder, text);
   };
 }
 

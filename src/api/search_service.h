@@ -48,8 +48,7 @@ class SearchService {
 };
 
 // Queries embedded by a served model: `model_name`, or when empty the model the index's vectors
-// name. Errors (Unavailable): that model is not served, or serves no embeddings; its vectors are
-// of another size than the index's. Blocks the calling thread while the model's embedding engine
+// name. Errors (Unavailable): that model is not served, or serves no embeddings. Blocks the calling thread while the model's embedding engine
 // runs the query.
 search::QueryEmbedder served_query_embedder(const ModelRegistry& models, std::string model_name);
 

@@ -18,15 +18,7 @@ LocalEmbedder open_embedder_or_fail(const std::string& path, int threads) {
 }
 
 search::QueryEmbedder query_embedder(EmbeddingEngine& engine) {
-  return [&engine](const search::VectorSpace& space, const std::string& text) -> Result<std::vector<float>> {
-    if (engine.n_embd() != space.dimensions)
-      return make_error(ErrorKind::InvalidArgument,
-                        "the index's vectors have {} dimensions (made by '{}'); this model's have {}", space.dimensions,
-                        space.model, engine.n_embd());
-    auto vectors = embed_texts(engine, std::span(&text, 1));
-    if (!vectors) return vectors.error();
-    return std::move(vectors->front());
-  };
+  return [&engine](const search::VectorSpace&, const std::string& text) { return embed_text(engine, text); };
 }
 
 }  // namespace tachyon::app

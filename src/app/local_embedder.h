@@ -18,7 +18,8 @@ struct LocalEmbedder {
 // compute threads (0: all cores); exits with one line naming the problem.
 LocalEmbedder open_embedder_or_fail(const std::string& path, int threads);
 
-// Queries embedded by the local model; an error when the index's vectors are of another size.
+// Queries embedded by the local model (the Retriever refuses vectors of another size than the
+// index's).
 search::QueryEmbedder query_embedder(EmbeddingEngine& engine);
 
 }  // namespace tachyon::app

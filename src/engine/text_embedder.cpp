@@ -31,4 +31,10 @@ Result<std::vector<std::vector<float>>> embed_texts(EmbeddingEngine& engine, std
   return result.get();
 }
 
+Result<std::vector<float>> embed_text(EmbeddingEngine& engine, const std::string& text) {
+  auto vectors = embed_texts(engine, std::span(&text, 1));
+  if (!vectors) return vectors.error();
+  return std::move(vectors->front());
+}
+
 }  // namespace tachyon

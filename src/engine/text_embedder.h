@@ -23,5 +23,7 @@ void truncate_embedding_input(std::vector<int32_t>& input, int64_t n_ctx);
 // One unit vector per text, in order, each text cut to the model's context. Blocks the calling
 // thread (never an I/O thread) until the engine has run them. Errors: the engine's.
 Result<std::vector<std::vector<float>>> embed_texts(EmbeddingEngine& engine, std::span<const std::string> texts);
+// The same for one text.
+Result<std::vector<float>> embed_text(EmbeddingEngine& engine, const std::string& text);
 
 }  // namespace tachyon

@@ -31,6 +31,11 @@ Result<std::vector<SearchHit>> Retriever::dense(const SearchQuery& query) {
                       "the search index has no passage vectors: make them with `tachyon index embed --model FILE`");
   auto vector = embed_(**space, (*space)->query_prefix + query.text);
   if (!vector) return vector.error();
+  if (int64_t(vector->size()) != (*space)->dimensions)
+    return make_error(ErrorKind::Unavailable,
+                      "the query's embedding has {} values, the index's vectors (made by '{}') have {}: embed "
+                      "queries with the model that made them",
+                      vector->size(), (*space)->model, (*space)->dimensions);
   return index_->search_dense(query, *vector);
 }
 

@@ -24,7 +24,7 @@ std::string_view retrieval_name(Retrieval retrieval);
 
 // A query's unit vector in the index's vector space: `space` says which model made the passage
 // vectors and their size; the query prefix is already in the text. Errors: no such model here,
-// a model of another size, the model failed.
+// the model failed. (A vector of another size than the space's is refused by the Retriever.)
 using QueryEmbedder = std::function<Result<std::vector<float>>(const VectorSpace& space, const std::string& text)>;
 
 class Retriever {
