@@ -308,13 +308,13 @@ void serve(const ServeOptions& o) {
   } else if (auto stats = (*index)->stats(); stats && !o.quiet) {
     fmt::print(stderr, "search index: {} pages, {} passages ({})\n", stats->n_pages, stats->n_passages,
                search::index_file(o.data_dir).string());
-    auto space = (*index)->vector_space();
-    auto coverage = (*index)->vector_coverage();
-    if (*retrieval != search::Retrieval::bm25 && space && coverage) {
-      if (!*space)
+    // Dense and hybrid retrieval: what vectors the index has (BM25 needs none counted at start).
+    if (*retrieval != search::Retrieval::bm25) {
+      auto space = (*index)->vector_space();
+      if (space && !*space)
         fmt::print(stderr, "warning: --retrieval {}: the index has no passage vectors yet (tachyon index embed)\n",
                    o.retrieval);
-      else
+      else if (auto coverage = (*index)->vector_coverage(); space && coverage)
         fmt::print(stderr, "search retrieval: {} ({} of {} passages have vectors by '{}', {} dimensions)\n", o.retrieval,
                    coverage->second - coverage->first, coverage->second, (*space)->model, (*space)->dimensions);
     }

@@ -1,7 +1,7 @@
 #include "bench/speculative_bench.h"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <optional>
 #include <thread>
