@@ -1,6 +1,7 @@
 #include "api/access_control.h"
 
 #include "api/generation_session.h"
+#include "api/metering.h"
 #include "api/rate_limit_admission.h"
 #include "platform/time_text.h"
 
@@ -139,6 +140,19 @@ asio::awaitable<void> with_api_key(ServerContext& ctx, const HttpRequest& req, R
   if (!caller) co_return co_await send_error(writer, caller.error());
   if (!caller->key) co_return co_await handler(ctx, *caller, req, writer);
   RateLimitHeadersWriter headed(writer, ctx, *caller);
+  co_await handler(ctx, *caller, req, headed);
+}
+
+asio::awaitable<void> with_metered_key(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer,
+                                       KeyedHandler handler, UsageModelOf model_of) {
+  auto caller = authenticate(ctx, req);
+  if (!caller) co_return co_await send_error(writer, caller.error());
+  if (!caller->key) co_return co_await handler(ctx, *caller, req, writer);
+  RateLimitHeadersWriter headed(writer, ctx, *caller);
+  if (const RateDecision door = admit_request(ctx, *caller); !door.admitted()) {
+    platform::UsageRecord refused = refusal_usage_row(*caller, req, model_of(req), 429);
+    co_return co_await refuse_unadmitted(ctx, std::move(refused), *caller, door, headed);
+  }
   co_await handler(ctx, *caller, req, headed);
 }
 

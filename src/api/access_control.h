@@ -42,6 +42,17 @@ using KeyedHandler = asio::awaitable<void> (*)(ServerContext&, Caller&, const Ht
 asio::awaitable<void> with_api_key(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer,
                                    KeyedHandler handler);
 
+// The model a metered endpoint's usage row names for a request refused when it arrives; called
+// only when that row is written.
+using UsageModelOf = std::string (*)(const HttpRequest&);
+
+// with_api_key for an endpoint that does work for its caller: the request takes its place in the
+// key's request bucket before `handler` runs, and a key over its request limit is refused (429,
+// or 503 when the limits cannot be checked and the server fails closed) before its body is
+// parsed. The handler admits the request's tokens itself (admit_tokens).
+asio::awaitable<void> with_metered_key(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer,
+                                       KeyedHandler handler, UsageModelOf model_of);
+
 // The rate-limit headers for a snapshot; a dimension without a limit has none.
 HttpHeaders rate_limit_headers(const platform::RateSnapshot& snapshot);
 

@@ -94,8 +94,8 @@ asio::awaitable<void> embeddings(ServerContext& ctx, Caller& caller, const HttpR
     const Error e = make_error(ErrorKind::Unavailable, "the server is shutting down");
     co_return co_await refuse_generation(ctx, caller, req, name, e, writer);
   }
-  // Rate limits, before the request may queue: one request and its input tokens.
-  const RateDecision limits = admit_under_limits(ctx, caller, n_tokens);
+  // Token limits, before the request may queue (its request was taken when it arrived).
+  const RateDecision limits = admit_tokens(ctx, caller, n_tokens);
   if (!limits.admitted()) {
     platform::UsageRecord refused = refusal_usage_row(caller, req, name, 429);
     co_return co_await refuse_unadmitted(ctx, std::move(refused), caller, limits, writer);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "api/api_error.h"
+#include "api/chat_prompt.h"
 #include "api/chat_request.h"
 #include "api/completion_request.h"
 #include "api/endpoints.h"
@@ -13,7 +14,6 @@
 #include "api/search_request.h"
 #include "api/search_service.h"
 #include "api/structured_output.h"
-#include "api/tool_prompt.h"
 #include "search/date_text.h"
 
 namespace tachyon::endpoints {
@@ -28,15 +28,6 @@ Result<std::shared_ptr<ServedModel>> resolve_model(ServerContext& ctx, const Cal
   if (!(*model)->engine) return embedding_model_error(name);
   if (Status room = (*model)->engine->check_room(); !room) return room.error();
   return model;
-}
-
-// The chat prompt of `messages` in the model's template, tools included as the template or the
-// generic fallback takes them.
-Result<std::string> render_prompt(const ModelBundle& bundle, const std::vector<ChatRequestMessage>& messages,
-                                  const ToolRequest& tools) {
-  const bool template_tools = bundle.chat_template->supports_tools();
-  const std::vector<ChatMessage> rendered = template_messages(messages, tools, template_tools);
-  return bundle.render_chat(rendered, template_tools && tools.active() ? tools.tools_json : nlohmann::ordered_json());
 }
 
 // What retrieval adds to a chat request: the conversation with its sources, and what the
@@ -82,8 +73,8 @@ asio::awaitable<Result<Grounding>> ground(ServerContext& ctx, const ServedModel&
   const int64_t answer_room = chat.params.max_tokens.value_or(int32_t(n_ctx / 4));
   const auto max_prompt = size_t(std::max<int64_t>(0, n_ctx - answer_room - 1));
   auto count_tokens = [&](const std::vector<ChatRequestMessage>& messages) -> size_t {
-    auto prompt = render_prompt(bundle, messages, chat.tools);
-    return prompt ? bundle.tokenizer->encode(*prompt, true, true).size() : 0;
+    auto prompt = render_chat_prompt(bundle, messages, chat.tools);
+    return prompt ? chat_prompt_tokens(bundle, *prompt).size() : 0;
   };
   out.messages = fit_grounded_messages(chat.messages, hits, max_prompt, count_tokens);
   *out.sources = source_infos(hits);
@@ -108,7 +99,7 @@ asio::awaitable<void> chat_completions(ServerContext& ctx, Caller& caller, const
   Result<Grounding> grounding = co_await ground(ctx, **model, *parsed, req.body);
   if (!grounding)
     co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, grounding.error(), writer);
-  auto prompt = render_prompt(bundle, grounding->messages, parsed->tools);
+  auto prompt = render_chat_prompt(bundle, grounding->messages, parsed->tools);
   if (!prompt) {
     const Error e = invalid_param("messages", "{}", prompt.error().message);
     co_return co_await refuse_generation(ctx, caller, req, parsed->params.model, e, writer);
@@ -117,7 +108,7 @@ asio::awaitable<void> chat_completions(ServerContext& ctx, Caller& caller, const
   job.constraint = std::move(constraint.value());
   job.tools = std::move(parsed->tools);
   job.format = ResponseFormat::Chat;
-  job.prompt = bundle.tokenizer->encode(*prompt, true, true);
+  job.prompt = chat_prompt_tokens(bundle, *prompt);
   job.params = std::move(parsed->params);
   job.prompt_param = "messages";
   job.caller = &caller;

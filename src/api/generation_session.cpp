@@ -162,12 +162,13 @@ asio::awaitable<void> run_generation(ServerContext& ctx, ServedModel& model, Gen
     co_await writer.send(std::move(response));
     co_return;
   }
-  // Rate limits, before the request can take a place in the engine's queue: prompt plus the
-  // most it may generate is reserved now and settled to the real count at the end.
+  // Token limits, before the request can take a place in the engine's queue (its request was
+  // taken when it arrived): prompt plus the most it may generate is reserved now and settled
+  // to the real count at the end.
   RateDecision limits;
   if (job.caller) {
     const int64_t n_out = params.max_tokens.value_or(int32_t(n_ctx - n_prompt));
-    limits = admit_under_limits(ctx, *job.caller, n_prompt + params.n * n_out);
+    limits = admit_tokens(ctx, *job.caller, n_prompt + params.n * n_out);
     if (!limits.admitted()) {
       // Named, not a temporary inside co_await: GCC 12 mishandles some of those.
       platform::UsageRecord refused = usage_row(429, {}, {});

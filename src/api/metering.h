@@ -19,9 +19,15 @@ void set_retry_after(HttpHeaders& headers, int64_t retry_after_ms);
 // The USD amounts a client is shown for a cost.
 UsageCost usage_cost(const platform::CostMicros& cost);
 
+// What a usage row records: a request answered or refused (every one has its row), or a
+// refusal over the key's rate limits, which has a row only while the key's refusals this minute
+// are few and is otherwise counted (UsageRecorder::record_rate_limited).
+enum class UsageKind { Request, RateLimited };
+
 // Queues `row` with the usage recorder and waits, without blocking the thread, until it is
 // committed. Ok at once when the server keeps no usage. Call from a handler coroutine.
-asio::awaitable<Status> commit_usage(ServerContext& ctx, platform::UsageRecord row);
+asio::awaitable<Status> commit_usage(ServerContext& ctx, platform::UsageRecord row,
+                                     UsageKind kind = UsageKind::Request);
 
 // The model a generation request's body names, for the usage row of a request refused before
 // it was parsed: the string at "model", or at "<wrapper>.model" (the inner request of an async
@@ -36,10 +42,12 @@ platform::UsageRecord refusal_usage_row(const Caller& caller, const HttpRequest&
 // Commits the usage row of a refusal. A failed commit is logged, not sent: the refusal goes out
 // either way, since it delivered nothing that could go unbilled. Call before the refusal's bytes
 // are written. Call from a handler coroutine.
-asio::awaitable<void> commit_refusal(ServerContext& ctx, platform::UsageRecord row);
+asio::awaitable<void> commit_refusal(ServerContext& ctx, platform::UsageRecord row,
+                                     UsageKind kind = UsageKind::Request);
 
-// A 429 for a key over its rate limits: its refusal row (status 429) is committed, then the
-// error is sent with Retry-After and retry-after-ms.
+// A 429 for a key over its rate limits: its refusal row (status 429) is committed, or counted
+// when the key has had many this minute (UsageKind::RateLimited), then the error is sent with
+// Retry-After and retry-after-ms.
 asio::awaitable<void> refuse_rate_limited(ServerContext& ctx, platform::UsageRecord row, const std::string& key_id,
                                           int64_t retry_after_ms, ResponseWriter& writer);
 

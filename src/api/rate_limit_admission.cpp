@@ -25,11 +25,11 @@ void report_backend_error(ServerContext& ctx, const char* operation, const char*
 
 }  // namespace
 
-RateDecision admit_under_limits(ServerContext& ctx, Caller& caller, int64_t n_tokens) {
+RateDecision admit_under_limits(ServerContext& ctx, Caller& caller, int64_t n_requests, int64_t n_tokens) {
   RateDecision decision;
   if (!caller.key || !ctx.platform.limiter) return decision;
   const platform::AuthenticatedKey& key = *caller.key;
-  auto admission = ctx.platform.limiter->admit(key.id, key.limits, n_tokens);
+  auto admission = ctx.platform.limiter->admit(key.id, key.limits, n_requests, n_tokens);
   if (!admission) {
     const bool open = ctx.platform.rate_limit_fail_open;
     report_backend_error(ctx, "admit", open ? "admitted_unmetered" : "refused", admission.error());

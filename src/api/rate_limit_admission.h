@@ -31,9 +31,20 @@ struct RateDecision {
   bool admitted() const { return outcome == Outcome::Admitted; }
 };
 
-// Admits the caller's request of `n_tokens` (prompt plus the most it may generate) under its
-// key's limits, and sets caller.rate to the buckets after the decision.
-RateDecision admit_under_limits(ServerContext& ctx, Caller& caller, int64_t n_tokens);
+// Admits `n_requests` (0 or 1) requests and `n_tokens` tokens of the caller's under its key's
+// limits, and sets caller.rate to the buckets after the decision. Every metered request is
+// admitted twice: admit_request when it arrives, before its body is read (so a key over its
+// request limit costs no parsing, templating, search or tokenizing), then admit_tokens once its
+// size is known.
+RateDecision admit_under_limits(ServerContext& ctx, Caller& caller, int64_t n_requests, int64_t n_tokens);
+
+// One request from the key's request bucket, no tokens.
+inline RateDecision admit_request(ServerContext& ctx, Caller& caller) { return admit_under_limits(ctx, caller, 1, 0); }
+
+// `n_tokens` (prompt plus the most it may generate) from the key's token bucket, no request.
+inline RateDecision admit_tokens(ServerContext& ctx, Caller& caller, int64_t n_tokens) {
+  return admit_under_limits(ctx, caller, 0, n_tokens);
+}
 
 // Settles an admission to the tokens the request really used; nothing for an unmetered one. A
 // failure is counted, not returned: the response stands either way.

@@ -5,6 +5,8 @@
 #include "api/api_error.h"
 #include "api/endpoints.h"
 #include "api/json_fields.h"
+#include "api/metering.h"
+#include "api/search_request.h"
 
 namespace tachyon {
 namespace {
@@ -33,20 +35,29 @@ Router make_router(ServerContext& ctx) {
       return too_deep(req) ? refuse_deep_json(writer) : with_api_key(ctx, req, writer, fn);
     };
   };
-  router.post("/v1/chat/completions", keyed(endpoints::chat_completions));
-  router.post("/chat/completions", keyed(endpoints::chat_completions));  // Perplexity's path
-  router.post("/v1/completions", keyed(endpoints::completions));
-  router.post("/v1/embeddings", keyed(endpoints::embeddings));
-  router.post("/v1/responses", keyed(endpoints::responses_create));  // OpenAI's and Perplexity's path
+  // Endpoints that do work for the key: each request takes one from its request limit first.
+  auto metered = [&ctx](KeyedHandler fn, UsageModelOf model_of) -> Handler {
+    return [&ctx, fn, model_of](const HttpRequest& req, ResponseWriter& writer) {
+      return too_deep(req) ? refuse_deep_json(writer) : with_metered_key(ctx, req, writer, fn, model_of);
+    };
+  };
+  const UsageModelOf named = [](const HttpRequest& req) { return requested_model(req.body); };
+  const UsageModelOf inner_named = [](const HttpRequest& req) { return requested_model(req.body, "request"); };
+  const UsageModelOf search_model = [](const HttpRequest&) { return std::string(kSearchUsageModel); };
+  router.post("/v1/chat/completions", metered(endpoints::chat_completions, named));
+  router.post("/chat/completions", metered(endpoints::chat_completions, named));  // Perplexity's path
+  router.post("/v1/completions", metered(endpoints::completions, named));
+  router.post("/v1/embeddings", metered(endpoints::embeddings, named));
+  router.post("/v1/responses", metered(endpoints::responses_create, named));  // OpenAI's and Perplexity's path
   router.get("/v1/responses/{id}", keyed(endpoints::responses_get));
   router.get("/v1/models", keyed(endpoints::list_models));
   router.get("/v1/models/{id}", keyed(endpoints::get_model));
-  router.post("/async/chat/completions", keyed(endpoints::async_create));
+  router.post("/async/chat/completions", metered(endpoints::async_create, inner_named));
   router.get("/async/chat/completions", keyed(endpoints::async_list));
   router.get("/async/chat/completions/{id}", keyed(endpoints::async_get));
-  router.post("/search", keyed(endpoints::search));  // Perplexity's Search API
-  router.post("/tokenize", keyed(endpoints::tokenize));
-  router.post("/detokenize", keyed(endpoints::detokenize));
+  router.post("/search", metered(endpoints::search, search_model));  // Perplexity's Search API
+  router.post("/tokenize", metered(endpoints::tokenize, named));
+  router.post("/detokenize", metered(endpoints::detokenize, named));
   router.get("/health", bind(endpoints::health));
   router.get("/ready", bind(endpoints::ready));
   router.get("/metrics", bind(endpoints::metrics));

@@ -1,5 +1,5 @@
 // POST /search: Perplexity's Search API over the operator's own index. Behind the API key and
-// its request limit like the generation endpoints; every answer and refusal leaves a usage row
+// its request limit like the generation endpoints (a search spends no tokens); every answer and refusal leaves a usage row
 // (model "search", search_queries = the number of queries run).
 #include <chrono>
 
@@ -10,7 +10,6 @@
 #include "api/endpoints.h"
 #include "api/generation_session.h"
 #include "api/metering.h"
-#include "api/rate_limit_admission.h"
 #include "api/responses.h"
 #include "api/search_request.h"
 #include "api/search_service.h"
@@ -30,12 +29,6 @@ asio::awaitable<void> search(ServerContext& ctx, Caller& caller, const HttpReque
   }
   if (auto index = ctx.search->index(); !index)
     co_return co_await refuse_generation(ctx, caller, req, kSearchUsageModel, index.error(), writer);
-
-  // One request from the key's request bucket; a search spends no tokens.
-  if (const RateDecision limits = admit_under_limits(ctx, caller, 0); !limits.admitted()) {
-    platform::UsageRecord refused = refusal_usage_row(caller, req, kSearchUsageModel, 429);
-    co_return co_await refuse_unadmitted(ctx, std::move(refused), caller, limits, writer);
-  }
 
   std::vector<search::SearchQuery> queries;
   for (const std::string& text : request->queries)

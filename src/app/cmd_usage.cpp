@@ -62,6 +62,9 @@ void print_usage(const UsageOptions& o) {
   for (const auto& r : rows)
     fmt::print("{:<22} {:>10} {:>14} {:>18} {:>14}\n", r.group, r.totals.requests, r.totals.prompt_tokens,
                r.totals.completion_tokens, usd(r.totals.cost.total()));
+  if (report->rate_limited_without_rows > 0)
+    fmt::print("\n{} more refusals over rate limits, counted without rows of their own\n",
+               report->rate_limited_without_rows);
   if (!report->requests) return;
   fmt::print("\n{:<24} {:>6} {:<26} {:<16} {:<26} {:>8} {:>10} {:>14}\n", "CREATED (UTC)", "STATUS", "KEY", "MODEL",
              "ENDPOINT", "PROMPT", "COMPLETION", "COST (USD)");

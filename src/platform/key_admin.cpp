@@ -97,6 +97,8 @@ ordered_json usage_report_json(const UsageReport& report) {
   if (report.requests) {
     j["requests"] = ordered_json::array();
     for (const UsageRecord& r : *report.requests) j["requests"].push_back(usage_record_json(r));
+  } else {
+    j["rate_limited_without_rows"] = report.rate_limited_without_rows;
   }
   return j;
 }

@@ -36,15 +36,17 @@ std::optional<LimitState> MemoryRateLimiter::state_of(const Bucket& b) {
   return LimitState{b.capacity, std::max<int64_t>(0, int64_t(std::floor(b.level))), ms_until(b, double(b.capacity))};
 }
 
-Result<Admission> MemoryRateLimiter::admit(const std::string& key_id, const RateLimits& limits, int64_t n_tokens) {
+Result<Admission> MemoryRateLimiter::admit(const std::string& key_id, const RateLimits& limits, int64_t n_requests,
+                                           int64_t n_tokens) {
   std::lock_guard lock(mutex_);
   KeyBuckets& k = buckets_for(key_id, limits, now_ms_());
   Admission a;
   a.reserved_tokens = k.tokens.capacity == 0 ? 0 : std::min(std::max<int64_t>(0, n_tokens), k.tokens.capacity);
-  a.retry_after_ms = std::max(ms_until(k.requests, 1.0), ms_until(k.tokens, double(a.reserved_tokens)));
+  const int64_t requests = std::clamp<int64_t>(n_requests, 0, 1);
+  a.retry_after_ms = std::max(ms_until(k.requests, double(requests)), ms_until(k.tokens, double(a.reserved_tokens)));
   a.admitted = a.retry_after_ms == 0;
   if (a.admitted) {
-    if (k.requests.capacity > 0) k.requests.level -= 1.0;
+    if (k.requests.capacity > 0) k.requests.level -= double(requests);
     k.tokens.level -= double(a.reserved_tokens);
   } else {
     a.reserved_tokens = 0;

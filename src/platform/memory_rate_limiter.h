@@ -15,7 +15,8 @@ class MemoryRateLimiter final : public RateLimiter {
   // `now_ms` is the clock buckets refill by (milliseconds, any epoch); tests inject their own.
   explicit MemoryRateLimiter(std::function<int64_t()> now_ms);
 
-  Result<Admission> admit(const std::string& key_id, const RateLimits& limits, int64_t n_tokens) override;
+  Result<Admission> admit(const std::string& key_id, const RateLimits& limits, int64_t n_requests,
+                          int64_t n_tokens) override;
   Status settle(const std::string& key_id, const RateLimits& limits, int64_t reserved, int64_t used) override;
   Result<RateSnapshot> peek(const std::string& key_id, const RateLimits& limits) override;
   Status check_backend() override { return Status::success(); }

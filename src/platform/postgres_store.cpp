@@ -103,6 +103,18 @@ CREATE TABLE responses (
 );
 CREATE INDEX responses_by_time ON responses(created_ms);
 )sql",
+    // 2: SqliteStore's version 6: counts of refusals over the rate limits beyond the rows a key
+    // gets each minute.
+    R"sql(
+CREATE TABLE refusal_counts (
+  key_id TEXT COLLATE "C" NOT NULL,
+  endpoint TEXT NOT NULL,
+  minute_ms BIGINT NOT NULL,
+  count BIGINT NOT NULL,
+  PRIMARY KEY (key_id, endpoint, minute_ms)
+);
+CREATE INDEX refusal_counts_by_time ON refusal_counts(minute_ms);
+)sql",
 };
 static_assert(std::size(kPgMigrations) == kPostgresSchemaVersion);
 
@@ -335,18 +347,33 @@ class PostgresStore final : public Store {
     });
   }
 
+  Status add_refusal_counts(std::span<const RefusalCount> counts) override {
+    return pool_.transaction([&](Connection& c) -> Status {
+      for (const RefusalCount& r : counts) {
+        auto q = c.query(
+            "INSERT INTO refusal_counts (key_id, endpoint, minute_ms, count) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (key_id, endpoint, minute_ms) DO UPDATE SET count = refusal_counts.count + EXCLUDED.count",
+            {param(r.key_id), param(r.endpoint), param(r.minute_ms), param(r.count)});
+        if (!q) return q.error();
+      }
+      return Status::success();
+    });
+  }
+
   Result<UsageReport> query_usage(const UsageQuery& query) override {
     // The statement text depends on which filters are present, never on their values.
-    std::string filters;
+    std::string filters, counted_filters;
     std::vector<Param> params;
-    auto filter = [&](const char* condition, Param value) {
+    auto filter = [&](const char* condition, const char* counted_condition, Param value) {
       params.push_back(std::move(value));
       filters += fmt::format(" AND {} ${}", condition, params.size());
+      counted_filters += fmt::format(" AND {} ${}", counted_condition, params.size());
     };
-    if (query.key_id) filter("key_id =", param(*query.key_id));
-    if (query.request_id) filter("request_id =", param(*query.request_id));
-    if (query.since_ms) filter("created_ms >=", param(*query.since_ms));
-    if (query.until_ms) filter("created_ms <", param(*query.until_ms));
+    if (query.key_id) filter("key_id =", "key_id =", param(*query.key_id));
+    // refusal_counts is not read for a request_id query: such a query reads that request's rows.
+    if (query.request_id) filter("request_id =", "request_id =", param(*query.request_id));
+    if (query.since_ms) filter("created_ms >=", "minute_ms >=", param(*query.since_ms));
+    if (query.until_ms) filter("created_ms <", "minute_ms <", param(*query.until_ms));
     const char* group = nullptr;
     switch (query.by) {
       case UsageGrouping::None: break;
@@ -363,6 +390,10 @@ class PostgresStore final : public Store {
         auto rows = c.query(fmt::format("SELECT {} FROM usage WHERE TRUE{} ORDER BY id", kRecordColumns, filters), params);
         if (!rows) return rows.error();
         report.requests = records_of(*rows);
+      } else {
+        auto counted = c.query("SELECT COALESCE(SUM(count), 0) FROM refusal_counts WHERE TRUE" + counted_filters, params);
+        if (!counted) return counted.error();
+        report.rate_limited_without_rows = counted->integer(0, 0);
       }
       if (!group) return report;
       auto groups = c.query(

@@ -13,7 +13,7 @@
 namespace tachyon::platform {
 
 // The schema version this build writes and reads (the `schema_version` table's highest row).
-inline constexpr int kPostgresSchemaVersion = 1;
+inline constexpr int kPostgresSchemaVersion = 2;
 
 // Whether `url` names a PostgreSQL database: postgresql://... or postgres://...
 bool is_postgres_url(std::string_view url);

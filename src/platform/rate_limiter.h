@@ -47,10 +47,14 @@ class RateLimiter {
  public:
   virtual ~RateLimiter() = default;
 
-  // Takes one request and `n_tokens` from the key's buckets, or nothing when either is short.
-  // A reservation larger than the whole token limit is capped at the limit, so a large request
-  // is admitted when the bucket is full and its real use is charged at settle() as a debt.
-  virtual Result<Admission> admit(const std::string& key_id, const RateLimits& limits, int64_t n_tokens) = 0;
+  // Takes `n_requests` (0 or 1) requests and `n_tokens` tokens from the key's buckets, or
+  // nothing when either is short. The API takes a request's place in the request bucket when it
+  // arrives, before its body is read, and its tokens once it is tokenized: two calls, (1, 0)
+  // then (0, n). A reservation larger than the whole token limit is capped at the limit, so a
+  // large request is admitted when the bucket is full and its real use is charged at settle()
+  // as a debt.
+  virtual Result<Admission> admit(const std::string& key_id, const RateLimits& limits, int64_t n_requests,
+                                  int64_t n_tokens) = 0;
 
   // Returns `reserved - used` tokens to the key's bucket (negative: charges the excess).
   virtual Status settle(const std::string& key_id, const RateLimits& limits, int64_t reserved, int64_t used) = 0;

@@ -8,7 +8,8 @@ namespace {
 // are kept in 1/60000ths of a unit, so a bucket refills by exactly its limit per millisecond and
 // every step is integer arithmetic, exact in Lua's doubles and in the hash's text.
 // ARGV: op (admit | settle | peek), requests per minute, tokens per minute, amount (admit: the
-// tokens to reserve; settle: reserved - used), now in ms (negative: Redis's clock).
+// tokens to reserve; settle: reserved - used), now in ms (negative: Redis's clock), and the
+// requests to take (admit: 0 or 1).
 // Returns {admitted, retry_after_ms, reserved, request limit, remaining, reset_ms, token limit,
 // remaining, reset_ms}; a limit of 0 is an unlimited dimension.
 constexpr const char* kBucketScript = R"lua(
@@ -19,6 +20,7 @@ local rpm = math.max(0, tonumber(ARGV[2]))
 local tpm = math.max(0, tonumber(ARGV[3]))
 local amount = tonumber(ARGV[4])
 local now = tonumber(ARGV[5])
+local requests = math.min(1, math.max(0, tonumber(ARGV[6]) or 1))
 if now < 0 then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -50,10 +52,10 @@ local tl = refill(saved[3], saved[4], tpm)
 local admitted, retry, reserved = 0, 0, 0
 if op == 'admit' then
   if tpm > 0 then reserved = math.min(math.max(0, amount), tpm) end
-  retry = math.max(ms_until(rpm, rl, 1), ms_until(tpm, tl, reserved))
+  retry = math.max(ms_until(rpm, rl, requests), ms_until(tpm, tl, reserved))
   if retry == 0 then
     admitted = 1
-    if rpm > 0 then rl = rl - SCALE end
+    if rpm > 0 then rl = rl - requests * SCALE end
     tl = tl - reserved * SCALE
   else
     reserved = 0
@@ -110,7 +112,7 @@ Result<std::string> RedisRateLimiter::script_sha() {
 }
 
 Result<Admission> RedisRateLimiter::run(const std::string& key_id, const char* op, const RateLimits& limits,
-                                        int64_t amount) {
+                                        int64_t amount, int64_t n_requests) {
   auto sha = script_sha();
   if (!sha) return sha.error();
   const int64_t now = options_.now_ms ? options_.now_ms() : -1;
@@ -122,7 +124,8 @@ Result<Admission> RedisRateLimiter::run(const std::string& key_id, const char* o
                                 std::to_string(limits.requests_per_minute),
                                 std::to_string(limits.tokens_per_minute),
                                 std::to_string(amount),
-                                std::to_string(now)};
+                                std::to_string(now),
+                                std::to_string(n_requests)};
   auto reply = client_->command(argv);
   if (!reply) return reply.error();
   if (reply->kind == RedisReply::Kind::Error && reply->text.rfind("NOSCRIPT", 0) == 0) {
@@ -143,9 +146,10 @@ Result<Admission> RedisRateLimiter::run(const std::string& key_id, const char* o
   return a;
 }
 
-Result<Admission> RedisRateLimiter::admit(const std::string& key_id, const RateLimits& limits, int64_t n_tokens) {
+Result<Admission> RedisRateLimiter::admit(const std::string& key_id, const RateLimits& limits, int64_t n_requests,
+                                          int64_t n_tokens) {
   if (unlimited(limits)) return Admission{true, 0, 0, {}};
-  return run(key_id, "admit", limits, n_tokens);
+  return run(key_id, "admit", limits, n_tokens, n_requests);
 }
 
 Status RedisRateLimiter::settle(const std::string& key_id, const RateLimits& limits, int64_t reserved, int64_t used) {

@@ -31,7 +31,8 @@ class RedisRateLimiter final : public RateLimiter {
 
   // A key without any limit is answered here, without Redis: it cannot be refused, not even when
   // Redis is down.
-  Result<Admission> admit(const std::string& key_id, const RateLimits& limits, int64_t n_tokens) override;
+  Result<Admission> admit(const std::string& key_id, const RateLimits& limits, int64_t n_requests,
+                          int64_t n_tokens) override;
   Status settle(const std::string& key_id, const RateLimits& limits, int64_t reserved, int64_t used) override;
   Result<RateSnapshot> peek(const std::string& key_id, const RateLimits& limits) override;
   // PING.
@@ -39,8 +40,9 @@ class RedisRateLimiter final : public RateLimiter {
 
  private:
   // Runs the bucket script for one key: op is admit, settle or peek; `amount` the tokens to
-  // reserve (admit) or to give back (settle).
-  Result<Admission> run(const std::string& key_id, const char* op, const RateLimits& limits, int64_t amount);
+  // reserve (admit) or to give back (settle); `n_requests` the requests admit takes (0 or 1).
+  Result<Admission> run(const std::string& key_id, const char* op, const RateLimits& limits, int64_t amount,
+                        int64_t n_requests = 0);
   Result<std::string> script_sha();
 
   std::unique_ptr<RedisClient> client_;

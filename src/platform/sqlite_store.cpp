@@ -109,6 +109,17 @@ CREATE INDEX responses_by_time ON responses(created_ms);
 ALTER TABLE async_jobs ADD COLUMN lease_holder TEXT NOT NULL DEFAULT '';
 ALTER TABLE async_jobs ADD COLUMN lease_until_ms INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 6: counts of refusals over the rate limits beyond the rows a key gets each minute.
+    R"sql(
+CREATE TABLE refusal_counts (
+  key_id TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  minute_ms INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (key_id, endpoint, minute_ms)
+);
+CREATE INDEX refusal_counts_by_time ON refusal_counts(minute_ms);
+)sql",
 };
 static_assert(std::size(kMigrations) == kSqliteSchemaVersion);
 
@@ -321,13 +332,38 @@ class SqliteStore final : public Store {
     return exec("COMMIT");
   }
 
+  Status add_refusal_counts(std::span<const RefusalCount> counts) override {
+    std::lock_guard lock(mutex_);
+    if (Status s = exec("BEGIN IMMEDIATE"); !s) return s;
+    Statement q(db_,
+                "INSERT INTO refusal_counts (key_id, endpoint, minute_ms, count) VALUES (?,?,?,?) "
+                "ON CONFLICT (key_id, endpoint, minute_ms) DO UPDATE SET count = count + excluded.count");
+    for (const RefusalCount& r : counts) {
+      q.bind(1, r.key_id);
+      q.bind(2, r.endpoint);
+      q.bind(3, r.minute_ms);
+      q.bind(4, r.count);
+      if (q.step() != SQLITE_DONE) {
+        Error e = q.error();
+        (void)exec("ROLLBACK");
+        return e;
+      }
+      q.reset();
+    }
+    return exec("COMMIT");
+  }
+
   Result<UsageReport> query_usage(const UsageQuery& query) override {
     std::lock_guard lock(mutex_);
-    std::string filters;
-    if (query.key_id) filters += " AND key_id = :key";
-    if (query.request_id) filters += " AND request_id = :request";
-    if (query.since_ms) filters += " AND created_ms >= :since";
-    if (query.until_ms) filters += " AND created_ms < :until";
+    auto filters_on = [&](std::string_view time_column) {
+      std::string f;
+      if (query.key_id) f += " AND key_id = :key";
+      if (query.request_id) f += " AND request_id = :request";
+      if (query.since_ms) f += fmt::format(" AND {} >= :since", time_column);
+      if (query.until_ms) f += fmt::format(" AND {} < :until", time_column);
+      return f;
+    };
+    const std::string filters = filters_on("created_ms");
     const std::string where = "WHERE status = 200" + filters;
     constexpr const char* kSums =
         "COUNT(*), COALESCE(SUM(prompt_tokens),0), COALESCE(SUM(completion_tokens),0), "
@@ -355,6 +391,11 @@ class SqliteStore final : public Store {
       auto rows = read_records(q);
       if (!rows) return rows.error();
       report.requests = std::move(*rows);
+    } else {
+      Statement q(db_, "SELECT COALESCE(SUM(count),0) FROM refusal_counts WHERE 1 = 1" + filters_on("minute_ms"));
+      bind_filters(q);
+      if (q.step() != SQLITE_ROW) return q.error();
+      report.rate_limited_without_rows = q.int_at(0);
     }
     const char* group = nullptr;
     switch (query.by) {

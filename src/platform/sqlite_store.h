@@ -9,7 +9,7 @@
 namespace tachyon::platform {
 
 // The schema version this build writes and reads.
-inline constexpr int kSqliteSchemaVersion = 5;
+inline constexpr int kSqliteSchemaVersion = 6;
 
 // The data directory when none is given.
 inline constexpr const char* kDefaultDataDir = "./tachyon-data";

@@ -105,6 +105,17 @@ struct UsageRecord {
   std::optional<RequestLog> log{};  // committed with the row; absent when nothing may be kept
 };
 
+// Refusals over a key's rate limits that have no usage row of their own: a key's first
+// kItemizedRefusalsPerMinute refusals in a minute get rows like any refusal, the rest are
+// counted here, one count per key, endpoint and minute, so that a client hammering past its
+// limit grows the store by at most a few rows a minute (RefusalTally).
+struct RefusalCount {
+  std::string key_id{};
+  std::string endpoint{};
+  int64_t minute_ms = 0;  // the start of the minute (UTC), a multiple of 60,000
+  int64_t count = 0;
+};
+
 enum class UsageGrouping { None, Day, Model, Key };
 
 struct UsageQuery {
@@ -134,6 +145,9 @@ struct UsageReport {
   // With a request_id filter: every row of that request matching the other filters, whatever
   // its status (refusals and cancellations included), oldest first. nullopt without one.
   std::optional<std::vector<UsageRecord>> requests{};
+  // Refusals over the rate limits counted without rows of their own (RefusalCount), in the
+  // minutes that start within the time filters; 0 with a request_id filter.
+  int64_t rate_limited_without_rows = 0;
 };
 
 // A key's model list as both stores keep it in one text column: "m1,m2" ("" for every model).
@@ -160,6 +174,9 @@ class Store {
   // Appends usage rows, and the request logs they carry, in one transaction: all of them are
   // durable when this returns ok.
   virtual Status insert_usage(std::span<const UsageRecord> rows) = 0;
+  // Adds counts of refusals without rows, merging those of the same key, endpoint and minute,
+  // in one transaction.
+  virtual Status add_refusal_counts(std::span<const RefusalCount> counts) = 0;
   // Totals (and groups) of completed requests matching the query; with a request_id, also that
   // request's rows (UsageReport::requests).
   virtual Result<UsageReport> query_usage(const UsageQuery& query) = 0;

@@ -1,5 +1,6 @@
 #include "platform/usage_recorder.h"
 
+#include <utility>
 #include <vector>
 
 namespace tachyon::platform {
@@ -25,6 +26,18 @@ void UsageRecorder::record(UsageRecord row, Committed on_committed) {
   wake_writer_.notify_one();
 }
 
+void UsageRecorder::record_rate_limited(UsageRecord row, Committed on_committed) {
+  if (tally_.itemize(row.key_id, row.created_ms)) return record(std::move(row), std::move(on_committed));
+  {
+    std::lock_guard lock(mutex_);
+    ++counts_[{row.key_id, row.endpoint, minute_of(row.created_ms)}];
+    ++n_counted_;
+    ++n_queued_;
+  }
+  wake_writer_.notify_one();
+  if (on_committed) on_committed(Status::success());
+}
+
 void UsageRecorder::flush() {
   std::unique_lock lock(mutex_);
   const int64_t target = n_queued_;
@@ -39,15 +52,32 @@ UsageRecorderStats UsageRecorder::stats() const {
 void UsageRecorder::run() {
   std::vector<Pending> batch;
   std::vector<UsageRecord> rows;
+  std::vector<RefusalCount> counts;
   while (true) {
+    int64_t n_counted = 0;
     {
       std::unique_lock lock(mutex_);
-      wake_writer_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping with nothing left
+      wake_writer_.wait(lock, [&] { return stopping_ || !queue_.empty() || n_counted_ > 0; });
+      if (queue_.empty() && n_counted_ == 0) return;  // stopping with nothing left
       while (!queue_.empty() && batch.size() < max_batch_) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      counts.clear();
+      for (const auto& [at, n] : counts_)
+        counts.push_back(RefusalCount{std::get<0>(at), std::get<1>(at), std::get<2>(at), n});
+      counts_.clear();
+      n_counted = std::exchange(n_counted_, 0);
+    }
+    if (!counts.empty()) {
+      const Status counted = store_.add_refusal_counts(counts);
+      std::lock_guard lock(mutex_);
+      n_done_ += n_counted;
+      (counted ? stats_.refusals_counted : stats_.count_failures) += n_counted;
+    }
+    if (batch.empty()) {
+      batch_done_.notify_all();
+      continue;
     }
     rows.clear();
     for (const Pending& p : batch) rows.push_back(p.row);

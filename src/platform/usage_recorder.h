@@ -8,9 +8,12 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
+#include "platform/refusal_tally.h"
 #include "platform/store.h"
 
 namespace tachyon::platform {
@@ -19,6 +22,8 @@ struct UsageRecorderStats {
   int64_t rows_committed = 0;
   int64_t transactions = 0;
   int64_t failures = 0;  // rows whose transaction failed
+  int64_t refusals_counted = 0;  // rate-limited refusals committed as counts, not rows
+  int64_t count_failures = 0;    // such refusals whose counts could not be committed
 };
 
 class UsageRecorder {
@@ -35,6 +40,12 @@ class UsageRecorder {
 
   // Queues one row; never blocks on the database. Callable from any thread.
   void record(UsageRecord row, Committed on_committed = {});
+
+  // The row of a refusal over a key's rate limits: queued like record() when the key's
+  // RefusalTally has room for it this minute; otherwise only counted (RefusalCount, committed
+  // with the next batch) and `on_committed` runs at once, on the caller's thread, with ok: the
+  // refusal bills nothing, so its answer need not wait for the count.
+  void record_rate_limited(UsageRecord row, Committed on_committed = {});
 
   // Blocks until every row queued before the call is committed and its callback has run and
   // been destroyed (tests, shutdown).
@@ -55,8 +66,12 @@ class UsageRecorder {
   std::condition_variable wake_writer_;
   std::condition_variable batch_done_;
   std::deque<Pending> queue_;
-  int64_t n_queued_ = 0;  // rows ever queued
-  int64_t n_done_ = 0;    // rows ever committed or failed
+  RefusalTally tally_;
+  // Refusals to count, by key, endpoint and minute, and how many refusals they hold.
+  std::map<std::tuple<std::string, std::string, int64_t>, int64_t> counts_;
+  int64_t n_counted_ = 0;
+  int64_t n_queued_ = 0;  // rows and counted refusals ever queued
+  int64_t n_done_ = 0;    // rows and counted refusals ever committed or failed
   bool stopping_ = false;
   UsageRecorderStats stats_;
   std::thread writer_;

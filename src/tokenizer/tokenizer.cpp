@@ -4,6 +4,7 @@
 #include <array>
 
 #include "tokenizer/bpe_tokenizer.h"
+#include "tokenizer/special_shield.h"
 #include "tokenizer/spm_tokenizer.h"
 #include "tokenizer/wpm_tokenizer.h"
 
@@ -139,6 +140,17 @@ void Tokenizer::build_piece_cache() {
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special,
                                        bool parse_special) const {
+  return encode_fragments(text, add_special, parse_special, false);
+}
+
+std::string Tokenizer::shield_special(std::string_view text) const { return tachyon::shield_special(vocab_, text); }
+
+std::vector<int32_t> Tokenizer::encode_chat(std::string_view prompt, bool add_special) const {
+  return encode_fragments(prompt, add_special, true, true);
+}
+
+std::vector<int32_t> Tokenizer::encode_fragments(std::string_view text, bool add_special, bool parse_special,
+                                                 bool shielded) const {
   std::vector<int32_t> out;
   if (add_special && vocab_.add_bos && vocab_.bos_id >= 0) out.push_back(vocab_.bos_id);
   if (!text.empty()) {
@@ -148,7 +160,13 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special,
         out.push_back(f.token);
         at_boundary = true;
       } else {
-        encode_text(text.substr(f.begin, f.length), at_boundary, out);
+        const std::string_view run = text.substr(f.begin, f.length);
+        if (shielded && has_shield_marks(run)) {
+          const std::string plain = unshield_special(run);
+          if (!plain.empty()) encode_text(plain, at_boundary, out);
+        } else {
+          encode_text(run, at_boundary, out);
+        }
         at_boundary = false;
       }
     }

@@ -31,6 +31,14 @@ class Tokenizer {
   // the start of input and after each special token (add_space_prefix).
   std::vector<int32_t> encode(std::string_view text, bool add_special, bool parse_special) const;
 
+  // A client's text bound for a chat prompt, with the control tokens it spells shielded
+  // (special_shield.h), so that encode_chat() keeps them text.
+  std::string shield_special(std::string_view text) const;
+
+  // encode(prompt, add_special, parse_special = true) for a chat prompt whose client text was
+  // shielded: the template's control tokens become their ids, the client's stay text.
+  std::vector<int32_t> encode_chat(std::string_view prompt, bool add_special) const;
+
   // Bytes of one token: byte tokens give that byte, SPM's U+2581 gives ' ', byte-level BPE text
   // is mapped back to bytes. Control and unknown tokens are empty unless render_special. The
   // result may end inside a UTF-8 sequence; an unknown id gives "".
@@ -66,6 +74,9 @@ class Tokenizer {
   // Bytes of token `id` with special tokens rendered; called once per token by
   // build_piece_cache().
   virtual std::string render_piece(int32_t id) const = 0;
+  // encode(); `shielded`: the text's runs between special tokens are unshielded first.
+  std::vector<int32_t> encode_fragments(std::string_view text, bool add_special, bool parse_special,
+                                        bool shielded) const;
   // Fills the piece cache; the most-derived constructor calls it last.
   void build_piece_cache();
 

@@ -92,12 +92,12 @@ class RateLimitAdmissionTest : public ::testing::Test {
 TEST_F(RateLimitAdmissionTest, OverTheLimitIs429WithRetryAfter) {
   int64_t now = 0;
   ctx_.platform.limiter = std::make_unique<platform::MemoryRateLimiter>([&now] { return now; });
-  ASSERT_TRUE(admit_under_limits(ctx_, caller_, 5).admitted());
-  const RateDecision second = admit_under_limits(ctx_, caller_, 5);
+  ASSERT_TRUE(admit_request(ctx_, caller_).admitted());
+  const RateDecision second = admit_request(ctx_, caller_);
   ASSERT_TRUE(second.admitted());
   EXPECT_EQ(second.reserved_tokens, 0);  // metered: the key has no token limit
   EXPECT_EQ(caller_.rate->requests->remaining, 0);
-  const RateDecision third = admit_under_limits(ctx_, caller_, 5);
+  const RateDecision third = admit_request(ctx_, caller_);
   ASSERT_EQ(third.outcome, RateDecision::Outcome::Limited);
   EXPECT_EQ(third.retry_after_ms, 30'000);
   const HttpResponse r = refuse(third);
@@ -108,7 +108,7 @@ TEST_F(RateLimitAdmissionTest, OverTheLimitIs429WithRetryAfter) {
 
 TEST_F(RateLimitAdmissionTest, UnreachableRedisFailsClosedWith503OrOpenUnmetered) {
   use_redis(platform::RedisAddress{"127.0.0.1", RedisTestServer::free_port(), 0, "", ""});
-  const RateDecision closed = admit_under_limits(ctx_, caller_, 5);
+  const RateDecision closed = admit_request(ctx_, caller_);
   ASSERT_EQ(closed.outcome, RateDecision::Outcome::Unavailable);
   ASSERT_TRUE(caller_.rate);  // known to be unknown: no headers, no second attempt to peek
   EXPECT_FALSE(caller_.rate->requests);
@@ -121,7 +121,7 @@ TEST_F(RateLimitAdmissionTest, UnreachableRedisFailsClosedWith503OrOpenUnmetered
   EXPECT_EQ(body["error"]["message"].get<std::string>().find("127.0.0.1"), std::string::npos);  // no internals
 
   ctx_.platform.rate_limit_fail_open = true;
-  const RateDecision open = admit_under_limits(ctx_, caller_, 5);
+  const RateDecision open = admit_request(ctx_, caller_);
   EXPECT_TRUE(open.admitted());
   EXPECT_FALSE(open.reserved_tokens);  // unmetered: nothing to settle
   settle_under_limits(ctx_, caller_, open, 100);
@@ -140,24 +140,24 @@ TEST_F(RateLimitAdmissionTest, RedisStoppedMidwayThenRestarted) {
   RedisTestServer redis;
   ASSERT_TRUE(redis.running());
   use_redis(redis.address());
-  const RateDecision first = admit_under_limits(ctx_, caller_, 5);
+  const RateDecision first = admit_request(ctx_, caller_);
   ASSERT_TRUE(first.admitted());
   EXPECT_EQ(first.reserved_tokens, 0);
   EXPECT_EQ(caller_.rate->requests->remaining, 1);
   EXPECT_NE(scrape().find("tachyon_rate_limit_backend_up 1"), std::string::npos);
 
   redis.stop();
-  EXPECT_EQ(admit_under_limits(ctx_, caller_, 5).outcome, RateDecision::Outcome::Unavailable);
+  EXPECT_EQ(admit_request(ctx_, caller_).outcome, RateDecision::Outcome::Unavailable);
   ctx_.platform.rate_limit_fail_open = true;
-  EXPECT_TRUE(admit_under_limits(ctx_, caller_, 5).admitted());
+  EXPECT_TRUE(admit_request(ctx_, caller_).admitted());
   EXPECT_NE(scrape().find("tachyon_rate_limit_backend_up 0"), std::string::npos);
 
   ASSERT_TRUE(redis.start());
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past the client's reconnect backoff
   ctx_.platform.rate_limit_fail_open = false;
-  EXPECT_TRUE(admit_under_limits(ctx_, caller_, 5).admitted());
-  EXPECT_TRUE(admit_under_limits(ctx_, caller_, 5).admitted());
-  EXPECT_EQ(admit_under_limits(ctx_, caller_, 5).outcome, RateDecision::Outcome::Limited);
+  EXPECT_TRUE(admit_request(ctx_, caller_).admitted());
+  EXPECT_TRUE(admit_request(ctx_, caller_).admitted());
+  EXPECT_EQ(admit_request(ctx_, caller_).outcome, RateDecision::Outcome::Limited);
   EXPECT_NE(scrape().find("tachyon_rate_limit_backend_up 1"), std::string::npos);
 }
 

@@ -145,7 +145,7 @@ test('a request with no valid key (401) leaves no row', async () => {
   }
 });
 
-test('`tachyon usage --request ID` prints the rows; without --request the shapes are unchanged', async () => {
+test('`tachyon usage --request ID` prints the rows; without --request, totals and the count of refusals without rows', async () => {
   const requestId = newRequestId('text');
   await assert.rejects(
     client(keys.otherModel.secret).chat.completions.create({ model: modelName, messages, max_tokens: 2 },
@@ -155,7 +155,7 @@ test('`tachyon usage --request ID` prints the rows; without --request the shapes
   assert.match(text, /REQUESTS/);
   assert.match(text, new RegExp(`\\s403\\s+${keys.otherModel.id}\\s+${modelName}\\s+/v1/chat/completions\\s+0\\s+0\\s+0\\.000000`));
   const plain = JSON.parse(tachyon(['usage', '--json', '--data-dir', dataDir]));
-  assert.deepEqual(Object.keys(plain), ['totals', 'rows']);
+  assert.deepEqual(Object.keys(plain), ['totals', 'rows', 'rate_limited_without_rows']);
   const r = await fetch(`${server.baseURL}/admin/usage`, { headers: { authorization: `Bearer ${adminKey}` } });
-  assert.deepEqual(Object.keys(await r.json()), ['totals', 'rows']);
+  assert.deepEqual(Object.keys(await r.json()), ['totals', 'rows', 'rate_limited_without_rows']);
 });

@@ -38,7 +38,7 @@ class RateLimiterTest : public ::testing::TestWithParam<Backend> {
   }
 
   Admission admit(const std::string& key, const RateLimits& limits, int64_t n_tokens) {
-    auto a = limiter_->admit(key, limits, n_tokens);
+    auto a = limiter_->admit(key, limits, 1, n_tokens);
     EXPECT_TRUE(a.ok()) << a.error().message;
     return a.ok() ? *a : Admission{};
   }
@@ -105,6 +105,34 @@ TEST_P(RateLimiterTest, TokensAreReservedThenSettledToTheRealCount) {
   settle("k", limits, 80, 15);  // used 15 of the 80 reserved
   EXPECT_EQ(peek("k", limits).tokens->remaining, 85);
   EXPECT_TRUE(admit("k", limits, 30).admitted);
+}
+
+TEST_P(RateLimiterTest, ARequestIsTakenAtTheDoorAndItsTokensLater) {
+  const RateLimits limits{2, 100};
+  auto take = [&](int64_t requests, int64_t tokens) {
+    auto a = limiter_->admit("k", limits, requests, tokens);
+    EXPECT_TRUE(a.ok()) << a.error().message;
+    return a.ok() ? *a : Admission{};
+  };
+  Admission door = take(1, 0);  // before the body is read
+  ASSERT_TRUE(door.admitted);
+  EXPECT_EQ(door.reserved_tokens, 0);
+  EXPECT_EQ(door.snapshot.requests->remaining, 1);
+  EXPECT_EQ(door.snapshot.tokens->remaining, 100);
+  Admission tokens = take(0, 70);  // once the prompt is tokenized: no second request
+  ASSERT_TRUE(tokens.admitted);
+  EXPECT_EQ(tokens.reserved_tokens, 70);
+  EXPECT_EQ(tokens.snapshot.requests->remaining, 1);
+  EXPECT_EQ(tokens.snapshot.tokens->remaining, 30);
+  ASSERT_TRUE(take(1, 0).admitted);
+  Admission short_of_tokens = take(0, 70);  // refused: takes nothing
+  EXPECT_FALSE(short_of_tokens.admitted);
+  EXPECT_EQ(short_of_tokens.retry_after_ms, 24'000);  // 40 tokens at 100 a minute
+  EXPECT_EQ(short_of_tokens.snapshot.tokens->remaining, 30);
+  Admission no_request = take(1, 0);  // both requests of the minute are taken
+  EXPECT_FALSE(no_request.admitted);
+  EXPECT_EQ(no_request.retry_after_ms, 30'000);
+  EXPECT_EQ(peek("k", limits).tokens->remaining, 30);
 }
 
 TEST_P(RateLimiterTest, AReservationBeyondTheLimitIsCappedAndChargedAsDebt) {

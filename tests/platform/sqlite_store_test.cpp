@@ -47,11 +47,13 @@ TEST(SqliteStore, RefusesADatabaseFromANewerSchema) {
 }
 
 // A database of schema version 4 (before job leases), left by a server stopped with a job in
-// progress: migration 5 adds the lease columns, and the job can be claimed at once.
+// progress: migration 5 adds the lease columns, and the job can be claimed at once; migration 6
+// adds the refusal counts.
 TEST(SqliteStore, MigratesAVersion4DatabaseWithAJobInProgress) {
   TempDir tmp;
   ASSERT_TRUE(open_sqlite_store(tmp.path()).ok());
   exec_sql(tmp.path(),
+           "DROP TABLE refusal_counts; "
            "ALTER TABLE async_jobs DROP COLUMN lease_holder; ALTER TABLE async_jobs DROP COLUMN lease_until_ms; "
            "INSERT INTO async_jobs (id, key_id, model, created_ms, started_ms, status, request_json) "
            "VALUES ('j1', 'key_a', 'm', 1000, 2000, 1, '{}'); PRAGMA user_version = 4");
@@ -64,6 +66,9 @@ TEST(SqliteStore, MigratesAVersion4DatabaseWithAJobInProgress) {
   auto claimed = (*store)->claim_next_job("server-1", 3000, 1000);
   ASSERT_TRUE(claimed.ok() && claimed->has_value());
   EXPECT_EQ((*claimed)->id, "j1");
+  const std::vector<RefusalCount> counts = {{"key_a", "/v1/chat/completions", 60'000, 3}};
+  ASSERT_TRUE((*store)->add_refusal_counts(counts).ok());
+  EXPECT_EQ((*store)->query_usage({})->rate_limited_without_rows, 3);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((tmp.path() / "tachyon.db").c_str(), &db), SQLITE_OK);
   sqlite3_stmt* version = nullptr;

@@ -226,6 +226,24 @@ TEST_P(StoreTest, UsageTotalsCountCompletedRequestsAndGroup) {
   EXPECT_EQ(store().query_usage({.key_id = "nobody"})->totals.requests, 0);
 }
 
+TEST_P(StoreTest, RefusalCountsMergeByKeyEndpointAndMinuteAndFollowTheFilters) {
+  const std::vector<RefusalCount> first = {{"key_a", "/v1/chat/completions", 60'000, 5},
+                                           {"key_a", "/search", 60'000, 2},
+                                           {"key_b", "/v1/chat/completions", 120'000, 7}};
+  ASSERT_TRUE(store().add_refusal_counts(first).ok());
+  const std::vector<RefusalCount> again = {{"key_a", "/v1/chat/completions", 60'000, 4}};
+  ASSERT_TRUE(store().add_refusal_counts(again).ok());
+  EXPECT_EQ(store().query_usage({})->rate_limited_without_rows, 18);
+  EXPECT_EQ(store().query_usage({.key_id = "key_a"})->rate_limited_without_rows, 11);
+  EXPECT_EQ(store().query_usage({.since_ms = 60'001})->rate_limited_without_rows, 7);
+  EXPECT_EQ(store().query_usage({.until_ms = 120'000})->rate_limited_without_rows, 11);
+  EXPECT_EQ(store().query_usage({.key_id = "key_b", .until_ms = 120'000})->rate_limited_without_rows, 0);
+  auto by_request = store().query_usage({.request_id = "r1"});
+  ASSERT_TRUE(by_request.ok()) << by_request.error().message;
+  EXPECT_EQ(by_request->rate_limited_without_rows, 0);  // a request id names rows only
+  EXPECT_EQ(store().query_usage({})->totals.requests, 0);  // never billed
+}
+
 TEST_P(StoreTest, ARequestIdFilterListsTheRequestsRowsOfEveryStatus) {
   UsageRecord refused = usage_row("r1", "key_a", "", 1000, 400, 0, 0);
   refused.cost = {};

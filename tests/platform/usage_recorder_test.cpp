@@ -47,6 +47,38 @@ TEST(UsageRecorder, TheRowIsReadableWhenTheCommitCallbackRuns) {
   EXPECT_EQ(visible, 1);
 }
 
+TEST(UsageRecorder, RateLimitedRefusalsPastTheMinutesFirstFewAreCountedNotRowed) {
+  TempDir tmp;
+  auto store = open_sqlite_store(tmp.path());
+  ASSERT_TRUE(store.ok());
+  int called_back = 0;
+  auto refuse = [&](UsageRecorder& recorder, const std::string& key, int64_t at_ms, int i) {
+    UsageRecord r{.request_id = fmt::format("{}-{}-{}", key, at_ms, i), .key_id = key, .model = "m",
+                  .endpoint = "/v1/chat/completions"};
+    r.created_ms = at_ms;
+    r.status = 429;
+    recorder.record_rate_limited(std::move(r), [&](Status s) {
+      EXPECT_TRUE(s.ok());
+      ++called_back;
+    });
+  };
+  {
+    UsageRecorder recorder(**store);
+    for (int i = 0; i < 25; ++i) refuse(recorder, "key_a", 60'000 + i, i);  // one minute
+    for (int i = 0; i < 3; ++i) refuse(recorder, "key_b", 60'500 + i, i);
+    for (int i = 0; i < 4; ++i) refuse(recorder, "key_a", 120'000 + i, i);  // the next
+    recorder.flush();
+    EXPECT_EQ(recorder.stats().refusals_counted, 15);
+    EXPECT_EQ(recorder.stats().rows_committed, 17);
+  }
+  EXPECT_EQ(called_back, 32);
+  EXPECT_EQ((*store)->usage_of_request("key_a-60009-9")->size(), 1u);  // the tenth has its row
+  EXPECT_TRUE((*store)->usage_of_request("key_a-60010-10")->empty());   // the eleventh is counted
+  EXPECT_EQ((*store)->usage_of_request("key_a-120003-3")->size(), 1u);
+  EXPECT_EQ((*store)->query_usage({.key_id = "key_a"})->rate_limited_without_rows, 15);
+  EXPECT_EQ((*store)->query_usage({.key_id = "key_b"})->rate_limited_without_rows, 0);
+}
+
 TEST(UsageRecorder, ManyThreadsGroupCommitAndNothingIsLost) {
   TempDir tmp;
   auto store = open_sqlite_store(tmp.path());
