@@ -136,11 +136,7 @@ Status authorize_metrics(ServerContext& ctx, const HttpRequest& req) {
 
 asio::awaitable<void> with_api_key(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer,
                                    KeyedHandler handler) {
-  auto caller = authenticate(ctx, req);
-  if (!caller) co_return co_await send_error(writer, caller.error());
-  if (!caller->key) co_return co_await handler(ctx, *caller, req, writer);
-  RateLimitHeadersWriter headed(writer, ctx, *caller);
-  co_await handler(ctx, *caller, req, headed);
+  co_await with_metered_key(ctx, req, writer, handler, nullptr);
 }
 
 asio::awaitable<void> with_metered_key(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer,
@@ -149,9 +145,11 @@ asio::awaitable<void> with_metered_key(ServerContext& ctx, const HttpRequest& re
   if (!caller) co_return co_await send_error(writer, caller.error());
   if (!caller->key) co_return co_await handler(ctx, *caller, req, writer);
   RateLimitHeadersWriter headed(writer, ctx, *caller);
-  if (const RateDecision door = admit_request(ctx, *caller); !door.admitted()) {
-    platform::UsageRecord refused = refusal_usage_row(*caller, req, model_of(req), 429);
-    co_return co_await refuse_unadmitted(ctx, std::move(refused), *caller, door, headed);
+  if (model_of) {
+    if (const RateDecision door = admit_request(ctx, *caller); !door.admitted()) {
+      platform::UsageRecord refused = refusal_usage_row(*caller, req, model_of(req), 429);
+      co_return co_await refuse_unadmitted(ctx, std::move(refused), *caller, door, headed);
+    }
   }
   co_await handler(ctx, *caller, req, headed);
 }

@@ -49,7 +49,8 @@ using UsageModelOf = std::string (*)(const HttpRequest&);
 // with_api_key for an endpoint that does work for its caller: the request takes its place in the
 // key's request bucket before `handler` runs, and a key over its request limit is refused (429,
 // or 503 when the limits cannot be checked and the server fails closed) before its body is
-// parsed. The handler admits the request's tokens itself (admit_tokens).
+// parsed. The handler admits the request's tokens itself (admit_tokens). A null `model_of`
+// takes nothing: with_api_key().
 asio::awaitable<void> with_metered_key(ServerContext& ctx, const HttpRequest& req, ResponseWriter& writer,
                                        KeyedHandler handler, UsageModelOf model_of);
 
