@@ -5,11 +5,14 @@
 #   scripts/sanitize.sh tsan [CTEST ARGS...]   ThreadSanitizer in build-tsan/: builds and runs the
 #                                              tests of the threaded parts (engine, sched, http,
 #                                              platform, api, sdk)
-#   scripts/sanitize.sh ci                     what scripts/test.sh runs: ASan + UBSan in build-ci-asan/
-#                                              with clang, no server stack, over the suites of the
-#                                              layers that read untrusted bytes or keep shared
-#                                              state (util, gguf, tokenizer, frontend, constrain,
-#                                              sampling, kv, sched)
+#   scripts/sanitize.sh ci                     what scripts/test.sh runs, built with clang (about 13
+#                                              min cold on 2 cores): ci-asan, then ci-tsan
+#   scripts/sanitize.sh ci-asan                ASan + UBSan in build-ci-asan/, no server stack: the
+#                                              engine and every layer below it (util, gguf, kernels,
+#                                              tokenizer, frontend, constrain, sampling, kv, sched,
+#                                              model, engine)
+#   scripts/sanitize.sh ci-tsan                ThreadSanitizer in build-ci-tsan/: the engine's step
+#                                              thread (engine, speculative) and the HTTP server
 # Any sanitizer report fails the test that produced it. A cold asan or tsan build takes about as
 # long as the normal one (25-30 min on 2 cores); the CUDA backend is left out.
 set -euo pipefail
@@ -23,16 +26,25 @@ case "$kind" in
     sanitize=thread; build=build-tsan
     targets=(engine_test sched_test http_test platform_test api_test sdk_test)
     default=(-R "^($(IFS='|'; echo "${targets[*]}"))\$") ;;
-  ci)
+  ci) bash "$0" ci-asan && exec bash "$0" ci-tsan ;;
+  ci-tsan)
+    sanitize=thread; build=build-ci-tsan
+    dirs=(engine http)
+    targets=(engine_test speculative_test http_test)
+    default=(-R "^($(IFS='|'; echo "${targets[*]}"))\$")
+    cxx=$(command -v clang++-14 || command -v clang++ || true)
+    [ -n "$cxx" ] || { echo "note: no clang++: the sanitizer run is skipped"; exit 0; }
+    extra=(-DCMAKE_CXX_COMPILER="$cxx" -DTACHYON_SDK=OFF "-DTACHYON_TESTS=$(IFS=';'; echo "${dirs[*]}")") ;;
+  ci-asan)
     sanitize=address,undefined; build=build-ci-asan
-    dirs=(util gguf tokenizer frontend constrain sampling kv sched)
-    targets=(util_test gguf_test tokenizer_test frontend_test constrain_test constrain_vocabulary_test sampler_test
-             kv_test sched_test)
+    dirs=(util gguf kernels tokenizer frontend constrain sampling kv sched model engine)
+    targets=(util_test gguf_test kernels_test tokenizer_test frontend_test constrain_test constrain_vocabulary_test
+             sampler_test kv_test sched_test model_test encoder_test engine_test embedding_engine_test speculative_test)
     default=(-R "^($(IFS='|'; echo "${targets[*]}"))\$")
     cxx=$(command -v clang++-14 || command -v clang++ || true)
     [ -n "$cxx" ] || { echo "note: no clang++: the sanitizer run is skipped"; exit 0; }
     extra=(-DCMAKE_CXX_COMPILER="$cxx" -DTACHYON_SERVER=OFF "-DTACHYON_TESTS=$(IFS=';'; echo "${dirs[*]}")") ;;
-  *) echo "usage: $0 asan|tsan|ci [ctest arguments]" >&2; exit 2 ;;
+  *) echo "usage: $0 asan|tsan|ci|ci-asan|ci-tsan [ctest arguments]" >&2; exit 2 ;;
 esac
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
