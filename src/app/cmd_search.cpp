@@ -1,5 +1,9 @@
 // `tachyon search query|eval`: asks the data directory's index directly, and measures its
 // ranking against a labelled query set.
+#include <iostream>
+#include <string>
+#include <vector>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -46,13 +50,39 @@ OpenedRetriever open_retriever_or_fail(const SearchOptions& o) {
   return opened;
 }
 
+// One line of JSON: the query and its hits, snippets whole (as grounded chat receives them).
+void print_json_hits(const std::string& query, const std::vector<search::SearchHit>& hits) {
+  nlohmann::ordered_json results = nlohmann::ordered_json::array();
+  for (const search::SearchHit& h : hits)
+    results.push_back({{"title", h.title},
+                       {"url", h.url},
+                       {"snippet", h.snippet},
+                       {"date", h.date ? nlohmann::ordered_json(*h.date) : nlohmann::ordered_json(nullptr)},
+                       {"last_updated", h.last_updated ? nlohmann::ordered_json(*h.last_updated) : nlohmann::ordered_json(nullptr)},
+                       {"score", h.score}});
+  const nlohmann::ordered_json line = {{"query", query}, {"results", std::move(results)}};
+  fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 void run_query(const SearchOptions& o) {
   OpenedRetriever opened = open_retriever_or_fail(o);
-  auto hits = opened.retriever->retrieve(search::SearchQuery{o.query, {}, o.max_results});
-  if (!hits) fail(hits.error().message);
-  for (size_t i = 0; i < hits->size(); ++i) {
-    const search::SearchHit& h = (*hits)[i];
-    fmt::print("{:>2}. {:.2f}  {}\n    {}\n    {:.160}\n", i + 1, h.score, h.title, h.url, h.snippet);
+  std::vector<std::string> queries = {o.query};
+  if (o.query == "-") {  // one query a line on standard input
+    queries.clear();
+    for (std::string line; std::getline(std::cin, line);)
+      if (!line.empty()) queries.push_back(line);
+  }
+  for (const std::string& query : queries) {
+    auto hits = opened.retriever->retrieve(search::SearchQuery{query, {}, o.max_results});
+    if (!hits) fail(fmt::format("{}: {}", query, hits.error().message));
+    if (o.json) {
+      print_json_hits(query, *hits);
+      continue;
+    }
+    for (size_t i = 0; i < hits->size(); ++i) {
+      const search::SearchHit& h = (*hits)[i];
+      fmt::print("{:>2}. {:.2f}  {}\n    {}\n    {:.160}\n", i + 1, h.score, h.title, h.url, h.snippet);
+    }
   }
 }
 
@@ -95,7 +125,8 @@ void add_search_command(CLI::App& app) {
   auto* query = cmd->add_subcommand("query", "Print the best pages for a query");
   query->add_option("--data-dir", o->data_dir, "Folder holding the index")->capture_default_str();
   query->add_option("-n,--max-results", o->max_results, "Pages to print")->capture_default_str();
-  query->add_option("query", o->query, "The query")->required();
+  query->add_option("query", o->query, "The query; - reads one query a line from standard input")->required();
+  query->add_flag("--json", o->json, "Print each query's hits as one line of JSON, snippets whole");
   auto retrieval = [o](CLI::App* sub) {
     sub->add_option("--retrieval", o->retrieval, "bm25 | dense | hybrid (BM25 and dense fused by reciprocal rank)")
         ->capture_default_str();

@@ -179,18 +179,24 @@ class SqliteStore final : public Store {
     return Status::success();
   }
 
+  // Runs `body` in a write transaction (the caller holds mutex_): committed when it returns ok,
+  // rolled back otherwise.
+  template <typename Body>
+  Status write_transaction(Body body) {
+    if (Status s = exec("BEGIN IMMEDIATE"); !s) return s;
+    if (Status s = body(); !s) {
+      (void)exec("ROLLBACK");
+      return s;
+    }
+    return exec("COMMIT");
+  }
+
   // Applies the missing migrations in order, all in one transaction. The version is read inside
   // it, under the write lock, so that two processes opening a new database at once migrate it
   // once: the second finds the first's version.
   Status migrate() {
     std::lock_guard lock(mutex_);
-    if (Status s = exec("BEGIN IMMEDIATE"); !s) return s;
-    Status s = migrate_locked();
-    if (!s) {
-      (void)exec("ROLLBACK");
-      return s;
-    }
-    return exec("COMMIT");
+    return write_transaction([&] { return migrate_locked(); });
   }
 
   Status migrate_locked() {
@@ -214,13 +220,7 @@ class SqliteStore final : public Store {
 
   Status insert_key(const KeyRecord& key, const SecretHash& secret) override {
     std::lock_guard lock(mutex_);
-    if (Status s = exec("BEGIN IMMEDIATE"); !s) return s;
-    Status s = insert_key_locked(key, secret);
-    if (!s) {
-      (void)exec("ROLLBACK");
-      return s;
-    }
-    return exec("COMMIT");
+    return write_transaction([&] { return insert_key_locked(key, secret); });
   }
 
   Result<std::vector<KeyRecord>> list_keys() override {
@@ -270,13 +270,7 @@ class SqliteStore final : public Store {
   Status rotate_key(const std::string& id, const SecretHash& secret, const std::string& hint,
                     int64_t old_expires_ms) override {
     std::lock_guard lock(mutex_);
-    if (Status s = exec("BEGIN IMMEDIATE"); !s) return s;
-    Status s = rotate_locked(id, secret, hint, old_expires_ms);
-    if (!s) {
-      (void)exec("ROLLBACK");
-      return s;
-    }
-    return exec("COMMIT");
+    return write_transaction([&] { return rotate_locked(id, secret, hint, old_expires_ms); });
   }
 
   Status insert_usage(std::span<const UsageRecord> rows) override {
@@ -334,23 +328,20 @@ class SqliteStore final : public Store {
 
   Status add_refusal_counts(std::span<const RefusalCount> counts) override {
     std::lock_guard lock(mutex_);
-    if (Status s = exec("BEGIN IMMEDIATE"); !s) return s;
-    Statement q(db_,
-                "INSERT INTO refusal_counts (key_id, endpoint, minute_ms, count) VALUES (?,?,?,?) "
-                "ON CONFLICT (key_id, endpoint, minute_ms) DO UPDATE SET count = count + excluded.count");
-    for (const RefusalCount& r : counts) {
-      q.bind(1, r.key_id);
-      q.bind(2, r.endpoint);
-      q.bind(3, r.minute_ms);
-      q.bind(4, r.count);
-      if (q.step() != SQLITE_DONE) {
-        Error e = q.error();
-        (void)exec("ROLLBACK");
-        return e;
+    return write_transaction([&]() -> Status {
+      Statement q(db_,
+                  "INSERT INTO refusal_counts (key_id, endpoint, minute_ms, count) VALUES (?,?,?,?) "
+                  "ON CONFLICT (key_id, endpoint, minute_ms) DO UPDATE SET count = count + excluded.count");
+      for (const RefusalCount& r : counts) {
+        q.bind(1, r.key_id);
+        q.bind(2, r.endpoint);
+        q.bind(3, r.minute_ms);
+        q.bind(4, r.count);
+        if (q.step() != SQLITE_DONE) return q.error();
+        q.reset();
       }
-      q.reset();
-    }
-    return exec("COMMIT");
+      return Status::success();
+    });
   }
 
   Result<UsageReport> query_usage(const UsageQuery& query) override {

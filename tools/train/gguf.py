@@ -109,7 +109,25 @@ class _Cursor:
 def read_gguf(path: str):
     """(metadata dict, {name: numpy array in row-major shape}) of an F32-only GGUF file."""
     with open(path, "rb") as f:
-        data = memoryview(f.read())
+        return _parse(memoryview(f.read()), path)
+
+
+def write_tensors_like(base_path: str, out_path: str, tensors) -> None:
+    """A copy of the F32 GGUF `base_path` with the data of `tensors` ({name: array of the same
+    shape}) in place of its own: metadata, vocabulary and layout unchanged."""
+    with open(base_path, "rb") as f:
+        data = bytearray(f.read())
+    _, views = _parse(memoryview(data), base_path)
+    for name, array in tensors.items():
+        view = views[name]
+        if tuple(view.shape) != tuple(array.shape):
+            raise ValueError(f"{name}: shape {array.shape}, file has {view.shape}")
+        view[...] = np.asarray(array, dtype="<f4")
+    with open(out_path, "wb") as f:
+        f.write(data)
+
+
+def _parse(data: memoryview, path: str):
     cur = _Cursor(data)
     if bytes(data[:4]) != GGUF_MAGIC:
         raise ValueError(f"{path}: not a GGUF file")
