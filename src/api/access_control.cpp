@@ -147,8 +147,12 @@ asio::awaitable<void> with_metered_key(ServerContext& ctx, const HttpRequest& re
   RateLimitHeadersWriter headed(writer, ctx, *caller);
   if (model_of) {
     if (const RateDecision door = admit_request(ctx, *caller); !door.admitted()) {
-      platform::UsageRecord refused = refusal_usage_row(*caller, req, model_of(req), 429);
-      co_return co_await refuse_unadmitted(ctx, std::move(refused), *caller, door, headed);
+      // The body is read for its model only when the refusal's row is kept.
+      platform::UsageRecord refused = refusal_usage_row(*caller, req, "", 429);
+      const platform::UsageRecorder::FillRow named = [&req, model_of](platform::UsageRecord& row) {
+        row.model = model_of(req);
+      };
+      co_return co_await refuse_unadmitted(ctx, std::move(refused), *caller, door, headed, named);
     }
   }
   co_await handler(ctx, *caller, req, headed);

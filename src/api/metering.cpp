@@ -20,12 +20,17 @@ UsageCost usage_cost(const platform::CostMicros& cost) {
                    platform::micros_to_usd(cost.request), platform::micros_to_usd(cost.total())};
 }
 
-asio::awaitable<Status> commit_usage(ServerContext& ctx, platform::UsageRecord row, UsageKind kind) {
+asio::awaitable<Status> commit_usage(ServerContext& ctx, platform::UsageRecord row, UsageKind kind,
+                                     const platform::UsageRecorder::FillRow& fill) {
   if (!ctx.platform.usage) co_return Status::success();
   auto committed = std::make_shared<AsyncQueue<Status>>(co_await asio::this_coro::executor);
   auto on_committed = [committed](Status s) { committed->push(std::move(s)); };
-  if (kind == UsageKind::RateLimited) ctx.platform.usage->record_rate_limited(std::move(row), on_committed);
-  else ctx.platform.usage->record(std::move(row), on_committed);
+  if (kind == UsageKind::RateLimited) {
+    ctx.platform.usage->record_rate_limited(std::move(row), on_committed, fill);
+  } else {
+    if (fill) fill(row);
+    ctx.platform.usage->record(std::move(row), on_committed);
+  }
   std::optional<Status> status = co_await committed->pop();
   co_return status ? *status : Status(make_error(ErrorKind::Internal, "usage recorder stopped"));
 }
@@ -56,16 +61,18 @@ platform::UsageRecord refusal_usage_row(const Caller& caller, const HttpRequest&
   return row;
 }
 
-asio::awaitable<void> commit_refusal(ServerContext& ctx, platform::UsageRecord row, UsageKind kind) {
+asio::awaitable<void> commit_refusal(ServerContext& ctx, platform::UsageRecord row, UsageKind kind,
+                                     const platform::UsageRecorder::FillRow& fill) {
   const std::string request_id = row.request_id;
-  const Status recorded = co_await commit_usage(ctx, std::move(row), kind);
+  const Status recorded = co_await commit_usage(ctx, std::move(row), kind, fill);
   if (!recorded) fmt::print(stderr, "usage not recorded for {}: {}\n", request_id, recorded.error().message);
 }
 
 asio::awaitable<void> refuse_rate_limited(ServerContext& ctx, platform::UsageRecord row, const std::string& key_id,
-                                          int64_t retry_after_ms, ResponseWriter& writer) {
+                                          int64_t retry_after_ms, ResponseWriter& writer,
+                                          const platform::UsageRecorder::FillRow& fill) {
   row.status = 429;
-  co_await commit_refusal(ctx, std::move(row), UsageKind::RateLimited);
+  co_await commit_refusal(ctx, std::move(row), UsageKind::RateLimited, fill);
   const Error e{fmt::format("Rate limit reached for key {}: retry in {:.1f} s", key_id, double(retry_after_ms) / 1000),
                 ErrorKind::ResourceExhausted};
   HttpResponse response = HttpResponse::json(http_status(e), error_body(e));

@@ -9,6 +9,7 @@
 #include "api/access_control.h"
 #include "api/responses.h"
 #include "platform/store.h"
+#include "platform/usage_recorder.h"
 
 namespace tachyon {
 
@@ -26,8 +27,10 @@ enum class UsageKind { Request, RateLimited };
 
 // Queues `row` with the usage recorder and waits, without blocking the thread, until it is
 // committed. Ok at once when the server keeps no usage. Call from a handler coroutine.
+// `fill` completes the row when it is kept (for a RateLimited one, only then).
 asio::awaitable<Status> commit_usage(ServerContext& ctx, platform::UsageRecord row,
-                                     UsageKind kind = UsageKind::Request);
+                                     UsageKind kind = UsageKind::Request,
+                                     const platform::UsageRecorder::FillRow& fill = {});
 
 // The model a generation request's body names, for the usage row of a request refused before
 // it was parsed: the string at "model", or at "<wrapper>.model" (the inner request of an async
@@ -43,13 +46,15 @@ platform::UsageRecord refusal_usage_row(const Caller& caller, const HttpRequest&
 // either way, since it delivered nothing that could go unbilled. Call before the refusal's bytes
 // are written. Call from a handler coroutine.
 asio::awaitable<void> commit_refusal(ServerContext& ctx, platform::UsageRecord row,
-                                     UsageKind kind = UsageKind::Request);
+                                     UsageKind kind = UsageKind::Request,
+                                     const platform::UsageRecorder::FillRow& fill = {});
 
 // A 429 for a key over its rate limits: its refusal row (status 429) is committed, or counted
 // when the key has had many this minute (UsageKind::RateLimited), then the error is sent with
-// Retry-After and retry-after-ms.
+// Retry-After and retry-after-ms. `fill` completes the row only when it is kept.
 asio::awaitable<void> refuse_rate_limited(ServerContext& ctx, platform::UsageRecord row, const std::string& key_id,
-                                          int64_t retry_after_ms, ResponseWriter& writer);
+                                          int64_t retry_after_ms, ResponseWriter& writer,
+                                          const platform::UsageRecorder::FillRow& fill = {});
 
 // A generation endpoint's refusal: commits refusal_usage_row(caller, req, model, status of
 // `error`), then sends `error` (send_error). Call from a handler coroutine.

@@ -70,7 +70,8 @@ void refresh_rate_snapshot(ServerContext& ctx, Caller& caller, const RateDecisio
 }
 
 asio::awaitable<void> refuse_unadmitted(ServerContext& ctx, platform::UsageRecord row, const Caller& caller,
-                                        const RateDecision& decision, ResponseWriter& writer) {
+                                        const RateDecision& decision, ResponseWriter& writer,
+                                        const platform::UsageRecorder::FillRow& fill) {
   const std::string key_id = caller.key ? caller.key->id : "";
   if (decision.outcome == RateDecision::Outcome::Unavailable) {
     // The backend's address stays in the server's log; the client learns what to do.
@@ -78,13 +79,13 @@ asio::awaitable<void> refuse_unadmitted(ServerContext& ctx, platform::UsageRecor
                   "retry shortly",
                   ErrorKind::Unavailable};
     row.status = http_status(e);
-    co_await commit_refusal(ctx, std::move(row));
+    co_await commit_refusal(ctx, std::move(row), UsageKind::Request, fill);
     HttpResponse response = HttpResponse::json(http_status(e), error_body(e));
     set_retry_after(response.headers, 1000);
     co_await writer.send(std::move(response));
     co_return;
   }
-  co_await refuse_rate_limited(ctx, std::move(row), key_id, decision.retry_after_ms, writer);
+  co_await refuse_rate_limited(ctx, std::move(row), key_id, decision.retry_after_ms, writer, fill);
 }
 
 }  // namespace tachyon

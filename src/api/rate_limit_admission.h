@@ -60,8 +60,10 @@ std::optional<platform::RateSnapshot> current_rate_snapshot(ServerContext& ctx, 
 
 // The refusal of a request admit_under_limits did not admit: `row` is committed with the status
 // sent, then 429 rate_limit_exceeded (Retry-After and retry-after-ms) or 503
-// service_unavailable (Retry-After). Call from a handler coroutine.
+// service_unavailable (Retry-After). `fill` completes the row when it is kept (refuse_rate_limited
+// keeps only a key's first few a minute). Call from a handler coroutine.
 asio::awaitable<void> refuse_unadmitted(ServerContext& ctx, platform::UsageRecord row, const Caller& caller,
-                                        const RateDecision& decision, ResponseWriter& writer);
+                                        const RateDecision& decision, ResponseWriter& writer,
+                                        const platform::UsageRecorder::FillRow& fill = {});
 
 }  // namespace tachyon

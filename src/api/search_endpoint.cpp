@@ -1,6 +1,6 @@
 // POST /search: Perplexity's Search API over the operator's own index. Behind the API key and
-// its request limit like the generation endpoints (a search spends no tokens); every answer and refusal leaves a usage row
-// (model "search", search_queries = the number of queries run).
+// its request limit like the generation endpoints (a search spends no tokens); every answer and
+// refusal leaves a usage row (model "search", search_queries = the number of queries run).
 #include <chrono>
 
 #include <fmt/format.h>

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "api/json_fields.h"
+#include "api/search_request.h"
 #include "app/commands.h"
 #include "app/local_embedder.h"
 #include "platform/sqlite_store.h"
@@ -50,18 +52,16 @@ OpenedRetriever open_retriever_or_fail(const SearchOptions& o) {
   return opened;
 }
 
-// One line of JSON: the query and its hits, snippets whole (as grounded chat receives them).
+// One line of JSON: the query and its hits as /search gives them, with their scores; snippets
+// whole, as grounded chat receives them.
 void print_json_hits(const std::string& query, const std::vector<search::SearchHit>& hits) {
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
-  for (const search::SearchHit& h : hits)
-    results.push_back({{"title", h.title},
-                       {"url", h.url},
-                       {"snippet", h.snippet},
-                       {"date", h.date ? nlohmann::ordered_json(*h.date) : nlohmann::ordered_json(nullptr)},
-                       {"last_updated", h.last_updated ? nlohmann::ordered_json(*h.last_updated) : nlohmann::ordered_json(nullptr)},
-                       {"score", h.score}});
-  const nlohmann::ordered_json line = {{"query", query}, {"results", std::move(results)}};
-  fmt::print("{}\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  for (const search::SearchHit& h : hits) {
+    nlohmann::ordered_json hit = search_hit_json(h);
+    hit["score"] = h.score;
+    results.push_back(std::move(hit));
+  }
+  fmt::print("{}\n", dump_json({{"query", query}, {"results", std::move(results)}}));
 }
 
 void run_query(const SearchOptions& o) {

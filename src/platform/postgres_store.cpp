@@ -364,14 +364,14 @@ class PostgresStore final : public Store {
     // The statement text depends on which filters are present, never on their values.
     std::string filters, counted_filters;
     std::vector<Param> params;
+    // `counted_condition`: the same filter on refusal_counts, which a request_id query never reads.
     auto filter = [&](const char* condition, const char* counted_condition, Param value) {
       params.push_back(std::move(value));
       filters += fmt::format(" AND {} ${}", condition, params.size());
-      counted_filters += fmt::format(" AND {} ${}", counted_condition, params.size());
+      if (counted_condition) counted_filters += fmt::format(" AND {} ${}", counted_condition, params.size());
     };
     if (query.key_id) filter("key_id =", "key_id =", param(*query.key_id));
-    // refusal_counts is not read for a request_id query: such a query reads that request's rows.
-    if (query.request_id) filter("request_id =", "request_id =", param(*query.request_id));
+    if (query.request_id) filter("request_id =", nullptr, param(*query.request_id));
     if (query.since_ms) filter("created_ms >=", "minute_ms >=", param(*query.since_ms));
     if (query.until_ms) filter("created_ms <", "minute_ms <", param(*query.until_ms));
     const char* group = nullptr;

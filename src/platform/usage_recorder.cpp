@@ -1,6 +1,5 @@
 #include "platform/usage_recorder.h"
 
-#include <utility>
 #include <vector>
 
 namespace tachyon::platform {
@@ -26,12 +25,14 @@ void UsageRecorder::record(UsageRecord row, Committed on_committed) {
   wake_writer_.notify_one();
 }
 
-void UsageRecorder::record_rate_limited(UsageRecord row, Committed on_committed) {
-  if (tally_.itemize(row.key_id, row.created_ms)) return record(std::move(row), std::move(on_committed));
+void UsageRecorder::record_rate_limited(UsageRecord row, Committed on_committed, const FillRow& fill) {
+  if (tally_.itemize(row.key_id, row.created_ms)) {
+    if (fill) fill(row);
+    return record(std::move(row), std::move(on_committed));
+  }
   {
     std::lock_guard lock(mutex_);
     ++counts_[{row.key_id, row.endpoint, minute_of(row.created_ms)}];
-    ++n_counted_;
     ++n_queued_;
   }
   wake_writer_.notify_one();
@@ -57,17 +58,18 @@ void UsageRecorder::run() {
     int64_t n_counted = 0;
     {
       std::unique_lock lock(mutex_);
-      wake_writer_.wait(lock, [&] { return stopping_ || !queue_.empty() || n_counted_ > 0; });
-      if (queue_.empty() && n_counted_ == 0) return;  // stopping with nothing left
+      wake_writer_.wait(lock, [&] { return stopping_ || !queue_.empty() || !counts_.empty(); });
+      if (queue_.empty() && counts_.empty()) return;  // stopping with nothing left
       while (!queue_.empty() && batch.size() < max_batch_) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
       counts.clear();
-      for (const auto& [at, n] : counts_)
+      for (const auto& [at, n] : counts_) {
         counts.push_back(RefusalCount{std::get<0>(at), std::get<1>(at), std::get<2>(at), n});
+        n_counted += n;
+      }
       counts_.clear();
-      n_counted = std::exchange(n_counted_, 0);
     }
     if (!counts.empty()) {
       const Status counted = store_.add_refusal_counts(counts);

@@ -30,6 +30,9 @@ class UsageRecorder {
  public:
   // Called on the writer thread once the row is committed (ok) or could not be (error).
   using Committed = std::function<void(Status)>;
+  // Completes a row that is about to be kept, with what costs work to find out (e.g. parsing a
+  // request body for its model).
+  using FillRow = std::function<void(UsageRecord&)>;
 
   // `max_batch`: most rows per transaction. Starts the writer thread.
   explicit UsageRecorder(Store& store, size_t max_batch = 512);
@@ -41,11 +44,12 @@ class UsageRecorder {
   // Queues one row; never blocks on the database. Callable from any thread.
   void record(UsageRecord row, Committed on_committed = {});
 
-  // The row of a refusal over a key's rate limits: queued like record() when the key's
-  // RefusalTally has room for it this minute; otherwise only counted (RefusalCount, committed
-  // with the next batch) and `on_committed` runs at once, on the caller's thread, with ok: the
-  // refusal bills nothing, so its answer need not wait for the count.
-  void record_rate_limited(UsageRecord row, Committed on_committed = {});
+  // The row of a refusal over a key's rate limits: completed by `fill` (when given) and queued
+  // like record() when the key's RefusalTally has room for it this minute; otherwise only
+  // counted (RefusalCount, committed with the next batch), `fill` is not called and
+  // `on_committed` runs at once, on the caller's thread, with ok: the refusal bills nothing, so
+  // its answer need not wait for the count.
+  void record_rate_limited(UsageRecord row, Committed on_committed = {}, const FillRow& fill = {});
 
   // Blocks until every row queued before the call is committed and its callback has run and
   // been destroyed (tests, shutdown).
@@ -67,9 +71,8 @@ class UsageRecorder {
   std::condition_variable batch_done_;
   std::deque<Pending> queue_;
   RefusalTally tally_;
-  // Refusals to count, by key, endpoint and minute, and how many refusals they hold.
+  // Refusals to count, by key, endpoint and minute.
   std::map<std::tuple<std::string, std::string, int64_t>, int64_t> counts_;
-  int64_t n_counted_ = 0;
   int64_t n_queued_ = 0;  // rows and counted refusals ever queued
   int64_t n_done_ = 0;    // rows and counted refusals ever committed or failed
   bool stopping_ = false;

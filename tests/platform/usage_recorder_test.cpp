@@ -79,6 +79,26 @@ TEST(UsageRecorder, RateLimitedRefusalsPastTheMinutesFirstFewAreCountedNotRowed)
   EXPECT_EQ((*store)->query_usage({.key_id = "key_b"})->rate_limited_without_rows, 0);
 }
 
+TEST(UsageRecorder, ARateLimitedRowIsCompletedOnlyWhenItIsKept) {
+  TempDir tmp;
+  auto store = open_sqlite_store(tmp.path());
+  ASSERT_TRUE(store.ok());
+  int filled = 0;
+  UsageRecorder recorder(**store);
+  for (int i = 0; i < 12; ++i) {
+    UsageRecord r{.request_id = fmt::format("r{}", i), .key_id = "key_a", .endpoint = "/v1/chat/completions"};
+    r.created_ms = 60'000 + i;
+    r.status = 429;
+    recorder.record_rate_limited(std::move(r), {}, [&](UsageRecord& row) {
+      row.model = "named";
+      ++filled;
+    });
+  }
+  recorder.flush();
+  EXPECT_EQ(filled, int(kItemizedRefusalsPerMinute));
+  EXPECT_EQ((*store)->usage_of_request("r0")->front().model, "named");
+}
+
 TEST(UsageRecorder, ManyThreadsGroupCommitAndNothingIsLost) {
   TempDir tmp;
   auto store = open_sqlite_store(tmp.path());
