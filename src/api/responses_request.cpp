@@ -1,5 +1,8 @@
 #include "api/responses_request.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include <fmt/format.h>
 
 #include "api/json_fields.h"
@@ -78,6 +81,32 @@ Result<ojson> input_messages(const ojson& input) {
   return messages;
 }
 
+// A web_search tool (Perplexity's Agent API; OpenAI's web_search / web_search_preview) as the
+// grounded chat options it means: search_context_size, and filters as chat's own fields (which
+// grounded chat then checks). user_location is accepted and unused: the index has no places.
+Status add_web_search(const ojson& tool, const std::string& param, ojson& chat) {
+  static constexpr std::string_view kFilters[] = {"search_domain_filter",      "search_recency_filter",
+                                                   "search_after_date_filter",  "search_before_date_filter",
+                                                   "last_updated_after_filter", "last_updated_before_filter"};
+  for (auto it = tool.begin(); it != tool.end(); ++it) {
+    const std::string& key = it.key();
+    if (key == "type" || key == "user_location") continue;
+    if (key == "search_context_size") {
+      chat["web_search_options"]["search_context_size"] = it.value();
+    } else if (key == "filters") {
+      if (!it->is_object()) return invalid_param(param + ".filters", "Invalid type for '{}.filters': expected an object", param);
+      for (auto f = it->begin(); f != it->end(); ++f) {
+        if (std::find(std::begin(kFilters), std::end(kFilters), f.key()) == std::end(kFilters))
+          return invalid_param(fmt::format("{}.filters.{}", param, f.key()), "Unknown filter '{}' in '{}.filters'", f.key(), param);
+        chat[f.key()] = f.value();
+      }
+    } else {
+      return invalid_param(fmt::format("{}.{}", param, key), "'{}.{}' is not supported by this server", param, key);
+    }
+  }
+  return Status::success();
+}
+
 }  // namespace
 
 ojson ResponsesRequest::chat_body_with(const ojson& earlier) const {
@@ -133,7 +162,7 @@ Result<ResponsesRequest> parse_responses_request(std::string_view body) {
     out.instructions = instructions->get<std::string>();
   }
   if (const ojson* max = find_field(request, "max_output_tokens")) chat["max_tokens"] = *max;
-  for (const char* key : {"temperature", "top_p", "seed", "parallel_tool_calls", "user", "top_logprobs"})
+  for (const char* key : {"temperature", "top_p", "seed", "parallel_tool_calls", "user", "top_logprobs", "disable_search"})
     if (const ojson* v = find_field(request, key)) chat[key] = *v;
   if (const ojson* text = find_field(request, "text")) {
     if (!text->is_object()) return invalid_param("text", "Invalid type for 'text': expected an object");
@@ -156,14 +185,19 @@ Result<ResponsesRequest> parse_responses_request(std::string_view body) {
     for (size_t i = 0; i < tools->size(); ++i) {
       const ojson& tool = (*tools)[i];
       const ojson* type = tool.is_object() ? find_field(tool, "type") : nullptr;
+      if (type && (*type == "web_search" || *type == "web_search_preview")) {
+        if (Status s = add_web_search(tool, fmt::format("tools[{}]", i), chat); !s) return s.error();
+        continue;
+      }
       if (!type || *type != "function")
-        return invalid_param(fmt::format("tools[{}]", i), "Invalid 'tools[{}].type': only 'function' tools are supported", i);
+        return invalid_param(fmt::format("tools[{}]", i),
+                             "Invalid 'tools[{}].type': only 'function' and 'web_search' tools are supported", i);
       ojson fn = ojson::object();
       for (const char* key : {"name", "description", "parameters", "strict"})
         if (const ojson* v = find_field(tool, key)) fn[key] = *v;
       nested.push_back({{"type", "function"}, {"function", std::move(fn)}});
     }
-    chat["tools"] = std::move(nested);
+    if (!nested.empty()) chat["tools"] = std::move(nested);
   }
   if (const ojson* choice = find_field(request, "tool_choice")) {
     if (choice->is_object() && find_field(*choice, "name")) {

@@ -29,9 +29,10 @@ struct ResponsesRequest {
 
 // Maps `input` (a string, or items: messages with text content, `function_call` and
 // `function_call_output`), `instructions`, `max_output_tokens`, `temperature`, `top_p`, `seed`,
-// `text.format`, `tools` (type "function"), `tool_choice`, `parallel_tool_calls`, `stream`,
-// `store`, `previous_response_id`. 400s name the field (unsupported item or tool types, wrong
-// JSON types).
+// `text.format`, `tools` (type "function", and "web_search": its search_context_size and
+// filters become grounded chat's options), `tool_choice`, `parallel_tool_calls`, `disable_search`,
+// `stream`, `store`, `previous_response_id`. 400s name the field (unsupported item or tool types,
+// unknown web_search fields, wrong JSON types).
 Result<ResponsesRequest> parse_responses_request(std::string_view body);
 
 // A stored Response's answer as chat messages: its text as an assistant turn, its function

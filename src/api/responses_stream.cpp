@@ -23,6 +23,44 @@ ojson text_part(std::string text) {
   return {{"type", "output_text"}, {"text", std::move(text)}, {"annotations", ojson::array()}};
 }
 
+// Grounded answers: the chat's search_results as the Response's "search_results" output item
+// (Perplexity's Agent API), each result with its number in the prompt as "id"; null dates left out.
+ojson search_results_item(const ojson& search_results) {
+  ojson results = ojson::array();
+  int id = 1;
+  for (const ojson& r : search_results) {
+    ojson entry = {{"id", id++}};
+    for (auto it = r.begin(); it != r.end(); ++it)
+      if (!it->is_null()) entry[it.key()] = it.value();
+    results.push_back(std::move(entry));
+  }
+  return {{"type", "search_results"}, {"results", std::move(results)}};
+}
+
+// The [n] markers of `text` that name one of `results`, as url_citation annotations over the
+// marker; start_index and end_index count code points.
+ojson citation_annotations(const std::string& text, const ojson& results) {
+  ojson annotations = ojson::array();
+  int64_t code_points = 0;  // before byte i
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '[') {
+      size_t j = i + 1;
+      size_t n = 0;
+      while (j < text.size() && j - i <= 3 && text[j] >= '0' && text[j] <= '9') n = n * 10 + static_cast<size_t>(text[j++] - '0');
+      if (j > i + 1 && j < text.size() && text[j] == ']' && n >= 1 && n <= results.size()) {
+        const ojson& r = results[n - 1];
+        annotations.push_back({{"type", "url_citation"},
+                               {"start_index", code_points},
+                               {"end_index", code_points + static_cast<int64_t>(j - i + 1)},
+                               {"url", r.value("url", "")},
+                               {"title", r.value("title", "")}});
+      }
+    }
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++code_points;
+  }
+  return annotations;
+}
+
 ojson function_call_json(const std::string& call_id, const std::string& name, std::string arguments) {
   return {{"type", "function_call"},
           {"id", new_response_id("fc_")},
@@ -87,10 +125,13 @@ std::string ResponsesTranslator::from_completion(std::string_view chat_completio
   finish_reason_ = choice.value("finish_reason", "");
   const char* item_status = finish_reason_ == "length" ? "incomplete" : "completed";
   const ojson& message = choice["message"];
+  if (auto results = chat.find("search_results"); results != chat.end() && results->is_array() && !results->empty())
+    items_.push_back({search_results_item(*results)});
   if (message.contains("content") && message["content"].is_string() && !message["content"].get<std::string>().empty()) {
     Item item{message_item_json()};
     item.json["status"] = item_status;
     item.json["content"].push_back(text_part(message["content"].get<std::string>()));
+    item.json["content"][0]["annotations"] = citation_annotations(message["content"].get<std::string>(), sources());
     items_.push_back(std::move(item));
   }
   if (message.contains("tool_calls")) {
@@ -116,6 +157,13 @@ std::vector<std::string> ResponsesTranslator::start() {
   events.push_back(event({{"type", "response.created"}, {"response", response_json("in_progress")}}));
   events.push_back(event({{"type", "response.in_progress"}, {"response", response_json("in_progress")}}));
   return events;
+}
+
+const ojson& ResponsesTranslator::sources() const {
+  static const ojson kNone = ojson::array();
+  for (const Item& item : items_)
+    if (item.json["type"] == "search_results") return item.json["results"];
+  return kNone;
 }
 
 size_t ResponsesTranslator::message_item(std::vector<std::string>& events) {
@@ -146,6 +194,14 @@ std::vector<std::string> ResponsesTranslator::on_chunk(std::string_view chat_chu
     return events;
   }
   if (auto usage = chunk.find("usage"); usage != chunk.end() && usage->is_object()) add_usage(*usage);
+  // Grounded chat sends its sources on the first chunk: they become a finished output item.
+  if (auto results = chunk.find("search_results"); results != chunk.end() && results->is_array() && !results->empty() &&
+      sources().empty()) {
+    items_.push_back({search_results_item(*results)});
+    const size_t index = items_.size() - 1;
+    events.push_back(event({{"type", "response.output_item.added"}, {"output_index", index}, {"item", items_[index].json}}));
+    events.push_back(event({{"type", "response.output_item.done"}, {"output_index", index}, {"item", items_[index].json}}));
+  }
   if (!chunk.contains("choices") || chunk["choices"].empty()) return events;
   const ojson& choice = chunk["choices"][0];
   if (auto reason = choice.find("finish_reason"); reason != choice.end() && reason->is_string())
@@ -190,8 +246,18 @@ std::vector<std::string> ResponsesTranslator::finish() {
   const bool incomplete = finish_reason_ == "length";
   for (size_t index = 0; index < items_.size(); ++index) {
     Item& item = items_[index];
+    if (item.json["type"] == "search_results") continue;  // done when it came
     item.json["status"] = incomplete ? "incomplete" : "completed";
     if (item.json["type"] == "message") {
+      ojson& text = item.json["content"][0];
+      text["annotations"] = citation_annotations(text["text"].get<std::string>(), sources());
+      for (size_t k = 0; k < text["annotations"].size(); ++k)
+        events.push_back(event({{"type", "response.output_text.annotation.added"},
+                                {"item_id", item.json["id"]},
+                                {"output_index", index},
+                                {"content_index", 0},
+                                {"annotation_index", k},
+                                {"annotation", text["annotations"][k]}}));
       const ojson& part = item.json["content"][0];
       events.push_back(event({{"type", "response.output_text.done"},
                               {"item_id", item.json["id"]},

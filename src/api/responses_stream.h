@@ -4,6 +4,10 @@
 // response.content_part.added, response.output_text.delta, response.function_call_arguments.delta,
 // the matching .done events, response.completed / response.incomplete) from chat.completion.chunk
 // events, each with its sequence_number. Pure; one translator per response.
+// A grounded answer (the chat body or its first chunk carries search_results) gets a
+// "search_results" output item ahead of its message, as Perplexity's Agent API lists sources,
+// and the message's [n] markers become url_citation annotations of its output_text (streamed
+// as response.output_text.annotation.added events before response.output_text.done).
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +43,7 @@ class ResponsesTranslator {
   nlohmann::ordered_json response_json(const std::string& status) const;
   std::string event(nlohmann::ordered_json body);
   size_t message_item(std::vector<std::string>& events);
+  const nlohmann::ordered_json& sources() const;  // the search_results item's results, or []
   void add_usage(const nlohmann::ordered_json& usage);
 
   std::string id_;

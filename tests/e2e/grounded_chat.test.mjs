@@ -1,8 +1,9 @@
 // Grounded chat: the bundled model served with `--search on` answers from the search index,
 // and its responses carry Perplexity's `citations` and `search_results`, through the npm openai
 // and Perplexity SDKs, streamed and not; the search filters apply; usage reports the search and
-// prices it; options the server cannot honour are 400s. The index holds the fixture pages
-// (tests/data/search/fixture).
+// prices it; options the server cannot honour are 400s; /v1/responses lists the sources as a
+// search_results output item and annotates the answer's [n] markers. The index holds the fixture
+// pages (tests/data/search/fixture).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -101,6 +102,72 @@ test('the openai SDK streams the sources on the first and last chunks and in the
   assert.deepEqual(usage.choices, []);
   assertSources(usage);
   assert.equal(usage.usage.num_search_queries, 1);
+});
+
+// A Response's output_text annotations are exactly its [n] markers that name a listed source,
+// each over its marker (indices in code points) with that source's url and title.
+function assertAnnotated(message, results) {
+  const part = message.content[0];
+  const chars = Array.from(part.text);
+  const markers = [...part.text.matchAll(/\[(\d{1,3})\]/g)].filter((m) => Number(m[1]) >= 1 && Number(m[1]) <= results.length);
+  assert.equal(part.annotations.length, markers.length, part.text);
+  part.annotations.forEach((a, i) => {
+    assert.equal(a.type, 'url_citation');
+    const marker = chars.slice(a.start_index, a.end_index).join('');
+    assert.equal(marker, markers[i][0]);
+    const source = results[Number(markers[i][1]) - 1];
+    assert.equal(a.url, source.url);
+    assert.equal(a.title, source.title);
+  });
+}
+
+test('responses.create through the Perplexity SDK lists the sources and annotates the answer\'s citations', async () => {
+  const r = await pplx.responses.create({
+    model: bundledModel.name, input: 'What is a hacker?', max_output_tokens: 24,
+    tools: [{ type: 'web_search', search_context_size: 'low', filters: { search_domain_filter: ['catb.org'] } }],
+  });
+  assert.ok(['completed', 'incomplete'].includes(r.status), JSON.stringify(r).slice(0, 300));
+  const [found, message] = r.output;
+  assert.equal(found.type, 'search_results');
+  assert.equal(found.results[0].url, HACKER);
+  found.results.forEach((result, i) => {
+    assert.equal(result.id, i + 1, 'ids are the sources\' numbers in the prompt');
+    assert.ok(result.url.includes('catb.org'), result.url);
+  });
+  assert.equal(message.type, 'message');
+  assertAnnotated(message, found.results);
+
+  const plain = await pplx.responses.create({ model: bundledModel.name, input: 'What is a hacker?', max_output_tokens: 4,
+    disable_search: true });
+  assert.ok(plain.output.every((item) => item.type !== 'search_results'));
+
+  const refused = await fetch(`${server.baseURL}/v1/responses`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${openai.apiKey}` },
+    body: JSON.stringify({ model: bundledModel.name, input: 'hi', tools: [{ type: 'web_search', filters: { country: 'US' } }] }),
+  });
+  assert.equal(refused.status, 400);
+  assert.equal((await refused.json()).error.param, 'tools[0].filters.country');
+});
+
+test('a streamed Response through the openai SDK sends its sources first and its annotations before the text is done', async () => {
+  const stream = await openai.responses.create({
+    model: bundledModel.name, input: 'What is a hacker?', max_output_tokens: 24, stream: true, tools: [{ type: 'web_search' }],
+  });
+  const events = [];
+  for await (const event of stream) events.push(event);
+  const added = events.filter((e) => e.type === 'response.output_item.added');
+  assert.equal(added[0].item.type, 'search_results');
+  assert.equal(added[0].item.results[0].url, HACKER);
+  const completed = events.at(-1);
+  assert.match(completed.type, /^response\.(completed|incomplete)$/);
+  const [found, message] = completed.response.output;
+  assert.deepEqual(found, added[0].item);
+  assertAnnotated(message, found.results);
+  const annotations = events.filter((e) => e.type === 'response.output_text.annotation.added');
+  assert.deepEqual(annotations.map((e) => e.annotation), message.content[0].annotations);
+  const textDone = events.findIndex((e) => e.type === 'response.output_text.done');
+  assert.ok(annotations.every((e) => events.indexOf(e) < textDone));
+  assert.deepEqual(events.map((e) => e.sequence_number), events.map((_, i) => i));
 });
 
 test('domain, date and context-size options shape the sources', async () => {

@@ -108,8 +108,10 @@ def definition(page) -> str:
     else:  # Devil's Dictionary: "WORD, n. Definition..."
         paragraphs = [re.sub(r"^[^,]{1,60},\s*(?:[a-z]{1,5}\.\s*)+", "", text.strip(), count=1)]
     for p in paragraphs:
-        p = re.sub(r"^\[[^\]]*\]\s*", "", p)  # etymology
-        p = re.sub(r"^\d+\.\s*", "", p)  # "1. "
+        for _ in range(2):  # "n. [common] 1. ", in any order
+            p = re.sub(r"^(?:(?:n|v|vt|vi|adj|adv|interj|pl|prep|conj|excl|abbrev)\.,?\s*)+", "", p)  # part of speech
+            p = re.sub(r"^\[[^\]]*\]\s*", "", p)  # etymology
+            p = re.sub(r"^\d+\.\s*", "", p)  # "1. "
         p = collapse_spaces(p)
         if len(p.split()) < 4:
             continue
