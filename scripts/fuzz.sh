@@ -5,6 +5,8 @@
 #   scripts/fuzz.sh smoke SECONDS                      the targets that need no server stack, each
 #                                                      briefly (scripts/test.sh runs this)
 #   scripts/fuzz.sh list                               the targets
+# With TACHYON_FUZZ_BUILD=DIR the targets are built in DIR, an existing build configured with
+# -DTACHYON_FUZZ=ON (scripts/sanitize.sh ci-asan's, which the smoke run of scripts/test.sh uses).
 # Fuzzing starts from the seed corpus fuzz/corpus/TARGET; new interesting inputs go to
 # build-fuzz/corpus/TARGET and crashes to build-fuzz/crashes/. A crash becomes a regression test
 # by copying it into fuzz/corpus/TARGET once fixed: every run replays the whole seed corpus.
@@ -23,9 +25,13 @@ build=build-fuzz server=ON
 targets=("$target")
 [ "$target" = all ] && targets=("${all[@]}")
 if [ "$target" = smoke ]; then build=build-fuzz-smoke server=OFF targets=("${light[@]}"); fi
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
-  -DTACHYON_FUZZ=ON -DTACHYON_SERVER="$server" -DTACHYON_BUILD_TESTS=OFF -DTACHYON_CUDA=OFF \
-  ${CMAKE_CXX_COMPILER_LAUNCHER:+-DCMAKE_CXX_COMPILER_LAUNCHER=$CMAKE_CXX_COMPILER_LAUNCHER} >/dev/null
+if [ -n "${TACHYON_FUZZ_BUILD:-}" ]; then
+  build=$TACHYON_FUZZ_BUILD
+else
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
+    -DTACHYON_FUZZ=ON -DTACHYON_SERVER="$server" -DTACHYON_BUILD_TESTS=OFF -DTACHYON_CUDA=OFF \
+    ${CMAKE_CXX_COMPILER_LAUNCHER:+-DCMAKE_CXX_COMPILER_LAUNCHER=$CMAKE_CXX_COMPILER_LAUNCHER} >/dev/null
+fi
 echo "building ${targets[*]} with $cxx (sanitizers on) in $build"
 ninja -C "$build" "${targets[@]}"
 mkdir -p "$build/crashes"

@@ -20,14 +20,13 @@ bash scripts/build.sh -DTACHYON_BUILD_TESTS=ON "${cuda[@]}"
 # deploy/check.sh's Kubernetes schema validator (kubernetes-models, yaml), pinned the same way.
 (cd deploy && npm ci --no-audit --no-fund --loglevel=error)
 ctest --test-dir build --output-on-failure -j2 "$@"
-# Only for a full run (no ctest arguments) and where clang is installed: the fuzz targets that need
-# no server stack, 15 s each from their seed corpora (scripts/fuzz.sh), then the sanitizer suites
-# (scripts/sanitize.sh ci: ASan + UBSan over the engine and every layer below it, ThreadSanitizer
-# over the engine's thread and the HTTP server; the whole suite under each is scripts/sanitize.sh
-# asan|tsan, docs/RELIABILITY.md).
+# Only for a full run (no ctest arguments) and where clang is installed: the sanitizer suites
+# (scripts/sanitize.sh ci: ASan + UBSan over the engine and every layer below it, then, in the same
+# build, the fuzz targets that need no server stack for 15 s each from their seed corpora; then
+# ThreadSanitizer over the engine's thread and the HTTP server; the whole suite under each is
+# scripts/sanitize.sh asan|tsan, docs/RELIABILITY.md).
 if [ $# -eq 0 ]; then
   if command -v clang++-14 >/dev/null 2>&1 || command -v clang++ >/dev/null 2>&1; then
-    bash scripts/fuzz.sh smoke 15
     bash scripts/sanitize.sh ci
   else
     echo "note: no clang++: the fuzz smoke and sanitizer runs are skipped"
