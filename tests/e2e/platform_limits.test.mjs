@@ -1,6 +1,6 @@
-// Per-key rate limits through the real Perplexity SDK: with a key limited to 5 requests per
-// minute, 8 requests sent at once get 5 answers at once and the other 3 through the SDK's own
-// retries, which honour Retry-After; the raw response shows the request id and consistent
+// Per-key rate limits through the real Perplexity SDK: with a key limited to 20 requests per
+// minute, 23 requests sent at once get 20 answers at once and the other 3 through the SDK's own
+// retries, which honour Retry-After (one request refills every 3 s); the raw response shows the request id and consistent
 // x-ratelimit-* headers in both forms.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ let dataDir;
 let key;
 before(async () => {
   dataDir = path.join(tempDataDir(), 'data');
-  key = createKey(dataDir, 'five-per-minute', ['--rpm', '5']);
+  key = createKey(dataDir, 'twenty-per-minute', ['--rpm', '20']);
   server = await startServer(['--data-dir', dataDir]);
 });
 after(async () => server?.stop());
@@ -25,35 +25,35 @@ function durationMs(text) {
   return ms;
 }
 
-test('8 requests at once on a 5 rpm key: 5 at once, all 8 through the SDK retries within 60 s', { timeout: 90000 }, async () => {
+test('23 requests at once on a 20 rpm key: 20 at once, all 23 through the SDK retries within 20 s', { timeout: 60000 }, async () => {
   const client = new Perplexity({ baseURL: server.baseURL, apiKey: key.secret, maxRetries: 3 });
   const start = Date.now();
-  const results = await Promise.all(Array.from({ length: 8 }, async () => {
+  const results = await Promise.all(Array.from({ length: 23 }, async () => {
     const { data, response } = await client.chat.completions
       .create({ model: modelName, messages: [{ role: 'user', content: 'Hello' }], max_tokens: 3 })
       .withResponse();
     return { data, headers: response.headers, ms: Date.now() - start };
   }));
   const times = results.map((r) => r.ms).sort((a, b) => a - b);
-  // The 6th request can be admitted only once a request has refilled: 12 s after the burst.
-  assert.equal(times.filter((t) => t < 11000).length, 5, `completion times ${times}`);
-  assert.ok(times[7] < 60000, `completion times ${times}`);
+  // The 21st request can be admitted only once a request has refilled: 3 s after the burst.
+  assert.equal(times.filter((t) => t < 2700).length, 20, `completion times ${times}`);
+  assert.ok(times[22] < 20000, `completion times ${times}`);
   for (const { data, headers } of results) {
     assert.equal(data.object, 'chat.completion');
     assert.match(headers.get('x-request-id'), /^\S+$/);
-    assert.equal(headers.get('x-ratelimit-limit-requests'), '5');
-    assert.equal(headers.get('X-RateLimit-Limit'), '5');
+    assert.equal(headers.get('x-ratelimit-limit-requests'), '20');
+    assert.equal(headers.get('X-RateLimit-Limit'), '20');
     const remaining = Number(headers.get('x-ratelimit-remaining-requests'));
-    assert.ok(remaining >= 0 && remaining < 5);
+    assert.ok(remaining >= 0 && remaining < 20);
     assert.equal(headers.get('X-RateLimit-Remaining'), String(remaining));
     const resetMs = durationMs(headers.get('x-ratelimit-reset-requests'));
     assert.ok(resetMs > 0 && resetMs <= 60000, headers.get('x-ratelimit-reset-requests'));
     assert.equal(Number(headers.get('X-RateLimit-Reset')), Math.ceil(resetMs / 1000));
     assert.equal(headers.get('x-ratelimit-limit-tokens'), null);  // no token limit on this key
   }
-  // Every refusal is recorded, but only the 8 answers are billed.
+  // Every refusal is recorded, but only the 23 answers are billed.
   const usage = JSON.parse(tachyon(['usage', '--json', '--key', key.id, '--data-dir', dataDir]));
-  assert.equal(usage.totals.requests, 8);
+  assert.equal(usage.totals.requests, 23);
 });
 
 test('429 carries rate_limit_exceeded, Retry-After and retry-after-ms', async () => {
