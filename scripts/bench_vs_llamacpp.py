@@ -126,15 +126,18 @@ def long_context_round(args, model):
     n, gen = args.long, args.long_gen
     out = run([args.tachyon, "bench", "engine", "--model", model, "--pp", n, "--tg", 0, "--batch", 1,
                "--batch-prompt", n, "--batch-gen", gen, "--threads", args.threads, "--reps", args.reps,
-               "--bandwidth-mib", 0, "--json"])
+               "--bandwidth-mib", 0, "--kv-type", args.kv_type, "--json"])
     j = json.loads(out)
     ours = {"pp": j["pp"]["tps"], "tg_depth": j["batched"][0]["decode_tps"]}
     env = dict(os.environ, LD_LIBRARY_PATH=str(args.peer / "bin"))
+    # llama.cpp keeps a quantized V cache only with flash attention.
+    cache = [] if args.kv_type == "f16" else ["-ctk", args.kv_type, "-ctv", args.kv_type]
     out = run([args.peer / "bin/llama-bench", "-m", model, "-t", args.threads, "-p", n, "-n", 0, "-r", args.reps,
-               "-o", "json"], env=env)
+               "-o", "json"] + cache + (["-fa", 1] if cache else []), env=env)
     pp = json.loads(out)[0]["avg_ts"]
     out = run([args.peer / "bin/llama-batched-bench", "-m", model, "-t", args.threads, "-c", n + gen + 64, "-b", 2048,
-               "-ub", 512, "-npp", n, "-ntg", gen, "-npl", 1, "--output-format", "jsonl"], env=env)
+               "-ub", 512, "-npp", n, "-ntg", gen, "-npl", 1, "--output-format", "jsonl"] + cache +
+              (["-fa"] if cache else []), env=env)
     rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     return ours, {"pp": pp, "tg_depth": rows[-1]["speed_tg"]}
 
@@ -198,6 +201,8 @@ def main():
                    help="also pp at this many tokens and generation at this KV depth (e.g. 4096; 0 skips)")
     p.add_argument("--long-gen", type=int, default=128, help="tokens generated at depth in the long test")
     p.add_argument("--long-types", default="q8_0", help="files of the long test (made by tachyon: q8_0,q4_0,f16)")
+    p.add_argument("--kv-type", default="f16", choices=["f16", "f32", "q8_0"],
+                   help="KV cache type of the long test, both programs (llama.cpp: -ctk/-ctv, with -fa when quantized)")
     p.add_argument("--archs", default="", help="also these architectures at real sizes: qwen2,phi3,gemma2,mpt")
     p.add_argument("--arch-type", default="q8_0", help="weight type of the --archs files")
     p.add_argument("--dir", type=Path, default=Path("/tmp/tachyon-bench-models"), help="benchmark files")

@@ -40,13 +40,12 @@ void add_engine_subcommand(CLI::App& bench) {
   cmd->add_option("-t,--threads", o->bench.threads, "Threads (default: all cores)");
   cmd->add_option("--reps", o->bench.reps, "Timed runs per test, after one warm-up")->capture_default_str();
   cmd->add_option("--bandwidth-mib", o->bandwidth_mib, "Buffer of the memory bandwidth test (0 skips)")->capture_default_str();
-  cmd->add_option("--kv-type", o->kv_type, "KV cache type: f16 | f32")->capture_default_str();
+  add_kv_type_option(*cmd, o->kv_type);
   add_device_option(*cmd, o->device);
   cmd->add_flag("--json", o->json, "Print one JSON object instead of the table");
   cmd->add_option("--out", o->out, "Also write the JSON object to this file");
   cmd->callback([o] {
-    if (o->kv_type != "f16" && o->kv_type != "f32") fail("--kv-type must be f16 or f32");
-    o->bench.kv_type = o->kv_type == "f32" ? KvDType::F32 : KvDType::F16;
+    o->bench.kv_type = kv_dtype_or_fail(o->kv_type);
     o->bench.device = device_or_fail(o->device);
     o->bench.bandwidth_bytes = o->bandwidth_mib << 20;
     if (o->bench.model_path.empty()) o->bench.model_path = default_model_path();

@@ -41,13 +41,13 @@ void add_logits_command(CLI::App& app) {
   auto* tokens = cmd->add_option("--tokens", o->tokens, "Comma-separated token ids");
   prompt->excludes(tokens);
   cmd->add_option("--top", o->top, "Logits listed per position")->capture_default_str();
-  cmd->add_option("--kv-type", o->kv_type, "KV cache type: f16 | f32")->capture_default_str();
+  add_kv_type_option(*cmd, o->kv_type);
   cmd->add_option("-t,--threads", o->threads, "Threads (default: all cores)");
   add_device_option(*cmd, o->device);
   cmd->add_flag("--json", o->json, "Print one JSON array");
   cmd->callback([o, prompt, tokens] {
     if (!*prompt && !*tokens) fail("logits: one of --prompt or --tokens is required");
-    if (o->kv_type != "f16" && o->kv_type != "f32") fail("--kv-type must be f16 or f32");
+    const KvDType kv_dtype = kv_dtype_or_fail(o->kv_type);
     auto bundle = load_decoder_or_fail(o->model.empty() ? default_model_path() : o->model, device_or_fail(o->device));
     const auto ids = *tokens ? parse_token_list(o->tokens) : bundle->tokenizer->encode(o->prompt, true, true);
     if (ids.empty()) fail("logits: no tokens");
@@ -55,7 +55,7 @@ void add_logits_command(CLI::App& app) {
     const auto& h = model.hparams();
     Batch batch;
     for (size_t i = 0; i < ids.size(); ++i) batch.add(ids[i], int32_t(i), 0, true);
-    auto kv = model.make_contiguous_kv(model.kv_shape(o->kv_type == "f32" ? KvDType::F32 : KvDType::F16), 1,
+    auto kv = model.make_contiguous_kv(model.kv_shape(kv_dtype), 1,
                                        int32_t(ids.size()));
     if (!kv) fail(kv.error().message);
     ThreadPool pool(o->threads);

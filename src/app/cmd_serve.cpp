@@ -189,7 +189,7 @@ Result<ServedModel> load_served_model(const ServeOptions& o, const std::string& 
   cfg.n_ctx = o.ctx;
   cfg.kv_block_size = o.kv_block_size;
   cfg.kv_memory_mib = o.kv_memory_mib;
-  cfg.kv_dtype = o.kv_type == "f32" ? KvDType::F32 : KvDType::F16;
+  cfg.kv_dtype = kv_dtype_or_fail(o.kv_type);
   cfg.prefix_caching = !o.no_prefix_cache;
   cfg.max_batch_tokens = o.max_batch_tokens;
   cfg.max_running = o.max_running;
@@ -234,7 +234,7 @@ void serve(const ServeOptions& o) {
   // when the index exists at start (scripts/quickstart.sh builds the default corpus).
   const bool grounded =
       o.search == "on" || (o.search == "auto" && bundled && std::filesystem::exists(search::index_file(o.data_dir)));
-  if (o.kv_type != "f16" && o.kv_type != "f32") fail("--kv-type must be f16 or f32");
+  kv_dtype_or_fail(o.kv_type);
 
   // Signals are taken by sigwait below; every thread started from here on inherits the mask.
   sigset_t signals;
@@ -363,7 +363,7 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("-c,--ctx", o->ctx, "Longest sequence, prompt + output (0: the model's context length)")->capture_default_str();
   cmd->add_option("--kv-memory-mib", o->kv_memory_mib, "KV cache pool per model, MiB")->capture_default_str();
   cmd->add_option("--kv-block-size", o->kv_block_size, "Tokens per KV block")->capture_default_str();
-  cmd->add_option("--kv-type", o->kv_type, "KV cache element type: f16 | f32")->capture_default_str();
+  add_kv_type_option(*cmd, o->kv_type);
   add_device_option(*cmd, o->device);
   cmd->add_flag("--no-prefix-cache", o->no_prefix_cache, "Do not share KV blocks of common prompt prefixes");
   cmd->add_option("--max-batch-tokens", o->max_batch_tokens, "Tokens per engine step (decode first, then prefill chunks)")->capture_default_str();

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "engine/model_bundle.h"
+#include "kv/kv_cache.h"
 
 namespace tachyon::app {
 
@@ -30,6 +31,10 @@ void add_bench_search_subcommand(CLI::App& bench);
 // Adds --device (cpu | cuda) to a command; device_or_fail parses the value it stored.
 void add_device_option(CLI::App& cmd, std::string& device);
 Device device_or_fail(const std::string& device);
+
+// Adds --kv-type (f16 | f32 | q8_0) to a command; kv_dtype_or_fail parses the value it stored.
+void add_kv_type_option(CLI::App& cmd, std::string& kv_type);
+KvDType kv_dtype_or_fail(const std::string& kv_type);
 
 // Adds --database URL to a command that opens the platform store: a PostgreSQL database that
 // server replicas share, instead of SQLite in --data-dir. database_url_or_env gives the URL to

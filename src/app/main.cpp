@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -45,6 +46,19 @@ std::unique_ptr<ModelBundle> load_decoder_or_fail(const std::string& path, Devic
 
 void add_device_option(CLI::App& cmd, std::string& device) {
   cmd.add_option("--device", device, "Where the forward pass runs: cpu | cuda")->capture_default_str();
+}
+
+void add_kv_type_option(CLI::App& cmd, std::string& kv_type) {
+  cmd.add_option("--kv-type", kv_type,
+                 "KV cache element type: f16 | f32 | q8_0 (q8_0: about half of f16's memory and reads, a head "
+                 "dimension that is a multiple of 32)")
+      ->capture_default_str();
+}
+
+KvDType kv_dtype_or_fail(const std::string& kv_type) {
+  const std::optional<KvDType> dtype = parse_kv_dtype(kv_type);
+  if (!dtype) fail("--kv-type must be f16, f32 or q8_0");
+  return *dtype;
 }
 
 void add_database_option(CLI::App& cmd, std::string& database_url) {

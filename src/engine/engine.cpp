@@ -41,6 +41,7 @@ Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const ModelBundle
   const int32_t n_ctx = config.n_ctx > 0 ? config.n_ctx : int32_t(model.hparams().n_ctx_train);
   if (config.kv_block_size <= 0) return make_error("kv block size must be positive");
   const KvShape shape = model.kv_shape(config.kv_dtype);
+  if (Status s = shape.check(); !s) return s.error();
   const int64_t block_bytes = 2 * shape.n_layer * config.kv_block_size * shape.row_bytes();
   const int64_t n_blocks = config.kv_memory_mib * 1024 * 1024 / block_bytes;
   const int64_t blocks_per_seq = (n_ctx + config.kv_block_size - 1) / config.kv_block_size;

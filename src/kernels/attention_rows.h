@@ -8,8 +8,13 @@
 //
 // Shared layout: q holds the group's heads back to back (q[h * d + j], h < n_q, j < d), as do
 // out; score and weight rows are per head (w[h * w_stride + r] for row r of a call).
+//
+// K and V rows come as f32, f16 or Q8_0 (d a multiple of 32; a head's row is d / 32 blocks).
+// Every element is widened exactly first (a Q8_0 element is its block's scale times its int8,
+// a product a float holds exactly), then the arithmetic is the same for all three.
 #include <cstdint>
 
+#include "gguf/ggml_type.h"
 #include "kernels/isa.h"
 
 namespace tachyon {
@@ -21,6 +26,8 @@ void group_scores(const float* q, int64_t n_q, int64_t d, const uint16_t* const*
                   float scale, float* scores, int64_t scores_stride);
 void group_scores(const float* q, int64_t n_q, int64_t d, const float* const* k_rows, int64_t n_rows,
                   float scale, float* scores, int64_t scores_stride);
+void group_scores(const float* q, int64_t n_q, int64_t d, const BlockQ8_0* const* k_rows, int64_t n_rows,
+                  float scale, float* scores, int64_t scores_stride);
 // x[i] = exp(x[i] - max) / sum in place, n >= 1; the sum runs in 8 lanes (i mod 8, ascending)
 // reduced like group_scores. exp is ours (see AttentionRowOps::exp), not the C library's.
 void softmax_row(float* x, int64_t n);
@@ -29,6 +36,8 @@ void softmax_row(float* x, int64_t n);
 void group_weighted_sum(const float* w, int64_t w_stride, int64_t n_q, int64_t d, const uint16_t* const* v_rows,
                         int64_t n_rows, float* out);
 void group_weighted_sum(const float* w, int64_t w_stride, int64_t n_q, int64_t d, const float* const* v_rows,
+                        int64_t n_rows, float* out);
+void group_weighted_sum(const float* w, int64_t w_stride, int64_t n_q, int64_t d, const BlockQ8_0* const* v_rows,
                         int64_t n_rows, float* out);
 
 // y[i] = exp(x[i]) with the kernel softmax_row uses (AttentionRowOps::exp); also the exp of
@@ -48,6 +57,10 @@ struct AttentionRowOps {
                            int64_t n_rows, float* out);
   void (*weighted_sum_f32)(const float* w, int64_t w_stride, int64_t n_q, int64_t d, const float* const* v_rows,
                            int64_t n_rows, float* out);
+  void (*scores_q8_0)(const float* q, int64_t n_q, int64_t d, const BlockQ8_0* const* k_rows, int64_t n_rows,
+                      float scale, float* scores, int64_t scores_stride);
+  void (*weighted_sum_q8_0)(const float* w, int64_t w_stride, int64_t n_q, int64_t d, const BlockQ8_0* const* v_rows,
+                            int64_t n_rows, float* out);
 };
 // The kernels of one level (for tests); a level this CPU lacks is clamped to detect_isa().
 AttentionRowOps attention_row_ops(Isa isa);

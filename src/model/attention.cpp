@@ -6,6 +6,8 @@
 #include "kernels/attention_rows.h"
 
 namespace tachyon {
+
+static_assert(kKvQ8Block == QK8_0 && kKvQ8BlockBytes == sizeof(BlockQ8_0), "kv_cache.h's Q8_0 rows are block_q8_0s");
 namespace {
 
 // Positions per kernel call: their row pointers are gathered once, on the stack.
@@ -25,13 +27,13 @@ void adjust_scores(const AttentionParams& p, int64_t kv_head, int64_t group, int
   }
 }
 
-// attend_kv_group for a cache of Elem rows (uint16_t halves or floats); w is (group, n).
+// attend_kv_group for a cache of Elem rows (floats, uint16_t halves or Q8_0 blocks); w is (group, n).
 template <typename Elem>
 void attend_rows(const AttentionParams& p, KvCache& kv, int64_t layer, int32_t seq_id, int32_t pos, int32_t first,
                  int32_t n, int64_t kv_head, const float* q, float* out, float* w) {
   const int64_t group = p.n_head / p.n_head_kv;
   const int64_t d = p.head_dim;
-  const size_t head_offset = size_t(kv_head * d) * sizeof(Elem);
+  const size_t head_offset = size_t(kv_head * kv.shape().head_bytes());
   const Elem* rows[kRowTile];
   const auto head_row = [&](const uint8_t* row) { return reinterpret_cast<const Elem*>(row + head_offset); };
   // Scores, one row per head, then each row turned into softmax weights.
@@ -71,10 +73,10 @@ void attend_kv_group(const AttentionParams& p, KvCache& kv, int64_t layer, int32
   const int32_t first = p.sliding_window > 0 ? std::max<int32_t>(0, pos - int32_t(p.sliding_window) + 1) : 0;
   const int32_t n = last - first + 1;
   scratch.resize(size_t(group) * size_t(n));  // (group, n): scores, then softmax weights
-  if (kv.shape().dtype == KvDType::F32) {
-    attend_rows<float>(p, kv, layer, seq_id, pos, first, n, kv_head, q, out, scratch.data());
-  } else {
-    attend_rows<uint16_t>(p, kv, layer, seq_id, pos, first, n, kv_head, q, out, scratch.data());
+  switch (kv.shape().dtype) {
+    case KvDType::F32: attend_rows<float>(p, kv, layer, seq_id, pos, first, n, kv_head, q, out, scratch.data()); break;
+    case KvDType::F16: attend_rows<uint16_t>(p, kv, layer, seq_id, pos, first, n, kv_head, q, out, scratch.data()); break;
+    case KvDType::Q8_0: attend_rows<BlockQ8_0>(p, kv, layer, seq_id, pos, first, n, kv_head, q, out, scratch.data()); break;
   }
 }
 

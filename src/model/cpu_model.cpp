@@ -23,6 +23,7 @@ Result<std::unique_ptr<KvCache>> CpuModel::make_paged_kv(KvShape shape, KvBlockM
 
 Result<std::unique_ptr<KvCache>> CpuModel::make_contiguous_kv(KvShape shape, int32_t max_sequences,
                                                               int32_t max_positions) const {
+  if (Status s = shape.check(); !s) return s.error();
   return std::unique_ptr<KvCache>(std::make_unique<ContiguousKvCache>(shape, max_sequences, max_positions));
 }
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "gguf/quantize.h"
+#include "kernels/quantize_activation.h"
 #include "kernels/vector_ops.h"
 #include "util/fp16.h"
 
@@ -31,6 +32,8 @@ void embed_tokens(const WeightMatrix& token_embd, const Batch& batch, float* x) 
 void store_kv_row(const float* src, uint8_t* dst, int64_t n, KvDType dtype) {
   if (dtype == KvDType::F32) {
     std::memcpy(dst, src, size_t(n) * sizeof(float));
+  } else if (dtype == KvDType::Q8_0) {
+    quantize_activation_q8_0(src, reinterpret_cast<BlockQ8_0*>(dst), n);  // n: whole heads, so whole blocks
   } else {
     uint16_t* d = reinterpret_cast<uint16_t*>(dst);
     for (int64_t i = 0; i < n; ++i) d[i] = f32_to_fp16(src[i]);

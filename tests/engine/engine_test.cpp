@@ -101,6 +101,39 @@ TEST_F(EngineTest, ConcurrentRequestsGetTheTokensTheyGetAlone) {
   }
 }
 
+// A Q8_0 KV cache: each head's row in whole blocks, so this suite's model (head_dim 16) is
+// refused, and a head_dim-32 model serves concurrent requests, with chunked prefill, exactly as
+// it serves each alone.
+TEST_F(EngineTest, AQ8_0KvCacheServesConcurrentRequestsAsAlone) {
+  EngineConfig cfg;
+  cfg.kv_memory_mib = 8;
+  cfg.kv_dtype = KvDType::Q8_0;
+  auto refused = Engine::create(*bundle_, cfg);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("multiple of 32"), std::string::npos) << refused.error().message;
+
+  const fs::path path = fs::temp_directory_path() / "tachyon_engine_test_q8kv.gguf";
+  RandomModelSpec spec = *random_model_shape("tiny");
+  spec.n_embd = 128, spec.n_layer = 2, spec.n_head = 4, spec.n_head_kv = 2, spec.n_ff = 128, spec.n_vocab = 300;
+  spec.n_ctx = 256, spec.type = GgmlType::Q8_0;
+  ASSERT_TRUE(write_random_model(spec, path.string()).ok());
+  auto loaded = load_model_bundle(path.string());
+  fs::remove(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  const std::shared_ptr<const ModelBundle> bundle = std::move(*loaded);
+  std::vector<EngineRequest> requests;
+  for (int i = 0; i < 8; ++i) requests.push_back(request(i, i % 2 == 1));
+  auto engine = Engine::create(bundle, cfg);
+  ASSERT_TRUE(engine.ok()) << engine.error().message;
+  std::vector<std::vector<int32_t>> alone;
+  for (const auto& r : requests) alone.push_back(run(**engine, {r})[0]);
+  EngineConfig small = cfg;
+  small.max_batch_tokens = 20;
+  auto batched = Engine::create(bundle, small);
+  ASSERT_TRUE(batched.ok());
+  EXPECT_EQ(run(**batched, requests), alone);
+}
+
 TEST_F(EngineTest, PreemptionUnderMemoryPressureKeepsTheTokens) {
   std::vector<EngineRequest> requests;
   for (int i = 0; i < 8; ++i) requests.push_back(request(i, true));

@@ -17,6 +17,7 @@
 
 #include "kernel_levels.h"
 #include "kernel_test_util.h"
+#include "gguf/quantize.h"
 #include "util/fp16.h"
 
 namespace tachyon {
@@ -190,6 +191,66 @@ TEST(AttentionRows, WeightedSumF16MatchesScalarTwinAndExactSums) {
 TEST(AttentionRows, WeightedSumF32MatchesScalarTwinAndExactSums) {
   SKIP_WITHOUT_AVX2();
   check_weighted_sum<float>();
+}
+
+// Q8_0 rows: every level gives the bits its f32 kernel gives on the rows dequantized, and the
+// scalar twin's bits. Head dims are multiples of 32 (a head's row is whole blocks).
+struct Q8Rows {
+  std::vector<std::vector<BlockQ8_0>> blocks;
+  std::vector<std::vector<float>> values;  // the same rows dequantized
+  std::vector<const BlockQ8_0*> block_ptrs;
+  std::vector<const float*> value_ptrs;
+};
+
+Q8Rows make_q8_rows(int64_t n_rows, int64_t d, uint32_t seed) {
+  Q8Rows rows;
+  for (int64_t r = 0; r < n_rows; ++r) {
+    std::vector<BlockQ8_0> b(size_t(d / QK8_0));
+    quantize_row_q8_0(random_row(d, seed + static_cast<uint32_t>(r)).data(), b.data(), d);
+    std::vector<float> v(static_cast<size_t>(d), 0.0f);
+    dequantize_row_q8_0(b.data(), v.data(), d);
+    rows.blocks.push_back(std::move(b));
+    rows.values.push_back(std::move(v));
+  }
+  for (size_t r = 0; r < rows.blocks.size(); ++r) {
+    rows.block_ptrs.push_back(rows.blocks[r].data());
+    rows.value_ptrs.push_back(rows.values[r].data());
+  }
+  return rows;
+}
+
+TEST(AttentionRows, Q8_0RowsGiveTheF32KernelsBitsOnTheirValues) {
+  std::vector<testing::KernelLevel<AttentionRowOps>> levels = testing::attention_levels();
+  levels.insert(levels.begin(), {"scalar", attention_row_ops_scalar()});
+  for (int64_t n_q : kHeadCounts) {
+    for (int64_t d : {32, 64, 96, 128}) {
+      SCOPED_TRACE("n_q=" + std::to_string(n_q) + " d=" + std::to_string(d));
+      const int64_t n_rows = 19, stride = 23;
+      const Q8Rows rows = make_q8_rows(n_rows, d, 500);
+      const std::vector<float> q = random_row(n_q * d, 17);
+      std::vector<float> w = random_row(n_q * stride, 19);
+      for (float& x : w) x = std::fabs(x) / 4;
+      const std::vector<float> out0 = random_row(n_q * d, 23);
+      std::vector<float> scalar_scores(n_q * stride), scalar_sums = out0;
+      attention_row_ops_scalar().scores_q8_0(q.data(), n_q, d, rows.block_ptrs.data(), n_rows, 0.125f,
+                                             scalar_scores.data(), stride);
+      attention_row_ops_scalar().weighted_sum_q8_0(w.data(), stride, n_q, d, rows.block_ptrs.data(), n_rows,
+                                                   scalar_sums.data());
+      for (const testing::KernelLevel<AttentionRowOps>& level : levels) {
+        SCOPED_TRACE(level.name);
+        std::vector<float> scores(n_q * stride), f32_scores(n_q * stride);
+        level.fn.scores_q8_0(q.data(), n_q, d, rows.block_ptrs.data(), n_rows, 0.125f, scores.data(), stride);
+        level.fn.scores_f32(q.data(), n_q, d, rows.value_ptrs.data(), n_rows, 0.125f, f32_scores.data(), stride);
+        expect_same_bits(scores, f32_scores);
+        expect_same_bits(scores, scalar_scores);
+        std::vector<float> sums = out0, f32_sums = out0;
+        level.fn.weighted_sum_q8_0(w.data(), stride, n_q, d, rows.block_ptrs.data(), n_rows, sums.data());
+        level.fn.weighted_sum_f32(w.data(), stride, n_q, d, rows.value_ptrs.data(), n_rows, f32_sums.data());
+        expect_same_bits(sums, f32_sums);
+        expect_same_bits(sums, scalar_sums);
+      }
+    }
+  }
 }
 
 TEST(AttentionRows, SoftmaxMatchesScalarTwinAndExactSoftmax) {

@@ -61,7 +61,7 @@ class AttentionTest : public ::testing::TestWithParam<KvDType> {
   // out for head h of the group of kv_head, in double precision.
   std::vector<double> reference(const AttentionParams& p, int32_t pos, int64_t kv_head, const float* q) {
     const KvDType dtype = GetParam();
-    const size_t offset = size_t(kv_head * kHeadDim) * kv_dtype_size(dtype);
+    const size_t offset = size_t(kv_head * kHeadDim) * (dtype == KvDType::F32 ? 4 : 2);
     const int32_t first = p.sliding_window > 0 ? std::max<int32_t>(0, pos - int32_t(p.sliding_window) + 1) : 0;
     std::vector<double> scores;
     for (int32_t i = first; i <= pos; ++i) {

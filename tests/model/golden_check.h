@@ -153,8 +153,11 @@ inline void compare_positions(const std::string& what, const json& positions, co
 
 // Every golden file: teacher-forced logits within tolerance, and each multi-sequence batch's
 // sequences bit-identical to their single runs. on_device gives the forward pass of a loaded
-// model on the device under test (nullptr: the model's own CPU pass).
-inline void check_reference_logits(const DeviceForward& on_device, const std::string& prefix = "golden-") {
+// model on the device under test (nullptr: the model's own CPU pass). With kv_override, every
+// golden made with llama.cpp's default F16 KV cache runs with that cache type instead, within
+// its tolerances plus `allowance` (models whose rows the type cannot hold are skipped).
+inline void check_reference_logits(const DeviceForward& on_device, const std::string& prefix = "golden-",
+                                   std::optional<KvDType> kv_override = std::nullopt, Tolerance allowance = {}) {
   const auto files = golden_files(prefix);
   ASSERT_FALSE(files.empty()) << "no golden files " << prefix << "* in tests/data/golden";
   if (!fs::is_directory(TACHYON_SHARED_TESTDATA))
@@ -171,11 +174,21 @@ inline void check_reference_logits(const DeviceForward& on_device, const std::st
       std::printf("skipped %s: model %s not found\n", path.filename().c_str(), model_name.c_str());
       continue;
     }
+    if (kv_override && g["reference"]["kv_cache_type"] == "f32") continue;
     if (!models.count(model_name)) models.emplace(model_name, load(*model_path, on_device));
     const ForwardPass& model = models.at(model_name).forward();
     const int64_t V = model.hparams().n_vocab;
-    const Tolerance tol = tolerance_for(path.filename().string());
-    const KvDType kv_type = g["reference"]["kv_cache_type"] == "f32" ? KvDType::F32 : KvDType::F16;
+    Tolerance tol = tolerance_for(path.filename().string());
+    KvDType kv_type = g["reference"]["kv_cache_type"] == "f32" ? KvDType::F32 : KvDType::F16;
+    if (kv_override) {
+      if (!model.kv_shape(*kv_override).check()) {
+        std::printf("skipped %s: %s\n", path.filename().c_str(), model.kv_shape(*kv_override).check().error().message.c_str());
+        continue;
+      }
+      kv_type = *kv_override;
+      tol = {tol.max_abs + allowance.max_abs, tol.mean_abs + allowance.mean_abs, tol.lse + allowance.lse,
+             tol.margin + allowance.margin};
+    }
     if (g.contains("sequences")) {
       std::vector<std::vector<int32_t>> seqs;
       for (const auto& s : g["sequences"]) seqs.push_back(s["tokens"].get<std::vector<int32_t>>());

@@ -5,6 +5,12 @@ namespace {
 
 constexpr int32_t kContiguousBlockSize = 64;
 
+// The device kernels read f16 and f32 rows.
+Status device_supports(const KvShape& shape) {
+  if (shape.dtype == KvDType::Q8_0) return make_error("--device cuda: the KV cache is f16 or f32, not q8_0");
+  return Status::success();
+}
+
 }  // namespace
 
 CudaKvCache::CudaKvCache(KvShape shape, KvBlockManager* blocks, std::unique_ptr<KvBlockManager> owned,
@@ -13,6 +19,7 @@ CudaKvCache::CudaKvCache(KvShape shape, KvBlockManager* blocks, std::unique_ptr<
       max_positions_(max_positions) {}
 
 Result<std::unique_ptr<CudaKvCache>> CudaKvCache::paged(KvShape shape, KvBlockManager& blocks) {
+  if (Status s = device_supports(shape); !s) return s.error();
   std::unique_ptr<CudaKvCache> kv(new CudaKvCache(shape, &blocks, nullptr, 0, 0));
   if (Status s = kv->allocate_storage(); !s) return s.error();
   return kv;
@@ -21,6 +28,7 @@ Result<std::unique_ptr<CudaKvCache>> CudaKvCache::paged(KvShape shape, KvBlockMa
 Result<std::unique_ptr<CudaKvCache>> CudaKvCache::contiguous(KvShape shape, int32_t max_sequences,
                                                              int32_t max_positions) {
   if (max_sequences <= 0 || max_positions <= 0) return make_error("KV cache: sizes must be positive");
+  if (Status s = device_supports(shape); !s) return s.error();
   const int32_t blocks_per_seq = (max_positions + kContiguousBlockSize - 1) / kContiguousBlockSize;
   auto owned = std::make_unique<KvBlockManager>(max_sequences * blocks_per_seq, kContiguousBlockSize, false);
   KvBlockManager* blocks = owned.get();

@@ -12,8 +12,13 @@ namespace tachyon {
 
 namespace {
 
-float widen(uint16_t h) { return fp16_to_f32(h); }
-float widen(float f) { return f; }
+// Element j of a row, widened exactly to f32.
+float widen(const uint16_t* row, int64_t j) { return fp16_to_f32(row[j]); }
+float widen(const float* row, int64_t j) { return row[j]; }
+float widen(const BlockQ8_0* row, int64_t j) {
+  const BlockQ8_0& b = row[j / QK8_0];
+  return fp16_to_f32(b.d) * static_cast<float>(b.qs[j % QK8_0]);
+}
 
 // The SIMD kernels' horizontal sum of eight lanes.
 float reduce_lanes(const float* l) { return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])); }
@@ -27,9 +32,9 @@ void scores(const float* q, int64_t n_q, int64_t d, const Elem* const* k_rows, i
     for (int64_t h = 0; h < n_q; ++h) {
       const float* qh = q + h * d;
       float lanes[8] = {};
-      for (int64_t j = 0; j < d8; ++j) lanes[j % 8] = std::fma(qh[j], widen(k[j]), lanes[j % 8]);
+      for (int64_t j = 0; j < d8; ++j) lanes[j % 8] = std::fma(qh[j], widen(k, j), lanes[j % 8]);
       float sum = reduce_lanes(lanes);
-      for (int64_t j = d8; j < d; ++j) sum = std::fma(qh[j], widen(k[j]), sum);
+      for (int64_t j = d8; j < d; ++j) sum = std::fma(qh[j], widen(k, j), sum);
       out[h * out_stride + r] = sum * scale;
     }
   }
@@ -73,7 +78,7 @@ void weighted_sum(const float* w, int64_t w_stride, int64_t n_q, int64_t d, cons
     for (int64_t h = 0; h < n_q; ++h) {
       const float a = w[h * w_stride + r];
       float* o = out + h * d;
-      for (int64_t j = 0; j < d; ++j) o[j] = std::fma(a, widen(v[j]), o[j]);
+      for (int64_t j = 0; j < d; ++j) o[j] = std::fma(a, widen(v, j), o[j]);
     }
   }
 }
@@ -81,7 +86,8 @@ void weighted_sum(const float* w, int64_t w_stride, int64_t n_q, int64_t d, cons
 }  // namespace
 
 AttentionRowOps attention_row_ops_scalar() {
-  return {scores<uint16_t>, scores<float>, softmax, exp_values, weighted_sum<uint16_t>, weighted_sum<float>};
+  return {scores<uint16_t>,       scores<float>,       softmax, exp_values, weighted_sum<uint16_t>,
+          weighted_sum<float>, scores<BlockQ8_0>, weighted_sum<BlockQ8_0>};
 }
 
 }  // namespace tachyon

@@ -18,10 +18,22 @@ namespace tachyon {
 
 namespace {
 
-__m256 load8(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
-__m256 load8(const float* p) { return _mm256_loadu_ps(p); }
-float widen(uint16_t h) { return _cvtsh_ss(h); }
-float widen(float f) { return f; }
+// Elements [j, j + 8) of a row (j a multiple of 8), and element j, widened exactly to f32.
+__m256 load8(const uint16_t* row, int64_t j) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + j)));
+}
+__m256 load8(const float* row, int64_t j) { return _mm256_loadu_ps(row + j); }
+__m256 load8(const BlockQ8_0* row, int64_t j) {
+  const BlockQ8_0& b = row[j / QK8_0];
+  const __m128i q = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(b.qs + j % QK8_0));
+  return _mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(b.d)), _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)));
+}
+float widen(const uint16_t* row, int64_t j) { return _cvtsh_ss(row[j]); }
+float widen(const float* row, int64_t j) { return row[j]; }
+float widen(const BlockQ8_0* row, int64_t j) {
+  const BlockQ8_0& b = row[j / QK8_0];
+  return _cvtsh_ss(b.d) * static_cast<float>(b.qs[j % QK8_0]);
+}
 
 // Lane h = ((a[h]_0 + a[h]_1) + (a[h]_2 + a[h]_3)) + ((a[h]_4 + a[h]_5) + (a[h]_6 + a[h]_7)).
 __m256 reduce_eight(const __m256* a) {
@@ -50,7 +62,7 @@ void score_heads(const float* q, int64_t d, const Elem* const* k_rows, int64_t n
     #pragma GCC unroll 8
     for (__m256& a : acc) a = _mm256_setzero_ps();
     for (int64_t j = 0; j < d8; j += 8) {
-      const __m256 kj = load8(k + j);
+      const __m256 kj = load8(k, j);
       #pragma GCC unroll 8
       for (int h = 0; h < M; ++h) acc[h] = _mm256_fmadd_ps(_mm256_loadu_ps(q + h * d + j), kj, acc[h]);
     }
@@ -58,7 +70,7 @@ void score_heads(const float* q, int64_t d, const Elem* const* k_rows, int64_t n
     _mm256_store_ps(sums, reduce_eight(acc));
     for (int h = 0; h < M; ++h) {
       float sum = sums[h];
-      for (int64_t j = d8; j < d; ++j) sum = std::fma(q[h * d + j], widen(k[j]), sum);
+      for (int64_t j = d8; j < d; ++j) sum = std::fma(q[h * d + j], widen(k, j), sum);
       out[h * out_stride + r] = sum * scale;
     }
   }
@@ -161,7 +173,7 @@ void weighted_tile(const float* w, int64_t w_stride, int64_t d, const Elem* cons
   for (int64_t r = 0; r < n_rows; ++r) {
     __m256 v[C];
     #pragma GCC unroll 2
-    for (int c = 0; c < C; ++c) v[c] = load8(v_rows[r] + j + 8 * c);
+    for (int c = 0; c < C; ++c) v[c] = load8(v_rows[r], j + 8 * c);
     #pragma GCC unroll 4
     for (int h = 0; h < H; ++h) {
       const __m256 a = _mm256_broadcast_ss(w + h * w_stride + r);
@@ -187,7 +199,7 @@ void weighted_heads(const float* w, int64_t w_stride, int64_t d, const Elem* con
   }
   for (; j < d; ++j) {  // columns past the last multiple of 8: the same terms one at a time
     for (int64_t r = 0; r < n_rows; ++r) {
-      for (int h = 0; h < H; ++h) out[h * d + j] = std::fma(w[h * w_stride + r], widen(v_rows[r][j]), out[h * d + j]);
+      for (int h = 0; h < H; ++h) out[h * d + j] = std::fma(w[h * w_stride + r], widen(v_rows[r], j), out[h * d + j]);
     }
   }
 }
@@ -206,7 +218,8 @@ void weighted_sum(const float* w, int64_t w_stride, int64_t n_q, int64_t d, cons
 }  // namespace
 
 AttentionRowOps attention_row_ops_avx2() {
-  return {scores<uint16_t>, scores<float>, softmax, exp_values, weighted_sum<uint16_t>, weighted_sum<float>};
+  return {scores<uint16_t>,       scores<float>,       softmax, exp_values, weighted_sum<uint16_t>,
+          weighted_sum<float>, scores<BlockQ8_0>, weighted_sum<BlockQ8_0>};
 }
 
 }  // namespace tachyon

@@ -15,19 +15,40 @@ namespace tachyon {
 
 namespace {
 
-// Eight elements of row a in the low half, eight of row b in the high half.
-__m512 load_pair(const uint16_t* a, const uint16_t* b) {
-  const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a));
-  const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+// Elements [j, j + 8) of row a in the low half, the same of row b in the high half (j a
+// multiple of 8), widened exactly to f32.
+__m512 load_pair(const uint16_t* a, const uint16_t* b, int64_t j) {
+  const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + j));
+  const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + j));
   return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1));
 }
-__m512 load_pair(const float* a, const float* b) {
-  return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(a)), _mm256_loadu_ps(b), 1);
+__m512 load_pair(const float* a, const float* b, int64_t j) {
+  return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(a + j)), _mm256_loadu_ps(b + j), 1);
 }
-__m512 load16(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
-__m512 load16(const float* p) { return _mm512_loadu_ps(p); }
-float widen(uint16_t h) { return _cvtsh_ss(h); }
-float widen(float f) { return f; }
+__m512 load_pair(const BlockQ8_0* a, const BlockQ8_0* b, int64_t j) {
+  const BlockQ8_0& ba = a[j / QK8_0];
+  const BlockQ8_0& bb = b[j / QK8_0];
+  const __m128i qa = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(ba.qs + j % QK8_0));
+  const __m128i qb = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(bb.qs + j % QK8_0));
+  const __m512 scales = _mm512_insertf32x8(_mm512_set1_ps(_cvtsh_ss(ba.d)), _mm256_set1_ps(_cvtsh_ss(bb.d)), 1);
+  return _mm512_mul_ps(scales, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_unpacklo_epi64(qa, qb))));
+}
+// Elements [j, j + 16) of a row (j a multiple of 16), and element j, widened exactly to f32.
+__m512 load16(const uint16_t* row, int64_t j) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + j)));
+}
+__m512 load16(const float* row, int64_t j) { return _mm512_loadu_ps(row + j); }
+__m512 load16(const BlockQ8_0* row, int64_t j) {
+  const BlockQ8_0& b = row[j / QK8_0];
+  const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs + j % QK8_0));
+  return _mm512_mul_ps(_mm512_set1_ps(_cvtsh_ss(b.d)), _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)));
+}
+float widen(const uint16_t* row, int64_t j) { return _cvtsh_ss(row[j]); }
+float widen(const float* row, int64_t j) { return row[j]; }
+float widen(const BlockQ8_0* row, int64_t j) {
+  const BlockQ8_0& b = row[j / QK8_0];
+  return _cvtsh_ss(b.d) * static_cast<float>(b.qs[j % QK8_0]);
+}
 
 // _mm256_hadd_ps on each 256-bit half: [x0 + x1, x2 + x3, y0 + y1, y2 + y3] per 128-bit lane.
 __m512 hadd_halves(__m512 x, __m512 y) { return _mm512_add_ps(_mm512_shuffle_ps(x, y, 0x88), _mm512_shuffle_ps(x, y, 0xDD)); }
@@ -53,8 +74,8 @@ void score_quad(const float* q, int64_t d, const Elem* const* k, int n_valid, fl
   #pragma GCC unroll 8
   for (int h = 0; h < 8; ++h) acc[0][h] = acc[1][h] = _mm512_setzero_ps();
   for (int64_t j = 0; j < d8; j += 8) {
-    const __m512 k01 = load_pair(k[0] + j, k[1] + j);
-    const __m512 k23 = load_pair(k[2] + j, k[3] + j);
+    const __m512 k01 = load_pair(k[0], k[1], j);
+    const __m512 k23 = load_pair(k[2], k[3], j);
     #pragma GCC unroll 8
     for (int h = 0; h < M; ++h) {
       const __m512 qh = _mm512_broadcast_f32x8(_mm256_loadu_ps(q + h * d + j));
@@ -68,7 +89,7 @@ void score_quad(const float* q, int64_t d, const Elem* const* k, int n_valid, fl
   for (int i = 0; i < n_valid; ++i) {
     for (int h = 0; h < M; ++h) {
       float sum = sums[i][h];
-      for (int64_t j = d8; j < d; ++j) sum = std::fma(q[h * d + j], widen(k[i][j]), sum);
+      for (int64_t j = d8; j < d; ++j) sum = std::fma(q[h * d + j], widen(k[i], j), sum);
       out[h * out_stride + r + i] = sum * scale;
     }
   }
@@ -113,7 +134,7 @@ void weighted_tile(const float* w, int64_t w_stride, int64_t d, const Elem* cons
   for (int64_t r = 0; r < n_rows; ++r) {
     __m512 v[C];
     #pragma GCC unroll 2
-    for (int c = 0; c < C; ++c) v[c] = load16(v_rows[r] + j + 16 * c);
+    for (int c = 0; c < C; ++c) v[c] = load16(v_rows[r], j + 16 * c);
     #pragma GCC unroll 4
     for (int h = 0; h < H; ++h) {
       const __m512 a = _mm512_set1_ps(w[h * w_stride + r]);
@@ -139,7 +160,7 @@ void weighted_heads(const float* w, int64_t w_stride, int64_t d, const Elem* con
   }
   for (; j < d; ++j) {  // columns past the last multiple of 16: the same terms one at a time
     for (int64_t r = 0; r < n_rows; ++r) {
-      for (int h = 0; h < H; ++h) out[h * d + j] = std::fma(w[h * w_stride + r], widen(v_rows[r][j]), out[h * d + j]);
+      for (int h = 0; h < H; ++h) out[h * d + j] = std::fma(w[h * w_stride + r], widen(v_rows[r], j), out[h * d + j]);
     }
   }
 }
@@ -162,6 +183,8 @@ AttentionRowOps attention_row_ops_avx512(AttentionRowOps avx2) {
   avx2.scores_f32 = scores<float>;
   avx2.weighted_sum_f16 = weighted_sum<uint16_t>;
   avx2.weighted_sum_f32 = weighted_sum<float>;
+  avx2.scores_q8_0 = scores<BlockQ8_0>;
+  avx2.weighted_sum_q8_0 = weighted_sum<BlockQ8_0>;
   return avx2;
 }
 

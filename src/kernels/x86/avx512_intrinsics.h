@@ -109,6 +109,7 @@ inline __m256i maskz_loadu_epi16(simde__mmask16 mask, const void* p) {
 #define _mm512_mask_sub_epi8 simde_mm512_mask_sub_epi8
 #define _mm512_maskz_loadu_ps ::tachyon::avx512_emulation::maskz_loadu_ps
 #define _mm512_movepi8_mask simde_mm512_movepi8_mask
+#define _mm512_mul_ps simde_mm512_mul_ps
 #define _mm512_mullo_epi32 simde_mm512_mullo_epi32
 #define _mm512_permutex2var_ps simde_mm512_permutex2var_ps
 #define _mm512_permutexvar_epi32 simde_mm512_permutexvar_epi32
