@@ -133,7 +133,7 @@ struct BadChat {
   const char* param;
 };
 
-class ChatRequestRejects : public testing::TestWithParam<BadChat> {};
+class ChatRequestRejects : public ::testing::TestWithParam<BadChat> {};
 
 TEST_P(ChatRequestRejects, WithParamNamed) {
   Result<ChatCompletionRequest> request = parse_chat_completion_request(GetParam().body);
@@ -145,7 +145,7 @@ TEST_P(ChatRequestRejects, WithParamNamed) {
 
 INSTANTIATE_TEST_SUITE_P(
     Validation, ChatRequestRejects,
-    testing::Values(
+    ::testing::Values(
         BadChat{R"({"model":"m"})", "messages"},
         BadChat{R"({"messages":[{"role":"user","content":"x"}]})", "model"},
         BadChat{chat_body("[]"), "messages"},

@@ -74,7 +74,7 @@ struct BadCompletion {
   const char* param;
 };
 
-class CompletionRequestRejects : public testing::TestWithParam<BadCompletion> {};
+class CompletionRequestRejects : public ::testing::TestWithParam<BadCompletion> {};
 
 TEST_P(CompletionRequestRejects, WithParamNamed) {
   Result<CompletionRequest> request = parse_completion_request(completion_body(GetParam().fields));
@@ -86,7 +86,7 @@ TEST_P(CompletionRequestRejects, WithParamNamed) {
 
 INSTANTIATE_TEST_SUITE_P(
     Validation, CompletionRequestRejects,
-    testing::Values(BadCompletion{R"("echo": false)", "prompt"},
+    ::testing::Values(BadCompletion{R"("echo": false)", "prompt"},
                     BadCompletion{R"("prompt": 5)", "prompt"},
                     BadCompletion{R"("prompt": {"text": "x"})", "prompt"},
                     BadCompletion{R"("prompt": [])", "prompt"},

@@ -147,7 +147,7 @@ struct BadCase {
   const char* param;
 };
 
-class GenerationParamsRejects : public testing::TestWithParam<BadCase> {};
+class GenerationParamsRejects : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(GenerationParamsRejects, WithParamNamed) {
   const BadCase& c = GetParam();
@@ -160,7 +160,7 @@ TEST_P(GenerationParamsRejects, WithParamNamed) {
 
 INSTANTIATE_TEST_SUITE_P(
     Validation, GenerationParamsRejects,
-    testing::Values(
+    ::testing::Values(
         BadCase{"", "model"},
         BadCase{R"("model": 3)", "model"},
         BadCase{R"("model": "")", "model"},

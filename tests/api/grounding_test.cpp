@@ -4,18 +4,14 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_error.h"
+#include "api/chat_message.h"
 
 namespace tachyon {
 namespace {
 
-constexpr std::string_view kToday = "2026-12-05";
+using ::tachyon::testing::chat_message;
 
-ChatRequestMessage message(std::string role, std::string content) {
-  ChatRequestMessage m;
-  m.role = std::move(role);
-  m.content = std::move(content);
-  return m;
-}
+constexpr std::string_view kGroundingToday = "2026-12-05";
 
 search::SearchHit hit(std::string title, std::string url, std::string snippet) {
   search::SearchHit h;
@@ -27,13 +23,13 @@ search::SearchHit hit(std::string title, std::string url, std::string snippet) {
 }
 
 std::string error_param(std::string_view body) {
-  auto options = parse_chat_search_options(body, kToday);
+  auto options = parse_chat_search_options(body, kGroundingToday);
   EXPECT_FALSE(options.ok()) << body;
   return options ? "" : options.error().param;
 }
 
 TEST(ChatSearchOptions, DefaultsAreLowContextWithoutFilters) {
-  auto options = parse_chat_search_options(R"({"model":"m","messages":[]})", kToday);
+  auto options = parse_chat_search_options(R"({"model":"m","messages":[]})", kGroundingToday);
   ASSERT_TRUE(options.ok());
   EXPECT_FALSE(options->disabled);
   EXPECT_EQ(options->context_size, SearchContextSize::Low);
@@ -46,7 +42,7 @@ TEST(ChatSearchOptions, ReadsTheSearchFieldsOfAChatRequest) {
       R"({"disable_search":true,"web_search_options":{"search_context_size":"high","user_location":{"country":"US"}},
           "search_domain_filter":["-gutenberg.org"],"search_after_date_filter":"1/1/2000","search_mode":"web",
           "return_related_questions":false,"return_images":false})",
-      kToday);
+      kGroundingToday);
   ASSERT_TRUE(options.ok()) << options.error().message;
   EXPECT_TRUE(options->disabled);
   EXPECT_EQ(options->context_size, SearchContextSize::High);
@@ -55,7 +51,7 @@ TEST(ChatSearchOptions, ReadsTheSearchFieldsOfAChatRequest) {
 }
 
 TEST(ChatSearchOptions, RecencyIsCountedFromToday) {
-  auto options = parse_chat_search_options(R"({"search_recency_filter":"week"})", kToday);
+  auto options = parse_chat_search_options(R"({"search_recency_filter":"week"})", kGroundingToday);
   ASSERT_TRUE(options.ok());
   EXPECT_EQ(options->filters.published_after, "2026-11-28");
 }
@@ -71,7 +67,7 @@ TEST(ChatSearchOptions, BadValuesAre400sNamingTheField) {
   EXPECT_EQ(error_param(R"({"search_mode":"deep"})"), "search_mode");
   EXPECT_EQ(error_param(R"({"return_images":true})"), "return_images");
   EXPECT_EQ(error_param(R"({"return_related_questions":true})"), "return_related_questions");
-  auto refused = parse_chat_search_options(R"({"return_images":true})", kToday);
+  auto refused = parse_chat_search_options(R"({"return_images":true})", kGroundingToday);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(http_status(refused.error()), 400);
   EXPECT_NE(refused.error().message.find("not supported"), std::string::npos);
@@ -88,18 +84,18 @@ TEST(ChatSearchOptions, LargerContextsAskForMoreSources) {
 }
 
 TEST(GroundingQuery, IsTheLastUserTurn) {
-  std::vector<ChatRequestMessage> messages{message("system", "Be brief."), message("user", "What is a kluge?"),
-                                           message("assistant", "A clever hack."),
-                                           message("user", "  And a\n hacker?  ")};
+  std::vector<ChatRequestMessage> messages{chat_message("system", "Be brief."), chat_message("user", "What is a kluge?"),
+                                           chat_message("assistant", "A clever hack."),
+                                           chat_message("user", "  And a\n hacker?  ")};
   EXPECT_EQ(grounding_query(messages, 4096), "And a hacker?");
   messages.pop_back();
   messages.pop_back();
   EXPECT_EQ(grounding_query(messages, 4096), "What is a kluge?");
-  EXPECT_EQ(grounding_query(std::vector<ChatRequestMessage>{message("system", "x")}, 4096), "");
+  EXPECT_EQ(grounding_query(std::vector<ChatRequestMessage>{chat_message("system", "x")}, 4096), "");
 }
 
 TEST(GroundingQuery, IsCutAtACharacterBoundary) {
-  const std::vector<ChatRequestMessage> messages{message("user", "caf\xC3\xA9s")};
+  const std::vector<ChatRequestMessage> messages{chat_message("user", "caf\xC3\xA9s")};
   EXPECT_EQ(grounding_query(messages, 4), "caf");
   EXPECT_EQ(grounding_query(messages, 5), "caf\xC3\xA9");
 }
@@ -112,17 +108,17 @@ TEST(GroundedMessages, NumberTheSourcesInTheSystemTurn) {
       "Answer from the sources above and cite each one you use by its number, like [1].";
   EXPECT_EQ(sources_prompt(hits), expected);
 
-  auto added = grounded_messages({message("user", "What is a hacker?")}, hits);
+  auto added = grounded_messages({chat_message("user", "What is a hacker?")}, hits);
   ASSERT_EQ(added.size(), 2u);
   EXPECT_EQ(added[0].role, "system");
   EXPECT_EQ(added[0].content, expected);
   EXPECT_EQ(added[1].content, "What is a hacker?");
 
-  auto merged = grounded_messages({message("system", "Be brief."), message("user", "Hi")}, hits);
+  auto merged = grounded_messages({chat_message("system", "Be brief."), chat_message("user", "Hi")}, hits);
   ASSERT_EQ(merged.size(), 2u);
   EXPECT_EQ(merged[0].content, "Be brief.\n\n" + expected);
 
-  auto unchanged = grounded_messages({message("user", "Hi")}, {});
+  auto unchanged = grounded_messages({chat_message("user", "Hi")}, {});
   ASSERT_EQ(unchanged.size(), 1u);
 }
 
@@ -141,7 +137,7 @@ std::string words(size_t n) {
 
 TEST(FitGroundedMessages, KeepsEverySourceThatFits) {
   std::vector<search::SearchHit> hits{hit("a", "u1", words(20)), hit("b", "u2", words(20))};
-  const std::vector<ChatRequestMessage> messages{message("user", "question")};
+  const std::vector<ChatRequestMessage> messages{chat_message("user", "question")};
   auto fitted = fit_grounded_messages(messages, hits, 1000, words_of);
   EXPECT_EQ(hits.size(), 2u);
   EXPECT_EQ(fitted.size(), 2u);
@@ -149,7 +145,7 @@ TEST(FitGroundedMessages, KeepsEverySourceThatFits) {
 
 TEST(FitGroundedMessages, DropsLaterSourcesThenCutsTheFirst) {
   std::vector<search::SearchHit> hits{hit("a", "u1", words(60)), hit("b", "u2", words(60)), hit("c", "u3", words(60))};
-  const std::vector<ChatRequestMessage> messages{message("user", "question")};
+  const std::vector<ChatRequestMessage> messages{chat_message("user", "question")};
   auto two = fit_grounded_messages(messages, hits, 150, words_of);
   EXPECT_EQ(hits.size(), 2u);
   EXPECT_LE(words_of(two), 150u);
@@ -164,7 +160,7 @@ TEST(FitGroundedMessages, DropsLaterSourcesThenCutsTheFirst) {
 
 TEST(FitGroundedMessages, NoRoomMeansNoSources) {
   std::vector<search::SearchHit> hits{hit("a", "u1", words(60))};
-  const std::vector<ChatRequestMessage> messages{message("user", words(40))};
+  const std::vector<ChatRequestMessage> messages{chat_message("user", words(40))};
   auto fitted = fit_grounded_messages(messages, hits, 45, words_of);
   EXPECT_TRUE(hits.empty());
   ASSERT_EQ(fitted.size(), 1u);

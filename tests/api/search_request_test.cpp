@@ -10,16 +10,16 @@ namespace {
 
 constexpr std::string_view kToday = "2026-03-15";
 
-Result<SearchRequest> parse(const std::string& body) { return parse_search_request(body, kToday); }
+Result<SearchRequest> parse_search(const std::string& body) { return parse_search_request(body, kToday); }
 
 std::string param_of(const std::string& body) {
-  auto r = parse(body);
+  auto r = parse_search(body);
   EXPECT_FALSE(r.ok()) << body;
   return r.ok() ? "" : r.error().param;
 }
 
 TEST(SearchRequest, DefaultsAndOneQuery) {
-  auto r = parse(R"({"query":"What is a hacker?"})");
+  auto r = parse_search(R"({"query":"What is a hacker?"})");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->queries, std::vector<std::string>{"What is a hacker?"});
   EXPECT_FALSE(r->query_list);
@@ -29,7 +29,7 @@ TEST(SearchRequest, DefaultsAndOneQuery) {
 }
 
 TEST(SearchRequest, EveryParameter) {
-  auto r = parse(R"({"query":["a","b"],"max_results":3,"max_tokens_per_page":64,"max_tokens":500,
+  auto r = parse_search(R"({"query":["a","b"],"max_results":3,"max_tokens_per_page":64,"max_tokens":500,
     "search_domain_filter":["https://www.catb.org/jargon","gutenberg.org"],"search_after_date_filter":"1/2/2000",
     "search_before_date_filter":"12/31/2010","last_updated_after_filter":"03/01/2001",
     "last_updated_before_filter":"3/1/2025","search_language_filter":["EN","fr"],"country":"us",
@@ -51,16 +51,16 @@ TEST(SearchRequest, EveryParameter) {
 }
 
 TEST(SearchRequest, DenyListsAndRecency) {
-  auto deny = parse(R"({"query":"x","search_domain_filter":["-catb.org","-Example.COM"]})");
+  auto deny = parse_search(R"({"query":"x","search_domain_filter":["-catb.org","-Example.COM"]})");
   ASSERT_TRUE(deny.ok());
   EXPECT_EQ(deny->filters.deny_domains, (std::vector<std::string>{"catb.org", "example.com"}));
-  auto week = parse(R"({"query":"x","search_recency_filter":"week"})");
+  auto week = parse_search(R"({"query":"x","search_recency_filter":"week"})");
   ASSERT_TRUE(week.ok());
   EXPECT_EQ(week->filters.published_after, "2026-03-08");
   // The later of an explicit date and the recency window wins.
-  auto both = parse(R"({"query":"x","search_recency_filter":"year","search_after_date_filter":"3/1/2026"})");
+  auto both = parse_search(R"({"query":"x","search_recency_filter":"year","search_after_date_filter":"3/1/2026"})");
   EXPECT_EQ(both->filters.published_after, "2026-03-01");
-  auto year = parse(R"({"query":"x","search_recency_filter":"year","search_after_date_filter":"3/1/2020"})");
+  auto year = parse_search(R"({"query":"x","search_recency_filter":"year","search_after_date_filter":"3/1/2020"})");
   EXPECT_EQ(year->filters.published_after, "2025-03-14");
 }
 
@@ -94,7 +94,7 @@ TEST(SearchRequest, InvalidValuesName400Params) {
   EXPECT_EQ(param_of(R"({"query":"x","country":"USA"})"), "country");
   EXPECT_EQ(param_of(R"({"query":"x","search_mode":"deep"})"), "search_mode");
   EXPECT_EQ(param_of(R"({"query":"x","display_server_time":"yes"})"), "display_server_time");
-  EXPECT_EQ(parse("not json").error().kind, ErrorKind::InvalidArgument);
+  EXPECT_EQ(parse_search("not json").error().kind, ErrorKind::InvalidArgument);
 }
 
 search::SearchHit hit(std::string url, std::string snippet) {

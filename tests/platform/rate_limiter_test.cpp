@@ -16,14 +16,14 @@ namespace {
 using testing::ManualClock;
 using testing::RedisTestServer;
 
-enum class Backend { Memory, Redis };
+enum class LimiterBackend { Memory, Redis };
 
-class RateLimiterTest : public ::testing::TestWithParam<Backend> {
+class RateLimiterTest : public ::testing::TestWithParam<LimiterBackend> {
  protected:
   static void TearDownTestSuite() { redis_.reset(); }
 
   void SetUp() override {
-    if (GetParam() == Backend::Memory) {
+    if (GetParam() == LimiterBackend::Memory) {
       limiter_ = std::make_unique<MemoryRateLimiter>(clock_.fn());
       return;
     }
@@ -181,9 +181,9 @@ TEST_P(RateLimiterTest, UnlimitedKeysAreAlwaysAdmitted) {
   for (int i = 0; i < 1000; ++i) ASSERT_TRUE(admit("k", {}, 1'000'000).admitted);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, RateLimiterTest, ::testing::Values(Backend::Memory, Backend::Redis),
-                         [](const ::testing::TestParamInfo<Backend>& info) {
-                           return info.param == Backend::Memory ? "Memory" : "Redis";
+INSTANTIATE_TEST_SUITE_P(Backends, RateLimiterTest, ::testing::Values(LimiterBackend::Memory, LimiterBackend::Redis),
+                         [](const ::testing::TestParamInfo<LimiterBackend>& info) {
+                           return info.param == LimiterBackend::Memory ? "Memory" : "Redis";
                          });
 
 }  // namespace
