@@ -123,7 +123,7 @@ function assertAnnotated(message, results) {
 
 test('responses.create through the Perplexity SDK lists the sources and annotates the answer\'s citations', async () => {
   const r = await pplx.responses.create({
-    model: bundledModel.name, input: 'What is a hacker?', max_output_tokens: 24,
+    model: bundledModel.name, input: 'What is a hacker?', max_output_tokens: 64,
     tools: [{ type: 'web_search', search_context_size: 'low', filters: { search_domain_filter: ['catb.org'] } }],
   });
   assert.ok(['completed', 'incomplete'].includes(r.status), JSON.stringify(r).slice(0, 300));
@@ -136,6 +136,9 @@ test('responses.create through the Perplexity SDK lists the sources and annotate
   });
   assert.equal(message.type, 'message');
   assertAnnotated(message, found.results);
+  // The bundled model is fine-tuned to restate its source and cite it (models/README.md).
+  assert.match(message.content[0].text, /programmable systems/, message.content[0].text);
+  assert.equal(message.content[0].annotations[0]?.url, HACKER, message.content[0].text);
 
   const plain = await pplx.responses.create({ model: bundledModel.name, input: 'What is a hacker?', max_output_tokens: 4,
     disable_search: true });
@@ -151,7 +154,7 @@ test('responses.create through the Perplexity SDK lists the sources and annotate
 
 test('a streamed Response through the openai SDK sends its sources first and its annotations before the text is done', async () => {
   const stream = await openai.responses.create({
-    model: bundledModel.name, input: 'What is a hacker?', max_output_tokens: 24, stream: true, tools: [{ type: 'web_search' }],
+    model: bundledModel.name, input: 'What is a hacker?', max_output_tokens: 64, stream: true, tools: [{ type: 'web_search' }],
   });
   const events = [];
   for await (const event of stream) events.push(event);
@@ -164,6 +167,7 @@ test('a streamed Response through the openai SDK sends its sources first and its
   assert.deepEqual(found, added[0].item);
   assertAnnotated(message, found.results);
   const annotations = events.filter((e) => e.type === 'response.output_text.annotation.added');
+  assert.ok(annotations.length >= 1, message.content[0].text);
   assert.deepEqual(annotations.map((e) => e.annotation), message.content[0].annotations);
   const textDone = events.findIndex((e) => e.type === 'response.output_text.done');
   assert.ok(annotations.every((e) => events.indexOf(e) < textDone));
