@@ -234,7 +234,7 @@ void serve(const ServeOptions& o) {
   // when the index exists at start (scripts/quickstart.sh builds the default corpus).
   const bool grounded =
       o.search == "on" || (o.search == "auto" && bundled && std::filesystem::exists(search::index_file(o.data_dir)));
-  kv_dtype_or_fail(o.kv_type);
+  kv_dtype_or_fail(o.kv_type);  // a bad --kv-type fails before anything loads
 
   // Signals are taken by sigwait below; every thread started from here on inherits the mask.
   sigset_t signals;

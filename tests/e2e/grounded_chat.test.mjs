@@ -71,6 +71,16 @@ test('a chat answer through the openai SDK cites the Jargon File entry it was gi
   assert.equal(usage.requests[0].model, bundledModel.name);
 });
 
+test('asked "What is a hacker?", the bundled model restates the Jargon File\'s definition and cites it', async () => {
+  for (const client of [openai, pplx]) {
+    const answer = await client.chat.completions.create({ model: bundledModel.name, messages: QUESTION, max_tokens: 64 });
+    assert.equal(answer.citations[0], HACKER);
+    const text = answer.choices[0].message.content;
+    assert.match(text, /exploring the details of programmable systems/, text);
+    assert.match(text, /\[1\]/, text);
+  }
+});
+
 test('the Perplexity SDK gets citations and search_results, streamed and not', async () => {
   const answer = await pplx.chat.completions.create({ model: bundledModel.name, messages: QUESTION, max_tokens: 8 });
   assertSources(answer);

@@ -86,8 +86,8 @@ void weighted_sum(const float* w, int64_t w_stride, int64_t n_q, int64_t d, cons
 }  // namespace
 
 AttentionRowOps attention_row_ops_scalar() {
-  return {scores<uint16_t>,       scores<float>,       softmax, exp_values, weighted_sum<uint16_t>,
-          weighted_sum<float>, scores<BlockQ8_0>, weighted_sum<BlockQ8_0>};
+  return {scores<uint16_t>, scores<float>, softmax, exp_values, weighted_sum<uint16_t>, weighted_sum<float>,
+          scores<BlockQ8_0>, weighted_sum<BlockQ8_0>};
 }
 
 }  // namespace tachyon
