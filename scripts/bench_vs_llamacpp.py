@@ -128,7 +128,7 @@ def long_context_round(args, model):
                "--batch-prompt", n, "--batch-gen", gen, "--threads", args.threads, "--reps", args.reps,
                "--bandwidth-mib", 0, "--kv-type", args.kv_type, "--json"])
     j = json.loads(out)
-    ours = {"pp": j["pp"]["tps"], "tg_depth": j["batched"][0]["decode_tps"]}
+    ours = {"pp": j["pp"]["tps"], "tg_depth": j["batched"][0]["decode_tps"], "isa": j["isa"]}
     env = dict(os.environ, LD_LIBRARY_PATH=str(args.peer / "bin"))
     # llama.cpp keeps a quantized V cache only with flash attention.
     cache = [] if args.kv_type == "f16" else ["-ctk", args.kv_type, "-ctv", args.kv_type]
@@ -236,11 +236,12 @@ def main():
             long_runs[t]["tachyon"].append(ours)
             long_runs[t]["llama.cpp"].append(theirs)
 
-    isa = runs[types[0]]["tachyon"][0]["isa"]
+    first = runs[types[0]]["tachyon"][0] if types else long_runs[long_types[0]]["tachyon"][0]
+    isa = first["isa"]
     tests = [("pp", f"pp{args.pp}"), ("tg", f"tg{args.tg}"),
              ("batched", f"batched {args.seqs} x ({args.batch_prompt} + {args.batch_gen}), total")]
     result = {"cpu": cpu_model(), "isa": isa, "threads": args.threads, "rounds": args.rounds, "reps": args.reps,
-              "types": {}}
+              "kv_type": args.kv_type, "types": {}}
     print(f"\n{cpu_model()}, tachyon kernels: {isa}, {args.threads} threads, {args.rounds} rounds x {args.reps} reps\n")
     print("| file | test | tachyon tok/s | llama.cpp tok/s | ratio | ratio range |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
@@ -261,7 +262,7 @@ def main():
     for t in long_types:
         entry = {}
         for key, name in long_tests:
-            entry[key] = print_row(f"{t} (ctx {long_context(args)})", name,
+            entry[key] = print_row(f"{t} (ctx {long_context(args)}, KV {args.kv_type})", name,
                                    [x[key] for x in long_runs[t]["tachyon"]], [x[key] for x in long_runs[t]["llama.cpp"]])
         result["long"] = result.get("long", {})
         result["long"][t] = entry
