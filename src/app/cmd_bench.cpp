@@ -62,7 +62,7 @@ void add_engine_subcommand(CLI::App& bench) {
 }
 
 void add_speculative_subcommand(CLI::App& bench) {
-  auto* cmd = bench.add_subcommand("speculative", "Speculative decoding (prompt lookup) against plain decoding");
+  auto* cmd = bench.add_subcommand("speculative", "Speculative decoding (prompt lookup or a draft model) against plain decoding");
   struct Opts {
     bench::SpeculativeBenchOptions bench;
     std::string out;
@@ -74,6 +74,9 @@ void add_speculative_subcommand(CLI::App& bench) {
   cmd->add_option("--draft-tokens", o->bench.drafting.max_draft, "Draft tokens per step at most")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  cmd->add_option("--draft-model", o->bench.draft_model_path,
+                  "Draft with this model (same vocabulary) instead of prompt lookup")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--min-ngram", o->bench.drafting.min_ngram, "Shortest recurring suffix that proposes a draft")
       ->check(CLI::Range(1, 16))
       ->capture_default_str();

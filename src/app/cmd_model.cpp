@@ -94,6 +94,8 @@ void add_model_command(CLI::App& app) {
     std::string shape = "tiny", dims, type = "f32", out, vocab, name, like;
     uint64_t seed = 42;
     bool tied = false;
+    int64_t quiet_from = -1, keep_layers = 0;
+    float quiet_scale = 1.0f;
   };
   auto o = std::make_shared<Opts>();
   make->add_option("--shape", o->shape, "Named shape: tinyllama-1.1b | llama2-7b | tiny")->capture_default_str();
@@ -106,6 +108,15 @@ void add_model_command(CLI::App& app) {
   make->add_option("--seed", o->seed, "Random seed")->capture_default_str();
   make->add_option("--name", o->name, "general.name");
   make->add_flag("--tied", o->tied, "Tie output and embedding weights");
+  make->add_option("--quiet-from", o->quiet_from,
+                   "Draft-model pairs: layers from this one on have their output projections scaled by --quiet-scale");
+  make->add_option("--quiet-scale", o->quiet_scale,
+                   "Scale of those projections (0: the layers change nothing, so the first --quiet-from layers "
+                   "predict the model exactly)")
+      ->capture_default_str();
+  make->add_option("--keep-layers", o->keep_layers,
+                   "Write only the first N layers, with the same weights (the draft of the same command without it)")
+      ->check(CLI::PositiveNumber);
   make->add_option("-o,--output", o->out, "Output file")->required();
   make->callback([o] {
     auto spec = random_model_shape(o->shape);
@@ -121,6 +132,11 @@ void add_model_command(CLI::App& app) {
     spec->tied_embeddings = o->tied;
     if (!o->name.empty()) spec->name = o->name;
     if (!o->vocab.empty()) spec->vocab_path = o->vocab;
+    spec->quiet_from = o->quiet_from;
+    spec->quiet_scale = o->quiet_scale;
+    spec->keep_layers = o->keep_layers;
+    if (!o->like.empty() && (o->quiet_from >= 0 || o->keep_layers > 0))
+      fail("--quiet-from and --keep-layers make llama models only (not with --like)");
     Status s = o->like.empty() ? write_random_model(*spec, o->out) : write_random_model_like(*spec, o->like, o->out);
     if (!s) fail(s.error().message);
     fmt::print("wrote {}\n", o->out);

@@ -42,7 +42,8 @@ struct ServeOptions {
   size_t max_body_mib = 8, max_connections = 10'000;
   uint32_t max_header_kib = 16;
   bool no_prefix_cache = false, quiet = false;
-  std::string speculative = "off";  // the default of requests that do not say: off | prompt-lookup
+  std::string speculative = "off";  // the default of requests that do not say: off | prompt-lookup | draft-model
+  std::string draft_model;          // drafts for speculative requests come from this model
   int32_t draft_tokens = PromptLookupConfig{}.max_draft;
   // The API platform: keys, limits, usage and prices.
   std::string data_dir = platform::kDefaultDataDir;
@@ -197,7 +198,12 @@ Result<ServedModel> load_served_model(const ServeOptions& o, const std::string& 
   cfg.max_waiting_tokens = o.max_waiting_tokens;
   cfg.request_timeout_s = o.request_timeout;
   cfg.speculative.max_draft = o.draft_tokens;
-  cfg.speculative_default = o.speculative == "prompt-lookup";
+  cfg.speculative_default = o.speculative != "off";
+  if (!o.draft_model.empty()) {
+    auto draft = load_model_bundle(o.draft_model, *device);
+    if (!draft) return make_error("--draft-model: {}", draft.error().message);
+    cfg.draft_model = std::move(*draft);
+  }
   auto engine = Engine::create(bundle, cfg);
   if (!engine) return make_error("{}: {}", path, engine.error().message);
   return ServedModel{name, now, bundle, std::move(*engine), grounded, std::move(embedder), path, matryoshka};
@@ -235,6 +241,11 @@ void serve(const ServeOptions& o) {
   const bool grounded =
       o.search == "on" || (o.search == "auto" && bundled && std::filesystem::exists(search::index_file(o.data_dir)));
   kv_dtype_or_fail(o.kv_type);  // a bad --kv-type fails before anything loads
+  if (o.speculative == "draft-model" && o.draft_model.empty())
+    fail("--speculative draft-model needs --draft-model FILE");
+  if (o.speculative == "prompt-lookup" && !o.draft_model.empty())
+    fail("--speculative prompt-lookup: with --draft-model, speculative requests draft with that model "
+         "(say --speculative draft-model to make it the default)");
 
   // Signals are taken by sigwait below; every thread started from here on inherits the mask.
   sigset_t signals;
@@ -369,9 +380,14 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-batch-tokens", o->max_batch_tokens, "Tokens per engine step (decode first, then prefill chunks)")->capture_default_str();
   cmd->add_option("--speculative", o->speculative,
                   "Speculative decoding for requests that do not set \"speculative\": off | prompt-lookup (drafts "
-                  "from the request's own tokens, verified in the same step; the output is unchanged)")
-      ->check(CLI::IsMember({"off", "prompt-lookup"}))
+                  "from the request's own tokens) | draft-model (drafts from --draft-model); drafts are verified "
+                  "in the same step and the output is unchanged")
+      ->check(CLI::IsMember({"off", "prompt-lookup", "draft-model"}))
       ->capture_default_str();
+  cmd->add_option("--draft-model", o->draft_model,
+                  "A smaller GGUF model with the same vocabulary that drafts for speculative requests (instead of "
+                  "prompt lookup), for every generation model served")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--draft-tokens", o->draft_tokens, "Speculative tokens drafted per step at most (0: never draft)")
       ->check(CLI::Range(0, 64))
       ->capture_default_str();

@@ -91,6 +91,11 @@ Result<SpeculativeBenchReport> run_speculative_bench(const SpeculativeBenchOptio
   config.n_threads = o.threads;
   config.kv_memory_mib = 256;
   config.speculative = o.drafting;
+  if (!o.draft_model_path.empty()) {
+    auto draft = load_model_bundle(o.draft_model_path);
+    if (!draft) return draft.error();
+    config.draft_model = std::move(*draft);
+  }
   auto engine = Engine::create(bundle, config);
   if (!engine) return engine.error();
   const Tokenizer& tokenizer = *bundle->tokenizer;
@@ -101,6 +106,7 @@ Result<SpeculativeBenchReport> run_speculative_bench(const SpeculativeBenchOptio
   report.threads = o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   report.reps = o.reps;
   report.drafting = o.drafting;
+  report.draft_model_path = o.draft_model_path;
   for (const SpeculativeWorkload& w : o.workloads) {
     const std::vector<int32_t> prompt = tokenizer.encode(w.prompt, true, false);
     const int32_t max_tokens = std::min(o.max_tokens, (*engine)->n_ctx() - int32_t(prompt.size()));
@@ -166,12 +172,17 @@ nlohmann::json speculative_report_json(const SpeculativeBenchReport& r) {
           {"max_draft", r.drafting.max_draft},
           {"max_ngram", r.drafting.max_ngram},
           {"min_ngram", r.drafting.min_ngram},
+          {"draft_model", r.draft_model_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.draft_model_path)},
           {"results", results}};
 }
 
 std::string speculative_report_table(const SpeculativeBenchReport& r) {
-  std::string out = fmt::format("speculative decoding (prompt lookup of {}- to {}-grams, up to {} draft tokens), {}, {} reps\n\n",
-                                r.drafting.min_ngram, r.drafting.max_ngram, r.drafting.max_draft, r.isa, r.reps);
+  const std::string method =
+      r.draft_model_path.empty()
+          ? fmt::format("prompt lookup of {}- to {}-grams", r.drafting.min_ngram, r.drafting.max_ngram)
+          : fmt::format("draft model {}", r.draft_model_path);
+  std::string out = fmt::format("speculative decoding ({}, up to {} draft tokens), {}, {} reps\n\n", method,
+                                r.drafting.max_draft, r.isa, r.reps);
   out += "| workload | plain tok/s | speculative tok/s | speedup | accepted / drafted | steps plain / speculative | same tokens |\n";
   out += "| --- | --- | --- | --- | --- | --- | --- |\n";
   for (const SpeculativeResult& x : r.results) {

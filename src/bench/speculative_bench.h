@@ -1,5 +1,5 @@
 #pragma once
-// `bench speculative`: what prompt-lookup speculative decoding buys on workloads where it should
+// `bench speculative`: what speculative decoding (prompt lookup, or a draft model) buys on workloads where it should
 // pay (an answer that quotes its context, code being edited) and where it should not (free
 // text). Each workload runs through the serving engine with the request opting out and in,
 // alternated, on one engine; the report gives generation speed both ways, their ratio, the
@@ -33,6 +33,7 @@ struct SpeculativeBenchOptions {
   std::vector<SpeculativeWorkload> workloads = default_speculative_workloads();
   int32_t max_tokens = 128;  // generated per request (end-of-generation ignored)
   PromptLookupConfig drafting;  // draft length and n-gram sizes
+  std::string draft_model_path;  // drafts from this model instead of prompt lookup
   int threads = 0;           // 0: every core
   int reps = 3;              // timed runs per workload and mode, after one warm-up of each
   std::function<void(const std::string&)> progress;
@@ -59,6 +60,7 @@ struct SpeculativeBenchReport {
   int threads = 0;
   int reps = 0;
   PromptLookupConfig drafting;
+  std::string draft_model_path;  // empty: prompt lookup
   std::vector<SpeculativeResult> results;
 };
 

@@ -13,7 +13,7 @@ struct Engine::Live {
   Sampler sampler;
   IncrementalDecoder decoder;
   StopMatcher stops;
-  std::optional<PromptLookupDrafter> drafter;  // speculative decoding, when the request uses it
+  std::unique_ptr<Drafter> drafter;  // speculative decoding, when the request uses it
   std::vector<int32_t> history;  // prompt + generated
   int32_t n_generated = 0;
   int32_t cached_tokens = -1;    // known once admitted
@@ -23,16 +23,14 @@ struct Engine::Live {
   bool queued = true;  // accepted by submit() and not yet scheduled, finished or cancelled
 
   Live(EngineRequest r, EngineCallback cb, int32_t n_vocab, const Tokenizer& tokenizer, double timeout_s,
-       const std::optional<PromptLookupConfig>& speculative)
+       std::unique_ptr<Drafter> drafter_)
       : request(std::move(r)),
         callback(std::move(cb)),
         sampler(request.sampling, n_vocab,
                 request.constraint ? std::make_unique<GrammarMatcher>(request.constraint) : nullptr),
         decoder(tokenizer),
-        stops(request.stop), history(request.prompt), submitted(Clock::now()),
-        deadline(submitted + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s))) {
-    if (speculative) drafter.emplace(*speculative);
-  }
+        stops(request.stop), drafter(std::move(drafter_)), history(request.prompt), submitted(Clock::now()),
+        deadline(submitted + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s))) {}
 };
 
 Result<std::unique_ptr<Engine>> Engine::create(std::shared_ptr<const ModelBundle> bundle, EngineConfig config) {
@@ -72,6 +70,12 @@ Status Engine::start() {
   auto kv = forward.make_paged_kv(forward.kv_shape(config_.kv_dtype), blocks_);
   if (!kv) return kv.error();
   kv_ = std::move(*kv);
+  if (config_.draft_model) {
+    auto draft = DraftModel::create(config_.draft_model, *bundle_->tokenizer, n_ctx_, config_.max_running,
+                                    config_.draft_kv_memory_mib, pool_);
+    if (!draft) return draft.error();
+    draft_ = std::move(*draft);
+  }
   thread_ = std::thread([this] { loop(); });
   return Status::success();
 }
@@ -94,9 +98,12 @@ Result<uint64_t> Engine::submit(EngineRequest request, EngineCallback callback) 
   // 200 is never followed by a refusal): the prompt fits the context, max_tokens is clamped to
   // it, and the KV pool holds a full-context sequence (checked in create()).
   const bool speculative = request.speculative.value_or(config_.speculative_default) && config_.speculative.max_draft > 0;
+  std::unique_ptr<Drafter> drafter;
+  if (speculative)
+    drafter = draft_ ? draft_->drafter(config_.speculative.max_draft)
+                     : std::make_unique<PromptLookupDrafter>(config_.speculative);
   auto live = std::make_unique<Live>(std::move(request), std::move(callback), n_vocab, *bundle_->tokenizer,
-                                     config_.request_timeout_s,
-                                     speculative ? std::optional(config_.speculative) : std::nullopt);
+                                     config_.request_timeout_s, std::move(drafter));
   const uint64_t id = next_id_++;
   {
     std::lock_guard lock(mutex_);

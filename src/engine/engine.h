@@ -19,6 +19,7 @@
 
 #include "engine/generator.h"
 #include "engine/model_bundle.h"
+#include "engine/draft_model.h"
 #include "engine/prompt_lookup.h"
 #include "kv/kv_block_manager.h"
 #include "sched/scheduler.h"
@@ -41,11 +42,15 @@ struct EngineConfig {
   int32_t max_waiting = 256;         // accepted requests beyond max_running; more are refused by submit()
   int64_t max_waiting_tokens = 0;    // their prompt tokens together; 0: no limit
   double request_timeout_s = 600;  // wall-clock limit per request, queueing included
-  // Speculative decoding by prompt lookup: a request that opts in (EngineRequest::speculative,
-  // else speculative_default) has its decode steps extended by drafts of up to max_draft
-  // tokens, verified in the same forward pass; the output is the same token for token.
+  // Speculative decoding: a request that opts in (EngineRequest::speculative, else
+  // speculative_default) has its decode steps extended by drafts of up to speculative.max_draft
+  // tokens, verified in the same forward pass; the output is the same token for token. Drafts
+  // come from draft_model when there is one (same vocabulary; its own KV pool of
+  // draft_kv_memory_mib), else from prompt lookup.
   PromptLookupConfig speculative;
   bool speculative_default = false;
+  std::shared_ptr<const ModelBundle> draft_model;
+  int64_t draft_kv_memory_mib = 256;
 };
 
 struct EngineRequest {
@@ -59,7 +64,7 @@ struct EngineRequest {
   int32_t max_tokens = 256;
   std::vector<std::string> stop;
   bool ignore_eos = false;
-  std::optional<bool> speculative;  // draft by prompt lookup; none: the engine's default
+  std::optional<bool> speculative;  // draft (by the engine's method); none: the engine's default
 };
 
 // One batch of news about a request, delivered in order. The last event has finished = true.
@@ -136,6 +141,7 @@ class Engine {
   std::unique_ptr<KvCache> kv_;  // on the forward pass's device, over blocks_
   Scheduler scheduler_;
   ThreadPool pool_;
+  std::unique_ptr<DraftModel> draft_;  // outlives the requests' drafters (declared before them)
 
   Status check_room_locked() const;
 

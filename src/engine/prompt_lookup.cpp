@@ -26,32 +26,4 @@ std::vector<int32_t> prompt_lookup(std::span<const int32_t> tokens, int32_t max_
   return {};
 }
 
-PromptLookupDrafter::PromptLookupDrafter(PromptLookupConfig config)
-    : config_(config), length_(std::max(config.max_draft, 0)) {}
-
-std::vector<int32_t> PromptLookupDrafter::propose(std::span<const int32_t> tokens, int32_t room) {
-  if (pause_ > 0) {
-    --pause_;
-    return {};
-  }
-  return prompt_lookup(tokens, std::min(length_, room), config_.max_ngram, config_.min_ngram);
-}
-
-void PromptLookupDrafter::record(int32_t proposed, int32_t accepted) {
-  if (proposed <= 0) return;
-  n_proposed_ += proposed;
-  n_accepted_ += accepted;
-  if (accepted == proposed) {
-    length_ = std::min(config_.max_draft, std::max(1, length_ * 2));
-    rejections_ = 0;
-  } else if (accepted > 0) {
-    length_ = std::max(1, accepted + 1);
-    rejections_ = 0;
-  } else {
-    length_ = std::max(1, length_ / 2);
-    pause_ = std::min(64, 1 << std::min(rejections_, 6));
-    ++rejections_;
-  }
-}
-
 }  // namespace tachyon

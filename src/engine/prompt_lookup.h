@@ -8,6 +8,8 @@
 #include <span>
 #include <vector>
 
+#include "engine/drafter.h"
+
 namespace tachyon {
 
 struct PromptLookupConfig {
@@ -25,31 +27,18 @@ struct PromptLookupConfig {
 std::vector<int32_t> prompt_lookup(std::span<const int32_t> tokens, int32_t max_draft, int32_t max_ngram,
                                    int32_t min_ngram);
 
-// One request's drafter: prompt lookup with a draft length that follows how well recent drafts
-// fared, so a request whose drafts keep failing stops paying for them. Verifying k draft tokens
-// costs more than one decode token once k passes the few tokens a weight pass serves almost for
-// free; the length doubles after a draft accepted whole, shrinks to what was accepted plus one
-// after a partial acceptance, and after a draft rejected outright drafting pauses for a number
-// of steps that doubles with each consecutive rejection (up to 64).
-class PromptLookupDrafter {
+// Drafts by prompt lookup, with the adaptive length of Drafter.
+class PromptLookupDrafter final : public Drafter {
  public:
-  explicit PromptLookupDrafter(PromptLookupConfig config);
+  explicit PromptLookupDrafter(PromptLookupConfig config) : Drafter(config.max_draft), config_(config) {}
 
-  // The draft for the step after tokens (prompt + generated so far), at most `room` tokens.
-  std::vector<int32_t> propose(std::span<const int32_t> tokens, int32_t room);
-  // What became of the last proposal: `accepted` of its `proposed` tokens matched.
-  void record(int32_t proposed, int32_t accepted);
-
-  int64_t n_proposed() const { return n_proposed_; }
-  int64_t n_accepted() const { return n_accepted_; }
+ protected:
+  std::vector<int32_t> draft(std::span<const int32_t> tokens, int32_t n) override {
+    return prompt_lookup(tokens, n, config_.max_ngram, config_.min_ngram);
+  }
 
  private:
   PromptLookupConfig config_;
-  int32_t length_;          // current draft length limit
-  int32_t pause_ = 0;       // steps left without drafting
-  int32_t rejections_ = 0;  // consecutive drafts rejected outright
-  int64_t n_proposed_ = 0;
-  int64_t n_accepted_ = 0;
 };
 
 }  // namespace tachyon

@@ -180,7 +180,8 @@ Status write_random_model(const RandomModelSpec& spec, const std::string& path) 
   w.set_u32("llama.vocab_size", uint32_t(n_vocab));
   w.set_u32("llama.context_length", uint32_t(spec.n_ctx));
   w.set_u32("llama.embedding_length", uint32_t(spec.n_embd));
-  w.set_u32("llama.block_count", uint32_t(spec.n_layer));
+  const int64_t n_written = spec.keep_layers > 0 ? std::min(spec.keep_layers, spec.n_layer) : spec.n_layer;
+  w.set_u32("llama.block_count", uint32_t(n_written));
   w.set_u32("llama.feed_forward_length", uint32_t(spec.n_ff));
   w.set_u32("llama.attention.head_count", uint32_t(spec.n_head));
   w.set_u32("llama.attention.head_count_kv", uint32_t(spec.n_head_kv));
@@ -198,9 +199,9 @@ Status write_random_model(const RandomModelSpec& spec, const std::string& path) 
     return quantized_tensor_type(name, 2, n_cols, spec.type, int(spec.n_layer), !spec.tied_embeddings)
         .value_or(GgmlType::F32);
   };
-  auto matrix = [&](const std::string& name, int64_t n_cols, int64_t n_rows) {
+  auto matrix = [&](const std::string& name, int64_t n_cols, int64_t n_rows, float scale = 1.0f) {
     const GgmlType t = type_of(name, n_cols);
-    return add_random_matrix(w, store, pool, name, n_cols, n_rows, t, stddev, ++seed);
+    return add_random_matrix(w, store, pool, name, n_cols, n_rows, t, stddev * scale, ++seed);
   };
   // The embedding table is read one row at a time; normal(0, 1) rows keep activations O(1).
   {
@@ -209,17 +210,23 @@ Status write_random_model(const RandomModelSpec& spec, const std::string& path) 
     if (!s) return s;
   }
   const int64_t q_dim = spec.n_head * head_dim, kv_dim = spec.n_head_kv * head_dim;
+  constexpr uint64_t kMatricesPerLayer = 7;
   for (int64_t l = 0; l < spec.n_layer; ++l) {
+    if (l >= n_written) {  // a draft's missing layer: its seeds are drawn all the same
+      seed += kMatricesPerLayer;
+      continue;
+    }
     const std::string p = fmt::format("blk.{}.", l);
+    const float out_scale = spec.quiet_from >= 0 && l >= spec.quiet_from ? spec.quiet_scale : 1.0f;
     for (Status s : {add_ones(w, store, p + "attn_norm.weight", spec.n_embd),
                      matrix(p + "attn_q.weight", spec.n_embd, q_dim),
                      matrix(p + "attn_k.weight", spec.n_embd, kv_dim),
                      matrix(p + "attn_v.weight", spec.n_embd, kv_dim),
-                     matrix(p + "attn_output.weight", q_dim, spec.n_embd),
+                     matrix(p + "attn_output.weight", q_dim, spec.n_embd, out_scale),
                      add_ones(w, store, p + "ffn_norm.weight", spec.n_embd),
                      matrix(p + "ffn_gate.weight", spec.n_embd, spec.n_ff),
                      matrix(p + "ffn_up.weight", spec.n_embd, spec.n_ff),
-                     matrix(p + "ffn_down.weight", spec.n_ff, spec.n_embd)}) {
+                     matrix(p + "ffn_down.weight", spec.n_ff, spec.n_embd, out_scale)}) {
       if (!s) return s;
     }
   }

@@ -28,6 +28,14 @@ struct RandomModelSpec {
   GgmlType type = GgmlType::F32;   // type of the 2-D weights (output may get Q6_K, as llama.cpp does)
   uint64_t seed = 42;
   std::optional<std::string> vocab_path;  // GGUF whose tokenizer.* metadata is copied
+  // Draft-model pairs, for measuring speculative decoding without a trained pair (llama only):
+  // the layers from quiet_from on have their output projections (attn_output, ffn_down) scaled
+  // by quiet_scale, so they move the residual stream little (0: not at all, and the model
+  // computes exactly what its first quiet_from layers do); keep_layers > 0 writes only the first
+  // keep_layers layers, with the same weights as the full model's, as its draft.
+  int64_t quiet_from = -1;
+  float quiet_scale = 1.0f;
+  int64_t keep_layers = 0;
 };
 
 // Named shapes: "tinyllama-1.1b", "llama2-7b", "tiny" (llama2.c stories15M-like); nullopt for unknown names.

@@ -1,7 +1,9 @@
 // Speculative decoding over HTTP with the npm `openai` client: a server started with
 // `--speculative prompt-lookup` answers exactly what plain decoding answers (greedy and seeded,
 // streaming and not), a request can opt out with "speculative": false, the metrics show drafts
-// accepted, and a non-boolean "speculative" is a 400 naming it.
+// accepted, and a non-boolean "speculative" is a 400 naming it. A server started with
+// `--draft-model` drafts with that model: the bundled model as its own draft has every draft
+// accepted and answers as plain decoding does.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
@@ -62,4 +64,28 @@ test('a non-boolean speculative is a 400 naming it', async () => {
   const body = await r.json();
   assert.equal(body.error.param, 'speculative');
   assert.equal(body.error.type, 'invalid_request_error');
+});
+
+test('a draft model drafts, and the answers are those of plain decoding', async () => {
+  const drafting = await startServer(
+    ['--draft-model', bundledModel.path, '--speculative', 'draft-model', '--draft-tokens', '4'], {}, bundledModel);
+  try {
+    const draftClient = new OpenAI({ baseURL: `${drafting.baseURL}/v1`, apiKey: 'unused', maxRetries: 0 });
+    for (const sampling of [{ temperature: 0 }, { temperature: 0.8, seed: 5 }]) {
+      const body = { model: modelName, prompt: 'And God said, Let there be light:', max_tokens: 60, ...sampling };
+      const plain = await client.completions.create({ ...body, speculative: false });
+      const drafted = await draftClient.completions.create(body);
+      assert.equal(drafted.choices[0].text, plain.choices[0].text, JSON.stringify(sampling));
+    }
+    const metrics = await (await fetch(`${drafting.baseURL}/metrics`)).text();
+    const value = (name) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    const drafted = value('tachyon_spec_decode_num_draft_tokens');
+    const accepted = value('tachyon_spec_decode_num_accepted_tokens');
+    assert.ok(drafted > 0, metrics);
+    // Greedy drafts of the model itself are what it draws greedily; the seeded request rejects some.
+    assert.ok(accepted > drafted / 2, metrics);
+  } finally {
+    const { code } = await drafting.stop();
+    assert.equal(code, 0);
+  }
 });

@@ -1,7 +1,10 @@
-// Speculative decoding by prompt lookup changes speed only: on the bundled (trained) model, whose
-// answers repeat themselves and their prompt, drafts are proposed and accepted, and every
+// Speculative decoding changes speed only: on the bundled (trained) model, whose answers repeat
+// themselves and their prompt, prompt-lookup drafts are proposed and accepted, and every
 // request gets exactly the tokens, text and finish reason of plain decoding, greedy or seeded,
-// alone or batched, free or constrained, with stop strings and end-of-generation.
+// alone or batched, free or constrained, with stop strings and end-of-generation. The same
+// holds with a draft model, whether it agrees with the target always (its own weights) or
+// rarely (random weights over the same vocabulary).
+#include <filesystem>
 #include <future>
 #include <string>
 #include <vector>
@@ -10,6 +13,7 @@
 
 #include "constrain/regex_compiler.h"
 #include "engine/engine.h"
+#include "model/random_model.h"
 
 namespace tachyon {
 namespace {
@@ -77,8 +81,10 @@ class SpeculativeTest : public ::testing::Test {
   }
 
   static std::unique_ptr<Engine> engine(bool speculative, int32_t max_draft = 4, int32_t batch_tokens = 128,
-                                        int64_t kv_memory_mib = 16) {
+                                        int64_t kv_memory_mib = 16,
+                                        std::shared_ptr<const ModelBundle> draft_model = nullptr) {
     EngineConfig cfg;
+    cfg.draft_model = std::move(draft_model);
     cfg.kv_memory_mib = kv_memory_mib;
     cfg.max_batch_tokens = batch_tokens;
     cfg.speculative_default = speculative;
@@ -166,6 +172,112 @@ TEST_F(SpeculativeTest, ConstrainedOutputIsThatOfPlainDecoding) {
   auto fast = engine(true, 8);
   EXPECT_EQ(serve(*fast, reqs), expected);
   EXPECT_GT(fast->stats().accepted_tokens, 0u);
+}
+
+// A draft model with the bundled model's vocabulary and random weights, so its drafts are mostly
+// wrong; its context (64) is shorter than the target's, so long requests outgrow it.
+std::shared_ptr<const ModelBundle> random_draft_model() {
+  const auto path = std::filesystem::temp_directory_path() / "tachyon_speculative_draft.gguf";
+  RandomModelSpec spec = *random_model_shape("tiny");
+  spec.n_embd = 64, spec.n_layer = 2, spec.n_head = 4, spec.n_head_kv = 2, spec.n_ff = 128, spec.n_ctx = 64;
+  spec.type = GgmlType::Q8_0;
+  spec.vocab_path = TACHYON_SOURCE_DIR "/models/tachyon-mini-q8_0.gguf";
+  EXPECT_TRUE(write_random_model(spec, path.string()).ok());
+  auto bundle = load_model_bundle(path.string());
+  std::filesystem::remove(path);
+  EXPECT_TRUE(bundle.ok()) << bundle.error().message;
+  return bundle.ok() ? std::move(*bundle) : nullptr;
+}
+
+// Its own weights as the draft model: every greedy draft token is the token the target draws
+// (the draft's logits are the target's, batch-invariant), so every draft is accepted whole, which
+// holds only if the draft's KV rows are kept, extended and overwritten correctly between steps.
+TEST_F(SpeculativeTest, TheTargetAsItsOwnDraftModelIsAcceptedWhole) {
+  const std::vector<EngineRequest> reqs = requests(false);
+  auto plain = engine(false);
+  std::vector<Outcome> expected;
+  for (const EngineRequest& r : reqs) expected.push_back(serve(*plain, {r})[0]);
+  for (int32_t max_draft : {1, 3, 6}) {
+    SCOPED_TRACE(max_draft);
+    auto fast = engine(true, max_draft, 128, 16, *bundle_);
+    for (size_t i = 0; i < reqs.size(); ++i) EXPECT_EQ(serve(*fast, {reqs[i]})[0], expected[i]) << "request " << i;
+    const EngineStats stats = fast->stats();
+    EXPECT_GT(stats.draft_tokens, 0u);
+    EXPECT_EQ(stats.accepted_tokens, stats.draft_tokens);
+    size_t n_tokens = 0;
+    for (const Outcome& o : expected) n_tokens += o.tokens.size();
+    EXPECT_LE(stats.steps, n_tokens / size_t(max_draft) + 2 * reqs.size()) << "each step should add 1 + max_draft tokens";
+    auto together = engine(true, max_draft, 24, 16, *bundle_);
+    EXPECT_EQ(serve(*together, reqs), expected) << "together";
+    EXPECT_EQ(together->stats().accepted_tokens, together->stats().draft_tokens);
+  }
+}
+
+// A draft model that is mostly wrong: its drafts are rejected, partly accepted, paused and
+// resumed, and past its 64-token context it drafts nothing; the tokens are those of plain
+// decoding, greedy or seeded, alone, together and under preemption.
+TEST_F(SpeculativeTest, AWrongDraftModelChangesNothingButSpeed) {
+  const std::shared_ptr<const ModelBundle> draft = random_draft_model();
+  ASSERT_NE(draft, nullptr);
+  for (bool sampled : {false, true}) {
+    SCOPED_TRACE(sampled ? "seeded" : "greedy");
+    std::vector<EngineRequest> reqs = requests(sampled);
+    auto plain = engine(false);
+    std::vector<Outcome> expected;
+    for (const EngineRequest& r : reqs) expected.push_back(serve(*plain, {r})[0]);
+    auto fast = engine(true, 4, 128, 16, draft);
+    for (size_t i = 0; i < reqs.size(); ++i) EXPECT_EQ(serve(*fast, {reqs[i]})[0], expected[i]) << "request " << i;
+    EXPECT_GT(fast->stats().draft_tokens, fast->stats().accepted_tokens);
+    auto together = engine(true, 4, 24, 16, draft);
+    EXPECT_EQ(serve(*together, reqs), expected) << "together";
+    auto tight = engine(true, 4, 128, 1, draft);
+    std::vector<EngineRequest> twice = reqs;
+    twice.insert(twice.end(), reqs.begin(), reqs.end());
+    std::vector<Outcome> expected_twice = expected;
+    expected_twice.insert(expected_twice.end(), expected.begin(), expected.end());
+    EXPECT_EQ(serve(*tight, twice), expected_twice) << "under preemption";
+    EXPECT_GT(tight->stats().preemptions, 0u);
+  }
+}
+
+// A drafter keeps its sequence's rows between proposals, and after tokens it drafted were
+// rejected it writes the rows from the first differing token again: every proposal is the one a
+// fresh sequence would make for the same tokens (the arithmetic is batch-invariant).
+TEST_F(SpeculativeTest, ADraftModelProposesWhatAFreshSequenceWould) {
+  ThreadPool pool(2);
+  const Tokenizer& tokenizer = *(*bundle_)->tokenizer;
+  auto model = DraftModel::create(*bundle_, tokenizer, 256, 4, 16, pool);
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  auto fresh = [&](const std::vector<int32_t>& tokens) { return (*model)->drafter(4)->propose(tokens, 4); };
+  std::vector<int32_t> tokens = tokenizer.encode("In the beginning God created the heavens and the earth.", true, false);
+  auto drafter = (*model)->drafter(4);
+  for (int step = 0; step < 12; ++step) {
+    SCOPED_TRACE(step);
+    const std::vector<int32_t> draft = drafter->propose(tokens, 4);
+    ASSERT_EQ(draft.size(), 4u);
+    EXPECT_EQ(draft, fresh(tokens));
+    // Accept some of the draft (none, part or all), then a token the draft did not propose.
+    const size_t accepted = size_t(step % 5);
+    tokens.insert(tokens.end(), draft.begin(), draft.begin() + std::min<size_t>(accepted, 4));
+    tokens.push_back(accepted < 4 ? (draft[accepted] + 1 + step) % tokenizer.n_vocab() : tokenizer.n_vocab() - 1 - step);
+  }
+}
+
+TEST_F(SpeculativeTest, ADraftModelNeedsTheSameVocabulary) {
+  const auto path = std::filesystem::temp_directory_path() / "tachyon_speculative_other_vocab.gguf";
+  RandomModelSpec spec = *random_model_shape("tiny");
+  spec.n_embd = 32, spec.n_layer = 1, spec.n_head = 2, spec.n_head_kv = 2, spec.n_ff = 64, spec.n_vocab = 300;
+  spec.n_ctx = 64;
+  ASSERT_TRUE(write_random_model(spec, path.string()).ok());
+  auto other = load_model_bundle(path.string());
+  std::filesystem::remove(path);
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  EngineConfig cfg;
+  cfg.kv_memory_mib = 16;
+  cfg.draft_model = std::move(*other);
+  auto e = Engine::create(*bundle_, cfg);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error().message.find("vocabulary"), std::string::npos) << e.error().message;
 }
 
 }  // namespace

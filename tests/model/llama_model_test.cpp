@@ -122,3 +122,44 @@ TEST(LlamaModelLoadTest, NamesAMissingTensor) {
 
 }  // namespace
 }  // namespace tachyon
+
+namespace tachyon {
+namespace {
+
+// The random draft-model pair of `model make-random --quiet-from/--keep-layers`: with quiet
+// layers scaled to zero the full model computes exactly what its first layers do, which is what
+// the draft (those layers, same weights) computes; with a non-zero scale the logits differ.
+TEST(RandomDraftPair, QuietLayersLeaveTheFirstLayersLogits) {
+  RandomModelSpec spec = *random_model_shape("tiny");
+  spec.n_embd = 64, spec.n_layer = 4, spec.n_head = 4, spec.n_head_kv = 2, spec.n_ff = 128, spec.n_vocab = 300;
+  spec.type = GgmlType::Q8_0;
+  spec.quiet_from = 2;
+  auto logits_of = [&](const RandomModelSpec& s) {
+    const fs::path path = fs::temp_directory_path() / "tachyon_random_draft_pair.gguf";
+    EXPECT_TRUE(write_random_model(s, path.string()).ok());
+    auto file = GgufFile::open(path.string());
+    EXPECT_TRUE(file.ok());
+    auto model = LlamaModel::load(*file);
+    EXPECT_TRUE(model.ok());
+    ThreadPool pool(2);
+    ContiguousKvCache kv((*model)->kv_shape(KvDType::F16), 1, 64);
+    Batch batch;
+    const auto tokens = tokens_for(7, 20);
+    for (int i = 0; i < 20; ++i) batch.add(tokens[size_t(i)], i, 0, true);
+    std::vector<float> logits;
+    EXPECT_TRUE((*model)->forward(batch, kv, pool, logits).ok());
+    EXPECT_EQ((*model)->hparams().n_layer, s.keep_layers > 0 ? s.keep_layers : s.n_layer);
+    fs::remove(path);
+    return logits;
+  };
+  spec.quiet_scale = 0.0f;
+  const std::vector<float> full = logits_of(spec);
+  RandomModelSpec draft = spec;
+  draft.keep_layers = 2;
+  EXPECT_EQ(logits_of(draft), full);
+  spec.quiet_scale = 0.5f;
+  EXPECT_NE(logits_of(spec), full);
+}
+
+}  // namespace
+}  // namespace tachyon
