@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
-bash scripts/build.sh -DTACHYON_BUILD_TESTS=OFF -DTACHYON_SDK=OFF  # serving only; scripts/test.sh builds the tests and the SDK
+bash scripts/build.sh -DTACHYON_BUILD_TESTS=OFF -DTACHYON_SDK=OFF -DTACHYON_BENCH=OFF  # serving only; scripts/test.sh builds the rest
 data_dir=./tachyon-data
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do

@@ -14,7 +14,8 @@ else
   echo "note: no CUDA toolkit (nvcc) found: the CUDA backend is not built"
   cuda=(-DTACHYON_CUDA=OFF)
 fi
-bash scripts/build.sh -DTACHYON_BUILD_TESTS=ON "${cuda[@]}"
+# Everything the first command (scripts/quickstart.sh) left out of the same build folder.
+bash scripts/build.sh -DTACHYON_BUILD_TESTS=ON -DTACHYON_SDK=ON -DTACHYON_BENCH=ON "${cuda[@]}"
 # The end-to-end tests' clients (npm openai, @perplexity-ai/perplexity_ai), pinned by package-lock.json.
 (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
 # deploy/check.sh's Kubernetes schema validator (kubernetes-models, yaml), pinned the same way.

@@ -17,7 +17,7 @@ void add_logits_command(CLI::App& app);
 void add_perplexity_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
-void add_bench_command(CLI::App& app);
+void add_bench_command(CLI::App& app);  // only in builds with TACHYON_BENCH
 void add_keys_command(CLI::App& app);
 void add_usage_command(CLI::App& app);
 // `index` and `search`; only in builds with TACHYON_SERVER (they need SQLite).

@@ -97,7 +97,9 @@ int main(int argc, char** argv) {
   tachyon::app::add_perplexity_command(app);
   tachyon::app::add_model_command(app);
   tachyon::app::add_quantize_command(app);
+#ifdef TACHYON_BENCH
   tachyon::app::add_bench_command(app);
+#endif
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
