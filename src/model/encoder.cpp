@@ -10,7 +10,7 @@ namespace tachyon {
 
 namespace {
 
-using Loader = Result<std::unique_ptr<Encoder>> (*)(std::shared_ptr<const GgufFile>);
+using EncoderLoader = Result<std::unique_ptr<Encoder>> (*)(std::shared_ptr<const GgufFile>);
 
 template <typename Model>
 Result<std::unique_ptr<Encoder>> load_as(std::shared_ptr<const GgufFile> file) {
@@ -19,12 +19,12 @@ Result<std::unique_ptr<Encoder>> load_as(std::shared_ptr<const GgufFile> file) {
   return std::unique_ptr<Encoder>(std::move(*model));
 }
 
-struct Architecture {
+struct EncoderArchitecture {
   const char* name;
-  Loader load;
+  EncoderLoader load;
 };
 
-constexpr Architecture kEncoders[] = {
+constexpr EncoderArchitecture kEncoders[] = {
     {"bert", &load_as<BertModel>},
 };
 
@@ -81,12 +81,12 @@ void l2_normalize(std::span<float> v) {
 
 std::vector<std::string> supported_encoder_architectures() {
   std::vector<std::string> names;
-  for (const Architecture& a : kEncoders) names.emplace_back(a.name);
+  for (const EncoderArchitecture& a : kEncoders) names.emplace_back(a.name);
   return names;
 }
 
 bool is_encoder_architecture(std::string_view architecture) {
-  for (const Architecture& a : kEncoders)
+  for (const EncoderArchitecture& a : kEncoders)
     if (architecture == a.name) return true;
   return false;
 }
@@ -94,7 +94,7 @@ bool is_encoder_architecture(std::string_view architecture) {
 Result<std::unique_ptr<Encoder>> load_encoder(std::shared_ptr<const GgufFile> file) {
   const auto arch = file->get_string("general.architecture");
   if (!arch) return make_error("{}: no general.architecture in metadata", file->path());
-  for (const Architecture& a : kEncoders)
+  for (const EncoderArchitecture& a : kEncoders)
     if (*arch == a.name) return a.load(std::move(file));
   return make_error("{}: '{}' is not an encoder architecture (supported: {})", file->path(), *arch,
                     fmt::join(supported_encoder_architectures(), ", "));
