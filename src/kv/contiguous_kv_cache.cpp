@@ -1,5 +1,7 @@
 #include "kv/contiguous_kv_cache.h"
 
+#include "util/huge_pages.h"
+
 namespace tachyon {
 
 ContiguousKvCache::ContiguousKvCache(KvShape shape, int32_t max_sequences, int32_t max_positions)
@@ -11,11 +13,15 @@ Status ContiguousKvCache::reserve(int32_t seq_id, int32_t n_positions) {
     return make_error("sequence id {} out of range (the cache holds {} sequences)", seq_id, max_sequences_);
   if (n_positions > max_positions_)
     return make_error("sequence needs {} positions but the context holds {}", n_positions, max_positions_);
-  if (k_[seq_id].empty()) {
+  if (k_[seq_id] == nullptr) {
     // Allocated whole on first use so rows never move while attention reads them.
     const size_t bytes = size_t(shape_.n_layer) * size_t(max_positions_) * size_t(shape_.row_bytes());
-    k_[seq_id].resize(bytes);
-    v_[seq_id].resize(bytes);
+    k_[seq_id] = allocate_zeroed(bytes);
+    v_[seq_id] = allocate_zeroed(bytes);
+    if (k_[seq_id] == nullptr || v_[seq_id] == nullptr) {
+      clear(seq_id);
+      return make_error("out of memory for the KV cache of a sequence ({} bytes)", 2 * bytes);
+    }
   }
   return Status::success();
 }
@@ -25,17 +31,17 @@ size_t ContiguousKvCache::offset(int64_t layer, int32_t pos) const {
 }
 
 uint8_t* ContiguousKvCache::k_row(int64_t layer, int32_t seq_id, int32_t pos) {
-  return k_[seq_id].data() + offset(layer, pos);
+  return k_[seq_id].get() + offset(layer, pos);
 }
 
 uint8_t* ContiguousKvCache::v_row(int64_t layer, int32_t seq_id, int32_t pos) {
-  return v_[seq_id].data() + offset(layer, pos);
+  return v_[seq_id].get() + offset(layer, pos);
 }
 
 void ContiguousKvCache::clear(int32_t seq_id) {
   if (seq_id < 0 || seq_id >= max_sequences_) return;
-  std::vector<uint8_t>().swap(k_[seq_id]);
-  std::vector<uint8_t>().swap(v_[seq_id]);
+  k_[seq_id].reset();
+  v_[seq_id].reset();
 }
 
 }  // namespace tachyon

@@ -1,6 +1,8 @@
 #pragma once
 // KvCache with one contiguous [layer][position][row] slab per sequence, sized for max_positions.
 // Simple and fast; the paged block cache replaces it when memory must be shared across requests.
+#include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "kv/kv_cache.h"
@@ -25,8 +27,9 @@ class ContiguousKvCache final : public KvCache {
   KvShape shape_;
   int32_t max_sequences_;
   int32_t max_positions_;
-  std::vector<std::vector<uint8_t>> k_;  // per sequence: (layer, position, row_bytes)
-  std::vector<std::vector<uint8_t>> v_;
+  // Per sequence: (layer, position, row_bytes) on huge pages, allocated on first use; null until then.
+  std::vector<std::shared_ptr<uint8_t>> k_;
+  std::vector<std::shared_ptr<uint8_t>> v_;
 };
 
 }  // namespace tachyon

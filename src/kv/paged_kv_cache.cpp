@@ -1,5 +1,9 @@
 #include "kv/paged_kv_cache.h"
 
+#include <new>
+
+#include "util/huge_pages.h"
+
 namespace tachyon {
 
 PagedKvCache::PagedKvCache(KvShape shape, KvBlockManager& blocks)
@@ -7,9 +11,13 @@ PagedKvCache::PagedKvCache(KvShape shape, KvBlockManager& blocks)
       block_bytes_(size_t(shape.n_layer) * size_t(blocks.block_size()) * size_t(shape.row_bytes())),
       // Zeroed, so every page is touched now rather than on first use: the pool is what the
       // operator reserved (--kv-memory-mib), the process's RSS shows it from the start instead of
-      // creeping up to it over hours, and no page fault lands in a serving step.
-      k_(std::make_unique<uint8_t[]>(block_bytes_ * size_t(blocks.n_blocks()))),
-      v_(std::make_unique<uint8_t[]>(block_bytes_ * size_t(blocks.n_blocks()))) {}
+      // creeping up to it over hours, and no page fault lands in a serving step. Huge pages:
+      // attention reads one head's slice of each row, a stride that misses the TLB on every
+      // 4 KiB page.
+      k_(allocate_zeroed(block_bytes_ * size_t(blocks.n_blocks()))),
+      v_(allocate_zeroed(block_bytes_ * size_t(blocks.n_blocks()))) {
+  if (k_ == nullptr || v_ == nullptr) throw std::bad_alloc();
+}
 
 Status PagedKvCache::reserve(int32_t seq_id, int32_t n_positions) {
   const size_t held = blocks_.block_table(seq_id).size() * size_t(blocks_.block_size());

@@ -34,9 +34,9 @@ class PagedKvCache final : public KvCache {
   KvShape shape_;
   KvBlockManager& blocks_;
   size_t block_bytes_;
-  // (n_blocks, n_layer, block_size, row_bytes), left uninitialised: pages are touched on first write.
-  std::unique_ptr<uint8_t[]> k_;
-  std::unique_ptr<uint8_t[]> v_;
+  // (n_blocks, n_layer, block_size, row_bytes), zeroed.
+  std::shared_ptr<uint8_t> k_;
+  std::shared_ptr<uint8_t> v_;
 };
 
 }  // namespace tachyon

@@ -34,23 +34,36 @@ void attend_rows(const AttentionParams& p, KvCache& kv, int64_t layer, int32_t s
   const int64_t group = p.n_head / p.n_head_kv;
   const int64_t d = p.head_dim;
   const size_t head_offset = size_t(kv_head * kv.shape().head_bytes());
-  const Elem* rows[kRowTile];
+  const size_t head_bytes = size_t(kv.shape().head_bytes());
   const auto head_row = [&](const uint8_t* row) { return reinterpret_cast<const Elem*>(row + head_offset); };
+  // Rows of consecutive positions lie a whole KV row (every head) apart, a stride the hardware
+  // prefetchers do not follow well: the next tile's row pointers are gathered, and their cache
+  // lines asked for, before the current tile is computed. A hint only: the arithmetic is the same.
+  const Elem* rows[2][kRowTile];
+  const auto gather = [&](bool values, int32_t i0, const Elem** dst) {
+    const int32_t m = std::min(kRowTile, n - i0);
+    for (int32_t r = 0; r < m; ++r) {
+      const int32_t position = first + i0 + r;
+      dst[r] = head_row(values ? kv.v_row(layer, seq_id, position) : kv.k_row(layer, seq_id, position));
+      const char* bytes = reinterpret_cast<const char*>(dst[r]);
+      for (size_t b = 0; b < head_bytes; b += 64) __builtin_prefetch(bytes + b);
+    }
+  };
   // Scores, one row per head, then each row turned into softmax weights.
   const float scale = p.scale > 0.0f ? p.scale : 1.0f / std::sqrt(static_cast<float>(d));
-  for (int32_t i0 = 0; i0 < n; i0 += kRowTile) {
-    const int32_t m = std::min(kRowTile, n - i0);
-    for (int32_t r = 0; r < m; ++r) rows[r] = head_row(kv.k_row(layer, seq_id, first + i0 + r));
-    group_scores(q, group, d, rows, m, scale, w + i0, n);
+  gather(false, 0, rows[0]);
+  for (int32_t i0 = 0, b = 0; i0 < n; i0 += kRowTile, b ^= 1) {
+    if (i0 + kRowTile < n) gather(false, i0 + kRowTile, rows[b ^ 1]);
+    group_scores(q, group, d, rows[b], std::min(kRowTile, n - i0), scale, w + i0, n);
   }
+  gather(true, 0, rows[0]);
   if (p.softcap > 0.0f || !p.alibi_slopes.empty()) adjust_scores(p, kv_head, group, first, n, pos, w);
   for (int64_t h = 0; h < group; ++h) softmax_row(w + h * n, n);
   // out (group, d) = weights · V, positions in ascending order across the tiles.
   std::fill(out, out + group * d, 0.0f);
-  for (int32_t i0 = 0; i0 < n; i0 += kRowTile) {
-    const int32_t m = std::min(kRowTile, n - i0);
-    for (int32_t r = 0; r < m; ++r) rows[r] = head_row(kv.v_row(layer, seq_id, first + i0 + r));
-    group_weighted_sum(w + i0, n, group, d, rows, m, out);
+  for (int32_t i0 = 0, b = 0; i0 < n; i0 += kRowTile, b ^= 1) {
+    if (i0 + kRowTile < n) gather(true, i0 + kRowTile, rows[b ^ 1]);
+    group_weighted_sum(w + i0, n, group, d, rows[b], std::min(kRowTile, n - i0), out);
   }
 }
 
