@@ -42,7 +42,8 @@ void packed_groups(const WeightMatrix& w, float* y, int64_t begin, int64_t end, 
 // target).
 void packed_matmul(std::span<const MatmulTarget> targets, const float* x, int64_t n_tokens, ThreadPool& pool) {
   const int64_t n_cols = targets.front().w->n_cols;
-  constexpr PackedActFormat kFormats[] = {PackedActFormat::Blocks32, PackedActFormat::SuperBlocks256};
+  constexpr PackedActFormat kFormats[] = {PackedActFormat::Blocks32, PackedActFormat::SuperBlocks256,
+                                          PackedActFormat::F16Values, PackedActFormat::BF16Values};
   thread_local std::vector<uint8_t> converted[std::size(kFormats)];
   // Pointers into the caller's thread_local buffers: the worker threads have their own.
   uint8_t* acts_of[std::size(kFormats)] = {};

@@ -71,6 +71,14 @@ struct PackedQ6_Kx8 {
 };
 static_assert(sizeof(PackedQ6_Kx8) == kPackRows * sizeof(BlockQ6_K));
 
+// Eight F16 or BF16 rows, one quad of four columns: v[4 * r + i] is element 4q + i of row r (the
+// row's own 64-bit word), so one 16-halves load widens to rows 0..3 (or 4..7) by four columns.
+struct PackedHalfx8 {
+  static constexpr int kElems = 4;
+  uint16_t v[kPackRows * 4];
+};
+static_assert(sizeof(PackedHalfx8) == kPackRows * 8);
+
 PackedDotFn packed_dot_kernel_scalar(GgmlType type);
 PackedDotFn packed_dot_kernel_avx2(GgmlType type);
 PackedDotFn packed_dot_kernel_avx512(GgmlType type);

@@ -97,6 +97,17 @@ void pack_q6_k(const uint8_t* rows, size_t row_bytes, int64_t n_blocks, PackedQ6
   }
 }
 
+// Interleaves kPackRows F16 or BF16 rows quad by quad: the row's 64-bit words, row after row.
+void pack_halves(const uint8_t* rows, size_t row_bytes, int64_t n_quads, PackedHalfx8* out) {
+  for (int64_t q = 0; q < n_quads; ++q) {
+    for (int r = 0; r < kPackRows; ++r) {
+      std::memcpy(out[q].v + 4 * r, rows + static_cast<size_t>(r) * row_bytes + static_cast<size_t>(q) * 8, 8);
+    }
+  }
+}
+
+bool half_type(GgmlType type) { return type == GgmlType::F16 || type == GgmlType::BF16; }
+
 // TACHYON_PACKED=0 keeps every matrix row-major (for side-by-side benchmarks of the layouts).
 bool packing_enabled() {
   static const bool enabled = [] {
@@ -110,7 +121,7 @@ bool packing_enabled() {
 
 bool packable(GgmlType type, int64_t n_rows) {
   const bool packed_type = type == GgmlType::Q8_0 || type == GgmlType::Q4_0 || type == GgmlType::Q4_K ||
-                           type == GgmlType::Q5_K || type == GgmlType::Q6_K;
+                           type == GgmlType::Q5_K || type == GgmlType::Q6_K || half_type(type);
   return packing_enabled() && packed_type && n_rows > 0 && n_rows % kPackRows == 0;
 }
 
@@ -119,7 +130,7 @@ size_t packed_group_bytes(GgmlType type, int64_t n_cols) {
 }
 
 std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n_rows, int64_t n_cols) {
-  if (!packable(type, n_rows)) return nullptr;
+  if (!packable(type, n_rows) || (half_type(type) && n_cols % PackedHalfx8::kElems != 0)) return nullptr;
   const size_t row_bytes = ggml_row_size(type, n_cols);
   const size_t group_bytes = packed_group_bytes(type, n_cols);
   std::shared_ptr<uint8_t> buffer = allocate_huge_pages(group_bytes * static_cast<size_t>(n_rows / kPackRows));
@@ -143,7 +154,12 @@ std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n
         case GgmlType::Q5_K:
           pack_k_with_mins<BlockQ5_K>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ5_Kx8*>(dst));
           break;
-        default: pack_q6_k(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ6_Kx8*>(dst)); break;
+        case GgmlType::Q6_K:
+          pack_q6_k(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ6_Kx8*>(dst));
+          break;
+        default:
+          pack_halves(group_rows, row_bytes, n_cols / PackedHalfx8::kElems, reinterpret_cast<PackedHalfx8*>(dst));
+          break;
       }
     }
   };
@@ -163,13 +179,20 @@ std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n
 }
 
 PackedActFormat packed_activation_format(GgmlType type) {
+  if (type == GgmlType::F16) return PackedActFormat::F16Values;
+  if (type == GgmlType::BF16) return PackedActFormat::BF16Values;
   const bool k_quant = type == GgmlType::Q4_K || type == GgmlType::Q5_K || type == GgmlType::Q6_K;
   return k_quant ? PackedActFormat::SuperBlocks256 : PackedActFormat::Blocks32;
 }
 
 size_t packed_activation_row_bytes(PackedActFormat format, int64_t n_cols) {
-  if (format == PackedActFormat::SuperBlocks256) return static_cast<size_t>(n_cols / 256) * sizeof(PackedActSuperBlock);
-  return static_cast<size_t>(n_cols / 32) * sizeof(PackedActBlock);
+  switch (format) {
+    case PackedActFormat::SuperBlocks256: return static_cast<size_t>(n_cols / 256) * sizeof(PackedActSuperBlock);
+    case PackedActFormat::Blocks32: return static_cast<size_t>(n_cols / 32) * sizeof(PackedActBlock);
+    case PackedActFormat::F16Values:
+    case PackedActFormat::BF16Values: return static_cast<size_t>(n_cols) * sizeof(float);
+  }
+  return 0;
 }
 
 namespace {
@@ -205,10 +228,18 @@ void convert_superblocks256(const float* x, PackedActSuperBlock* out, int64_t n_
 }  // namespace
 
 void convert_packed_activation_row(PackedActFormat format, const float* x, void* dst, int64_t n_cols) {
-  if (format == PackedActFormat::SuperBlocks256) {
-    return convert_superblocks256(x, static_cast<PackedActSuperBlock*>(dst), n_cols);
+  float* values = static_cast<float*>(dst);
+  switch (format) {
+    case PackedActFormat::SuperBlocks256:
+      return convert_superblocks256(x, static_cast<PackedActSuperBlock*>(dst), n_cols);
+    case PackedActFormat::Blocks32: return convert_blocks32(x, static_cast<PackedActBlock*>(dst), n_cols);
+    case PackedActFormat::F16Values:
+      for (int64_t i = 0; i < n_cols; ++i) values[i] = fp16_to_f32(f32_to_fp16(x[i]));
+      return;
+    case PackedActFormat::BF16Values:
+      for (int64_t i = 0; i < n_cols; ++i) values[i] = bf16_to_f32(f32_to_bf16(x[i]));
+      return;
   }
-  convert_blocks32(x, static_cast<PackedActBlock*>(dst), n_cols);
 }
 
 PackedDotFn resolve_packed_dot(Isa isa, GgmlType type) {

@@ -13,6 +13,10 @@
 //                acc = fma(float(msum), -(float(dmin) * activation d), acc)
 //   Q6_K (sub-blocks s of 16 with int8 scale sc_s, q in [-32, 31]):
 //                acc = fma(float(sum_s sc_s * (sum of q * y over s)), float(d) * activation d, acc)
+//   F16, BF16 (rows of four-column quads; w widened exactly, a the activation rounded to the
+//                weight's 16-bit type as ggml does, held as a float):
+//                c_i = fma(w[4q + i], a[4q + i], c_i) for quads q in order, i = 0..3,
+//                dot = (c_0 + c_1) + (c_2 + c_3)
 // with exact integer sums, so the scalar twin, the SIMD kernels and any batch size give
 // identical results. Q8_0 and Q4_0 take activations quantized as ggml's Q8_0 (blocks of 32),
 // the K-quants as ggml's Q8_K (super-blocks of 256), like the row-major kernels.
@@ -29,11 +33,13 @@ inline constexpr int64_t kPackRows = 8;
 // Activation rows (tokens) taken by one packed kernel call at most.
 inline constexpr int kPackedTokens = 4;
 
-// Q8_0, Q4_0, Q4_K, Q5_K and Q6_K weights with a whole number of row groups have a packed form
-// (unless the environment sets TACHYON_PACKED=0).
+// Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, F16 and BF16 weights with a whole number of row groups have a
+// packed form (unless the environment sets TACHYON_PACKED=0); F16 and BF16 rows also need a
+// multiple of 4 columns.
 bool packable(GgmlType type, int64_t n_rows);
 
-// A packed copy of n_rows GGUF rows of `type` (n_cols each); nullptr when !packable.
+// A packed copy of n_rows GGUF rows of `type` (n_cols each); nullptr when !packable or when an
+// F16 or BF16 row is not whole quads.
 // The buffer is as large as the rows themselves.
 std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n_rows, int64_t n_cols);
 
@@ -58,8 +64,9 @@ struct PackedActSuperBlock {
 static_assert(sizeof(PackedActSuperBlock) == 340);
 
 // The activation layout a packed `type` reads: PackedActBlock for Q8_0 and Q4_0,
-// PackedActSuperBlock for the K-quants. Matrices of one format share one converted copy.
-enum class PackedActFormat { Blocks32, SuperBlocks256 };
+// PackedActSuperBlock for the K-quants, floats rounded through f16 (F16 weights) or bf16 (BF16
+// weights) as ggml converts activations for them. Matrices of one format share one converted copy.
+enum class PackedActFormat { Blocks32, SuperBlocks256, F16Values, BF16Values };
 PackedActFormat packed_activation_format(GgmlType type);
 
 size_t packed_activation_row_bytes(PackedActFormat format, int64_t n_cols);

@@ -21,7 +21,8 @@ namespace {
 using testing::quantized;
 using testing::random_row;
 
-constexpr GgmlType kPackedTypes[] = {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+constexpr GgmlType kPackedTypes[] = {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q5_K,
+                                     GgmlType::Q6_K, GgmlType::F16,  GgmlType::BF16};
 
 bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
@@ -49,6 +50,7 @@ std::vector<uint8_t> packed_activations(GgmlType type, const std::vector<float>&
 // Column counts to test for `type`: one block, and longer rows.
 std::vector<int64_t> test_widths(GgmlType type) {
   if (packed_activation_format(type) == PackedActFormat::SuperBlocks256) return {256, 512, 4096};
+  if (type == GgmlType::F16 || type == GgmlType::BF16) return {4, 12, 512, 4096};
   return {32, 512, 4096};
 }
 
@@ -61,7 +63,11 @@ TEST(Packed, OnlyWholeGroupsOfSupportedTypes) {
   EXPECT_TRUE(packable(GgmlType::Q5_K, 16));
   EXPECT_FALSE(packable(GgmlType::Q5_0, 16));
   EXPECT_FALSE(packable(GgmlType::F32, 16));
+  EXPECT_TRUE(packable(GgmlType::F16, 8));
+  EXPECT_TRUE(packable(GgmlType::BF16, 16));
   EXPECT_EQ(pack_rows(GgmlType::Q8_0, nullptr, 12, 64), nullptr);
+  const std::vector<uint8_t> rows(ggml_row_size(GgmlType::F16, 30) * kPackRows);
+  EXPECT_EQ(pack_rows(GgmlType::F16, rows.data(), kPackRows, 30), nullptr);  // not whole quads
 }
 
 // Each level's kernel, for 1..kPackedTokens tokens, against the scalar twin: bit-identical.
@@ -155,7 +161,7 @@ TEST(Packed, MatmulManyEqualsSeparateMatmuls) {
   constexpr int kMatrices = 4;
   const std::vector<float> x = random_row(kTokens * kCols, 90);
   const int64_t rows[kMatrices] = {3 * kPackRows, kPackRows, 2 * kPackRows, kPackRows};
-  const GgmlType types[kMatrices] = {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q6_K};
+  const GgmlType types[kMatrices] = {GgmlType::Q8_0, GgmlType::F16, GgmlType::Q4_K, GgmlType::BF16};
   std::vector<std::vector<uint8_t>> data;
   std::vector<std::shared_ptr<const void>> packed;
   std::vector<WeightMatrix> matrices;

@@ -126,6 +126,23 @@ void packed_dot_q6_k(int64_t n_cols, const void* group, const void* acts, size_t
   }
 }
 
+// F16 and BF16: four fused chains per row (column i mod 4), then (c0 + c1) + (c2 + c3).
+template <float (*Widen)(uint16_t)>
+void packed_dot_halves(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens,
+                       float* out, size_t out_stride) {
+  const PackedHalfx8* x = static_cast<const PackedHalfx8*>(group);
+  for (int t = 0; t < n_tokens; ++t) {
+    const float* y = reinterpret_cast<const float*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
+    for (int r = 0; r < kPackRows; ++r) {
+      float c[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+      for (int64_t q = 0; q < n_cols / 4; ++q) {
+        for (int i = 0; i < 4; ++i) c[i] = std::fma(Widen(x[q].v[4 * r + i]), y[4 * q + i], c[i]);
+      }
+      out[static_cast<size_t>(t) * out_stride + static_cast<size_t>(r)] = (c[0] + c[1]) + (c[2] + c[3]);
+    }
+  }
+}
+
 }  // namespace
 
 PackedDotFn packed_dot_kernel_scalar(GgmlType type) {
@@ -135,6 +152,8 @@ PackedDotFn packed_dot_kernel_scalar(GgmlType type) {
     case GgmlType::Q4_K: return packed_dot_k_with_mins<PackedQ4_Kx8>;
     case GgmlType::Q5_K: return packed_dot_k_with_mins<PackedQ5_Kx8>;
     case GgmlType::Q6_K: return packed_dot_q6_k;
+    case GgmlType::F16: return packed_dot_halves<fp16_to_f32>;
+    case GgmlType::BF16: return packed_dot_halves<bf16_to_f32>;
     default: return nullptr;
   }
 }

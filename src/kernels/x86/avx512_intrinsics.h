@@ -42,6 +42,9 @@ inline simde__m512 cvtepi32_ps(simde__m512i v) {
 inline simde__m512i cvtepi16_epi32(__m256i v) {
   return join<simde__m512i>(_mm256_cvtepi16_epi32(_mm256_castsi256_si128(v)), _mm256_cvtepi16_epi32(_mm256_extracti128_si256(v, 1)));
 }
+inline simde__m512i cvtepu16_epi32(__m256i v) {
+  return join<simde__m512i>(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(v)), _mm256_cvtepu16_epi32(_mm256_extracti128_si256(v, 1)));
+}
 inline simde__m512i cvtepi8_epi32(__m128i v) {
   return join<simde__m512i>(_mm256_cvtepi8_epi32(v), _mm256_cvtepi8_epi32(_mm_srli_si128(v, 8)));
 }
@@ -91,12 +94,15 @@ inline __m256i maskz_loadu_epi16(simde__mmask16 mask, const void* p) {
 #define _mm512_abs_epi8 simde_mm512_abs_epi8
 #define _mm512_add_epi32 simde_mm512_add_epi32
 #define _mm512_add_ps simde_mm512_add_ps
+#define _mm512_broadcast_f32x4 simde_mm512_broadcast_f32x4
 #define _mm512_broadcast_f32x8 simde_mm512_broadcast_f32x8
 #define _mm512_castps256_ps512 simde_mm512_castps256_ps512
+#define _mm512_castsi512_ps simde_mm512_castsi512_ps
 #define _mm512_castsi256_si512 simde_mm512_castsi256_si512
 #define _mm512_cvtepi16_epi32 ::tachyon::avx512_emulation::cvtepi16_epi32
 #define _mm512_cvtepi32_ps ::tachyon::avx512_emulation::cvtepi32_ps
 #define _mm512_cvtepi8_epi32 ::tachyon::avx512_emulation::cvtepi8_epi32
+#define _mm512_cvtepu16_epi32 ::tachyon::avx512_emulation::cvtepu16_epi32
 #define _mm512_cvtph_ps ::tachyon::avx512_emulation::cvtph_ps
 #define _mm512_dpbusd_epi32 simde_mm512_dpbusd_epi32
 #define _mm512_fmadd_ps simde_mm512_fmadd_ps
@@ -122,6 +128,7 @@ inline __m256i maskz_loadu_epi16(simde__mmask16 mask, const void* p) {
 #define _mm512_shuffle_ps simde_mm512_shuffle_ps
 #define _mm512_store_ps simde_mm512_store_ps
 #define _mm512_setzero_si512 simde_mm512_setzero_si512
+#define _mm512_slli_epi32 simde_mm512_slli_epi32
 #define _mm512_storeu_ps simde_mm512_storeu_ps
 
 #define attention_row_ops_avx512 attention_row_ops_avx512_emulated

@@ -173,9 +173,81 @@ struct Q6_KSums {
   }
 };
 
+// F16 and BF16 (packed_weights.h): a vector holds two rows by four columns, lane 4j + i being
+// chain c_i of its row j, against the quad's four activations broadcast to both halves.
+__m256 widen_f16(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+__m256 widen_bf16(const uint16_t* p) {
+  const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+}
+
+// Rows [2 * first, 2 * (first + V)) of the group for N tokens, V row pairs at a time.
+template <int N, int V, __m256 (*Widen)(const uint16_t*)>
+void half_rows(int64_t n_quads, const PackedHalfx8* x, const float* const* y, int first, float* out,
+               size_t out_stride) {
+  __m256 acc[N][V];
+  #pragma GCC unroll 4
+  for (int t = 0; t < N; ++t) {
+    #pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[t][v] = _mm256_setzero_ps();
+  }
+  for (int64_t q = 0; q < n_quads; ++q) {
+    __m256 w[V];
+    #pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) w[v] = Widen(x[q].v + 8 * (first + v));
+    #pragma GCC unroll 4
+    for (int t = 0; t < N; ++t) {
+      const __m256 a = _mm256_broadcast_ps(reinterpret_cast<const __m128*>(y[t] + 4 * q));
+      #pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[t][v] = _mm256_fmadd_ps(w[v], a, acc[t][v]);
+    }
+  }
+  for (int t = 0; t < N; ++t) {
+    for (int v = 0; v < V; ++v) {
+      alignas(32) float c[8];
+      _mm256_store_ps(c, acc[t][v]);
+      for (int j = 0; j < 2; ++j) {
+        out[static_cast<size_t>(t) * out_stride + static_cast<size_t>(2 * (first + v) + j)] =
+            (c[4 * j] + c[4 * j + 1]) + (c[4 * j + 2] + c[4 * j + 3]);
+      }
+    }
+  }
+}
+
+// One or two tokens take all eight rows in one pass (four chains each, for latency); three or
+// four take them in two passes of four rows (sixteen registers).
+template <int N, __m256 (*Widen)(const uint16_t*)>
+void half_tokens(int64_t n_quads, const PackedHalfx8* x, const float* const* y, float* out, size_t out_stride) {
+  if constexpr (N <= 2) {
+    half_rows<N, 4, Widen>(n_quads, x, y, 0, out, out_stride);
+  } else {
+    half_rows<N, 2, Widen>(n_quads, x, y, 0, out, out_stride);
+    half_rows<N, 2, Widen>(n_quads, x, y, 2, out, out_stride);
+  }
+}
+
+template <__m256 (*Widen)(const uint16_t*)>
+void packed_halves(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens, float* out,
+                   size_t out_stride) {
+  const PackedHalfx8* x = static_cast<const PackedHalfx8*>(group);
+  const float* y[kPackedTokens];
+  for (int t = 0; t < n_tokens; ++t) {
+    y[t] = reinterpret_cast<const float*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
+  }
+  const int64_t n_quads = n_cols / PackedHalfx8::kElems;
+  switch (n_tokens) {
+    case 1: return half_tokens<1, Widen>(n_quads, x, y, out, out_stride);
+    case 2: return half_tokens<2, Widen>(n_quads, x, y, out, out_stride);
+    case 3: return half_tokens<3, Widen>(n_quads, x, y, out, out_stride);
+    default: return half_tokens<4, Widen>(n_quads, x, y, out, out_stride);
+  }
+}
+
 }  // namespace
 
 PackedDotFn packed_dot_kernel_avx2(GgmlType type) {
+  if (type == GgmlType::F16) return packed_halves<widen_f16>;
+  if (type == GgmlType::BF16) return packed_halves<widen_bf16>;
   return packed_kernel_table<Q8_0Sums, Q4_0Sums, Q4_KSums, Q5_KSums, Q6_KSums>(type);
 }
 
