@@ -188,7 +188,7 @@ def main():
                    help="llama.cpp build with bin/llama-bench etc. (default ../shared/peer or $TACHYON_PEER)")
     p.add_argument("--tachyon", type=Path, default=ROOT / "build/src/app/tachyon")
     p.add_argument("--types", default="q8_0,q4_0,q4_k_m",
-                   help="comma-separated TinyLlama-shaped files: q8_0,q4_0,q4_k_m,q5_k_m,f16 (empty: none)")
+                   help="comma-separated TinyLlama-shaped files: q8_0,q4_0,q4_k_m,q5_k_m,f16,bf16 (empty: none)")
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--reps", type=int, default=2, help="timed runs per test and program in each round")
     p.add_argument("--threads", type=int, default=os.cpu_count())

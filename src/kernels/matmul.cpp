@@ -25,10 +25,11 @@ void packed_groups(const WeightMatrix& w, float* y, int64_t begin, int64_t end, 
   const size_t group_bytes = packed_group_bytes(w.type, w.n_cols);
   const uint8_t* groups = static_cast<const uint8_t*>(w.packed);
   const size_t out_stride = static_cast<size_t>(w.n_rows);
+  const int64_t chunk = packed_tokens(w.type);
   for (int64_t tile = begin; tile < end; tile += kGroupsPerTile) {
     const int64_t tile_end = std::min(end, tile + kGroupsPerTile);
-    for (int64_t t = 0; t < n_tokens; t += kPackedTokens) {
-      const int n = static_cast<int>(std::min<int64_t>(kPackedTokens, n_tokens - t));
+    for (int64_t t = 0; t < n_tokens; t += chunk) {
+      const int n = static_cast<int>(std::min<int64_t>(chunk, n_tokens - t));
       for (int64_t g = tile; g < tile_end; ++g) {
         dot(w.n_cols, groups + static_cast<size_t>(g) * group_bytes, acts + static_cast<size_t>(t) * act_row_bytes,
             act_row_bytes, n, y + static_cast<size_t>(t) * out_stride + static_cast<size_t>(g * kPackRows), out_stride);

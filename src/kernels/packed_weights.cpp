@@ -178,6 +178,8 @@ std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n
   return buffer;
 }
 
+int packed_tokens(GgmlType type) { return half_type(type) ? kPackedTokensMax : kPackedTokens; }
+
 PackedActFormat packed_activation_format(GgmlType type) {
   if (type == GgmlType::F16) return PackedActFormat::F16Values;
   if (type == GgmlType::BF16) return PackedActFormat::BF16Values;
@@ -228,17 +230,12 @@ void convert_superblocks256(const float* x, PackedActSuperBlock* out, int64_t n_
 }  // namespace
 
 void convert_packed_activation_row(PackedActFormat format, const float* x, void* dst, int64_t n_cols) {
-  float* values = static_cast<float*>(dst);
   switch (format) {
     case PackedActFormat::SuperBlocks256:
       return convert_superblocks256(x, static_cast<PackedActSuperBlock*>(dst), n_cols);
     case PackedActFormat::Blocks32: return convert_blocks32(x, static_cast<PackedActBlock*>(dst), n_cols);
-    case PackedActFormat::F16Values:
-      for (int64_t i = 0; i < n_cols; ++i) values[i] = fp16_to_f32(f32_to_fp16(x[i]));
-      return;
-    case PackedActFormat::BF16Values:
-      for (int64_t i = 0; i < n_cols; ++i) values[i] = bf16_to_f32(f32_to_bf16(x[i]));
-      return;
+    case PackedActFormat::F16Values: return round_through_f16(x, static_cast<float*>(dst), n_cols);
+    case PackedActFormat::BF16Values: return round_through_bf16(x, static_cast<float*>(dst), n_cols);
   }
 }
 

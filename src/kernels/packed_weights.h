@@ -30,8 +30,12 @@
 namespace tachyon {
 
 inline constexpr int64_t kPackRows = 8;
-// Activation rows (tokens) taken by one packed kernel call at most.
+// Activation rows (tokens) taken by one packed kernel call at most: kPackedTokens for the
+// quantized types, kPackedTokensMax for F16 and BF16 (packed_tokens), whose kernels keep more
+// tokens' sums in registers.
 inline constexpr int kPackedTokens = 4;
+inline constexpr int kPackedTokensMax = 8;
+int packed_tokens(GgmlType type);
 
 // Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, F16 and BF16 weights with a whole number of row groups have a
 // packed form (unless the environment sets TACHYON_PACKED=0); F16 and BF16 rows also need a
@@ -73,7 +77,7 @@ size_t packed_activation_row_bytes(PackedActFormat format, int64_t n_cols);
 void convert_packed_activation_row(PackedActFormat format, const float* x, void* dst, int64_t n_cols);
 
 // out[t * out_stride + r] = dot(row r of the group, activation row t) for r < kPackRows,
-// t < n_tokens (1..kPackedTokens); activation row t starts act_stride * t bytes after acts.
+// t < n_tokens (1..packed_tokens(type)); activation row t starts act_stride * t bytes after acts.
 using PackedDotFn = void (*)(int64_t n_cols, const void* group, const void* acts, size_t act_stride,
                              int n_tokens, float* out, size_t out_stride);
 

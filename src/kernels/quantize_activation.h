@@ -16,7 +16,20 @@ void quantize_activation_q8_0(const float* x, BlockQ8_0* y, int64_t n);
 // The kernel of one level (for tests); a level this CPU lacks is clamped to detect_isa().
 QuantizeQ8_0Fn quantize_q8_0_kernel(Isa isa);
 
-// AVX2 kernel, defined in x86/.
+// y[i] = x[i] rounded to the nearest f16 (bf16) value, ties to even, widened back to a float:
+// the activations of the packed F16 (BF16) dots, ggml's conversion of activations for those
+// weights. Every level gives the bits of the scalar twin, fp16_to_f32(f32_to_fp16(x[i]))
+// (bf16_to_f32(f32_to_bf16(x[i]))), NaNs included. y may alias x.
+using RoundValuesFn = void (*)(const float* x, float* y, int64_t n);
+void round_through_f16(const float* x, float* y, int64_t n);
+void round_through_bf16(const float* x, float* y, int64_t n);
+// The kernels of one level (for tests); a level this CPU lacks is clamped to detect_isa().
+RoundValuesFn round_through_f16_kernel(Isa isa);
+RoundValuesFn round_through_bf16_kernel(Isa isa);
+
+// AVX2 kernels, defined in x86/.
 void quantize_row_q8_0_avx2(const float* x, BlockQ8_0* y, int64_t n);
+void round_through_f16_avx2(const float* x, float* y, int64_t n);
+void round_through_bf16_avx2(const float* x, float* y, int64_t n);
 
 }  // namespace tachyon

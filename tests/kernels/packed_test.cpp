@@ -70,7 +70,7 @@ TEST(Packed, OnlyWholeGroupsOfSupportedTypes) {
   EXPECT_EQ(pack_rows(GgmlType::F16, rows.data(), kPackRows, 30), nullptr);  // not whole quads
 }
 
-// Each level's kernel, for 1..kPackedTokens tokens, against the scalar twin: bit-identical.
+// Each level's kernel, for 1..packed_tokens(type) tokens, against the scalar twin: bit-identical.
 TEST(Packed, KernelsMatchScalarTwinBitForBit) {
   for (GgmlType type : kPackedTypes) {
     SCOPED_TRACE(ggml_type_name(type));
@@ -79,14 +79,14 @@ TEST(Packed, KernelsMatchScalarTwinBitForBit) {
       const std::vector<uint8_t> rows = random_rows(type, 2 * kPackRows, n_cols, 40);
       const std::shared_ptr<const void> packed = pack_rows(type, rows.data(), 2 * kPackRows, n_cols);
       ASSERT_NE(packed, nullptr);
-      const std::vector<uint8_t> acts = packed_activations(type, random_row(kPackedTokens * n_cols, 41), kPackedTokens, n_cols);
+      const std::vector<uint8_t> acts = packed_activations(type, random_row(kPackedTokensMax * n_cols, 41), kPackedTokensMax, n_cols);
       const size_t act_bytes = packed_activation_row_bytes(packed_activation_format(type), n_cols);
       const uint8_t* second_group = static_cast<const uint8_t*>(packed.get()) + packed_group_bytes(type, n_cols);
       for (const testing::KernelLevel<PackedDotFn>& level : testing::packed_dot_levels(type)) {
         SCOPED_TRACE(level.name);
         const PackedDotFn kernel = level.fn;
-        for (int n_tokens = 1; n_tokens <= kPackedTokens; ++n_tokens) {
-          float want[kPackedTokens * kPackRows], got[kPackedTokens * kPackRows];
+        for (int n_tokens = 1; n_tokens <= packed_tokens(type); ++n_tokens) {
+          float want[kPackedTokensMax * kPackRows], got[kPackedTokensMax * kPackRows];
           twin(n_cols, second_group, acts.data(), act_bytes, n_tokens, want, kPackRows);
           kernel(n_cols, second_group, acts.data(), act_bytes, n_tokens, got, kPackRows);
           for (int i = 0; i < n_tokens * kPackRows; ++i) {

@@ -1,17 +1,21 @@
 // The SIMD Q8_0 activation quantizer against gguf's scalar quantize_row_q8_0, byte for byte:
 // random rows at many magnitudes, exact halves (roundf rounds them away from zero), zeros,
-// and values near the float range's ends.
+// and values near the float range's ends. The SIMD rounding through f16 and bf16 against
+// util/fp16.h's conversions, bit for bit: ties, subnormals, overflow, infinities and NaNs.
 #include "kernels/quantize_activation.h"
 
 #include <gtest/gtest.h>
 
 #include <cfloat>
+#include <cmath>
+#include <limits>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "gguf/quantize.h"
 #include "kernel_test_util.h"
+#include "util/fp16.h"
 
 namespace tachyon {
 namespace {
@@ -73,6 +77,62 @@ TEST(QuantizeActivation, ZerosAndExtremeValues) {
     x[3 * QK8_0 + i] = (i % 3 ? 1e30f : -3e38f) / float(i + 1);           // block 3: scale past f16's range
   }
   expect_same_bytes(x);
+}
+
+// Values that exercise every branch of f32_to_fp16 and f32_to_bf16, then random rows at many
+// magnitudes; n is not a multiple of 8, so the scalar tail runs too.
+std::vector<float> rounding_cases() {
+  std::vector<float> x = {0.0f, -0.0f, 1.0f, -1.0f, 65504.0f, 65519.99f, 65520.0f, -65520.0f, 1e6f,
+                          std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                          6.1035156e-05f, 6.0e-05f, 5.9604645e-08f, 2.9802322e-08f, 2.9802326e-08f, 1e-9f,
+                          -3.0e-06f, 1.00048828125f, 1.001464843750f, 1.0009765625f, 3.4028235e38f};
+  for (uint32_t bits : {0x7fc00000u, 0xffc00001u, 0x7f800001u, 0x7fbfffffu, 0x3f808000u, 0x3f818000u, 0x3f80ffffu,
+                        0x00000001u, 0x80400000u, 0x477fe000u, 0x477ff000u}) {
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    x.push_back(f);
+  }
+  for (float magnitude : {1e-7f, 1e-3f, 1.0f, 300.0f, 7e4f, 1e30f}) {
+    for (float v : testing::random_row(61, static_cast<uint32_t>(magnitude * 10.0f) + 3u)) x.push_back(v * magnitude);
+  }
+  return x;
+}
+
+void expect_same_rounding(RoundValuesFn (*kernel_of)(Isa), float (*twin)(float), const char* name) {
+  const std::vector<float> x = rounding_cases();
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
+    if (!isa_available(isa)) continue;
+    SCOPED_TRACE(std::string(name) + " " + std::string(isa_name(isa)));
+    std::vector<float> y(x.size(), 123.0f);
+    kernel_of(isa)(x.data(), y.data(), static_cast<int64_t>(x.size()));
+    for (size_t i = 0; i < x.size(); ++i) {
+      const float want = twin(x[i]);
+      uint32_t got_bits, want_bits, x_bits;
+      std::memcpy(&got_bits, &y[i], 4);
+      std::memcpy(&want_bits, &want, 4);
+      std::memcpy(&x_bits, &x[i], 4);
+      EXPECT_EQ(got_bits, want_bits) << "i=" << i << " x bits=0x" << std::hex << x_bits;
+    }
+  }
+}
+
+TEST(RoundThroughHalves, EveryLevelGivesTheScalarConversionsBits) {
+  expect_same_rounding(round_through_f16_kernel, [](float v) { return fp16_to_f32(f32_to_fp16(v)); }, "f16");
+  expect_same_rounding(round_through_bf16_kernel, [](float v) { return bf16_to_f32(f32_to_bf16(v)); }, "bf16");
+}
+
+TEST(RoundThroughHalves, RoundsToNearestEven) {
+  // 1 + 2^-11 lies halfway between the halves 1 and 1 + 2^-10: the even one, 1, wins;
+  // 1 + 3 * 2^-11 lies halfway between 1 + 2^-10 and 1 + 2^-9: 1 + 2^-9 wins.
+  const float x[2] = {1.00048828125f, 1.00146484375f};
+  float y[2];
+  round_through_f16(x, y, 2);
+  EXPECT_EQ(y[0], 1.0f);
+  EXPECT_EQ(y[1], 1.001953125f);
+  const float b[2] = {1.00390625f, 1.01171875f};  // halfway for bf16 (2^-8, 3 * 2^-8)
+  round_through_bf16(b, y, 2);
+  EXPECT_EQ(y[0], 1.0f);
+  EXPECT_EQ(y[1], 1.015625f);
 }
 
 }  // namespace

@@ -186,7 +186,7 @@ template <int N, int V, __m256 (*Widen)(const uint16_t*)>
 void half_rows(int64_t n_quads, const PackedHalfx8* x, const float* const* y, int first, float* out,
                size_t out_stride) {
   __m256 acc[N][V];
-  #pragma GCC unroll 4
+  #pragma GCC unroll 8
   for (int t = 0; t < N; ++t) {
     #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) acc[t][v] = _mm256_setzero_ps();
@@ -195,7 +195,7 @@ void half_rows(int64_t n_quads, const PackedHalfx8* x, const float* const* y, in
     __m256 w[V];
     #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) w[v] = Widen(x[q].v + 8 * (first + v));
-    #pragma GCC unroll 4
+    #pragma GCC unroll 8
     for (int t = 0; t < N; ++t) {
       const __m256 a = _mm256_broadcast_ps(reinterpret_cast<const __m128*>(y[t] + 4 * q));
       #pragma GCC unroll 4
@@ -215,14 +215,18 @@ void half_rows(int64_t n_quads, const PackedHalfx8* x, const float* const* y, in
 }
 
 // One or two tokens take all eight rows in one pass (four chains each, for latency); three or
-// four take them in two passes of four rows (sixteen registers).
+// four take them in two passes of four rows, five to eight in four passes of two rows (at most
+// sixteen registers).
 template <int N, __m256 (*Widen)(const uint16_t*)>
 void half_tokens(int64_t n_quads, const PackedHalfx8* x, const float* const* y, float* out, size_t out_stride) {
   if constexpr (N <= 2) {
     half_rows<N, 4, Widen>(n_quads, x, y, 0, out, out_stride);
-  } else {
+  } else if constexpr (N <= 4) {
     half_rows<N, 2, Widen>(n_quads, x, y, 0, out, out_stride);
     half_rows<N, 2, Widen>(n_quads, x, y, 2, out, out_stride);
+  } else {
+    #pragma GCC unroll 4
+    for (int first = 0; first < 4; ++first) half_rows<N, 1, Widen>(n_quads, x, y, first, out, out_stride);
   }
 }
 
@@ -230,7 +234,7 @@ template <__m256 (*Widen)(const uint16_t*)>
 void packed_halves(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens, float* out,
                    size_t out_stride) {
   const PackedHalfx8* x = static_cast<const PackedHalfx8*>(group);
-  const float* y[kPackedTokens];
+  const float* y[kPackedTokensMax];
   for (int t = 0; t < n_tokens; ++t) {
     y[t] = reinterpret_cast<const float*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
   }
@@ -239,7 +243,11 @@ void packed_halves(int64_t n_cols, const void* group, const void* acts, size_t a
     case 1: return half_tokens<1, Widen>(n_quads, x, y, out, out_stride);
     case 2: return half_tokens<2, Widen>(n_quads, x, y, out, out_stride);
     case 3: return half_tokens<3, Widen>(n_quads, x, y, out, out_stride);
-    default: return half_tokens<4, Widen>(n_quads, x, y, out, out_stride);
+    case 4: return half_tokens<4, Widen>(n_quads, x, y, out, out_stride);
+    case 5: return half_tokens<5, Widen>(n_quads, x, y, out, out_stride);
+    case 6: return half_tokens<6, Widen>(n_quads, x, y, out, out_stride);
+    case 7: return half_tokens<7, Widen>(n_quads, x, y, out, out_stride);
+    default: return half_tokens<8, Widen>(n_quads, x, y, out, out_stride);
   }
 }
 

@@ -162,7 +162,7 @@ struct Q6_KSums {
 // F16 and BF16 (packed_weights.h): a 512-bit vector holds four rows by four columns, lane
 // 4j + i being chain c_i of its row j (the AVX2 kernel's lanes, twice as many), against the
 // quad's four activations broadcast to all four 128-bit lanes. Eight rows are two vectors, so
-// four tokens fit in registers in one pass.
+// eight tokens fit in registers in one pass.
 __m512 widen_f16(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
 __m512 widen_bf16(const uint16_t* p) {
   const __m512i wide = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
@@ -172,12 +172,12 @@ __m512 widen_bf16(const uint16_t* p) {
 template <int N, __m512 (*Widen)(const uint16_t*)>
 void half_tokens(int64_t n_quads, const PackedHalfx8* x, const float* const* y, float* out, size_t out_stride) {
   __m512 acc[N][2];
-  #pragma GCC unroll 4
+  #pragma GCC unroll 8
   for (int t = 0; t < N; ++t) acc[t][0] = acc[t][1] = _mm512_setzero_ps();
   for (int64_t q = 0; q < n_quads; ++q) {
     const __m512 w0 = Widen(x[q].v);
     const __m512 w1 = Widen(x[q].v + 16);
-    #pragma GCC unroll 4
+    #pragma GCC unroll 8
     for (int t = 0; t < N; ++t) {
       const __m512 a = _mm512_broadcast_f32x4(_mm_loadu_ps(y[t] + 4 * q));
       acc[t][0] = _mm512_fmadd_ps(w0, a, acc[t][0]);
@@ -199,7 +199,7 @@ template <__m512 (*Widen)(const uint16_t*)>
 void packed_halves(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens, float* out,
                    size_t out_stride) {
   const PackedHalfx8* x = static_cast<const PackedHalfx8*>(group);
-  const float* y[kPackedTokens];
+  const float* y[kPackedTokensMax];
   for (int t = 0; t < n_tokens; ++t) {
     y[t] = reinterpret_cast<const float*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
   }
@@ -208,7 +208,11 @@ void packed_halves(int64_t n_cols, const void* group, const void* acts, size_t a
     case 1: return half_tokens<1, Widen>(n_quads, x, y, out, out_stride);
     case 2: return half_tokens<2, Widen>(n_quads, x, y, out, out_stride);
     case 3: return half_tokens<3, Widen>(n_quads, x, y, out, out_stride);
-    default: return half_tokens<4, Widen>(n_quads, x, y, out, out_stride);
+    case 4: return half_tokens<4, Widen>(n_quads, x, y, out, out_stride);
+    case 5: return half_tokens<5, Widen>(n_quads, x, y, out, out_stride);
+    case 6: return half_tokens<6, Widen>(n_quads, x, y, out, out_stride);
+    case 7: return half_tokens<7, Widen>(n_quads, x, y, out, out_stride);
+    default: return half_tokens<8, Widen>(n_quads, x, y, out, out_stride);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "kernels/quantize_activation.h"
+#include "util/fp16.h"
 
 namespace tachyon {
 
@@ -40,6 +41,46 @@ void quantize_row_q8_0_avx2(const float* x, BlockQ8_0* y, int64_t n) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[b].qs),
                         _mm256_permutevar8x32_epi32(q8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
   }
+}
+
+// F16C's conversion rounds to nearest even like f32_to_fp16; a NaN becomes the scalar twin's
+// quiet NaN (sign kept, payload dropped) rather than F16C's truncated payload.
+void round_through_f16_avx2(const float* x, float* y, int64_t n) {
+  const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff);
+  const __m256i inf = _mm256_set1_epi32(0x7f800000);
+  const __m256i quiet = _mm256_set1_epi32(0x7fc00000);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m256i bits = _mm256_castps_si256(v);
+    const __m256i rounded =
+        _mm256_castps_si256(_mm256_cvtph_ps(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)));
+    const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(bits, abs_mask), inf);
+    const __m256i canonical = _mm256_or_si256(_mm256_andnot_si256(abs_mask, bits), quiet);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), _mm256_blendv_epi8(rounded, canonical, nan));
+  }
+  for (; i < n; ++i) y[i] = fp16_to_f32(f32_to_fp16(x[i]));
+}
+
+// f32_to_bf16's integer rounding, eight lanes at a time: add 0x7fff plus the kept part's low
+// bit and drop the low half; a NaN keeps its top half with the quiet bit set.
+void round_through_bf16_avx2(const float* x, float* y, int64_t n) {
+  const __m256i abs_mask = _mm256_set1_epi32(0x7fffffff);
+  const __m256i inf = _mm256_set1_epi32(0x7f800000);
+  const __m256i top_half = _mm256_set1_epi32(static_cast<int>(0xffff0000u));
+  const __m256i one = _mm256_set1_epi32(1);
+  const __m256i bias = _mm256_set1_epi32(0x7fff);
+  const __m256i quiet_bit = _mm256_set1_epi32(0x00400000);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i u = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
+    const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), one);
+    const __m256i rounded = _mm256_and_si256(_mm256_add_epi32(_mm256_add_epi32(u, bias), lsb), top_half);
+    const __m256i quieted = _mm256_and_si256(_mm256_or_si256(u, quiet_bit), top_half);
+    const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, abs_mask), inf);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), _mm256_blendv_epi8(rounded, quieted, nan));
+  }
+  for (; i < n; ++i) y[i] = bf16_to_f32(f32_to_bf16(x[i]));
 }
 
 }  // namespace tachyon
