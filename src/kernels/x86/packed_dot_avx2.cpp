@@ -233,22 +233,10 @@ void half_tokens(int64_t n_quads, const PackedHalfx8* x, const float* const* y, 
 template <__m256 (*Widen)(const uint16_t*)>
 void packed_halves(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens, float* out,
                    size_t out_stride) {
-  const PackedHalfx8* x = static_cast<const PackedHalfx8*>(group);
-  const float* y[kPackedTokensMax];
-  for (int t = 0; t < n_tokens; ++t) {
-    y[t] = reinterpret_cast<const float*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
-  }
-  const int64_t n_quads = n_cols / PackedHalfx8::kElems;
-  switch (n_tokens) {
-    case 1: return half_tokens<1, Widen>(n_quads, x, y, out, out_stride);
-    case 2: return half_tokens<2, Widen>(n_quads, x, y, out, out_stride);
-    case 3: return half_tokens<3, Widen>(n_quads, x, y, out, out_stride);
-    case 4: return half_tokens<4, Widen>(n_quads, x, y, out, out_stride);
-    case 5: return half_tokens<5, Widen>(n_quads, x, y, out, out_stride);
-    case 6: return half_tokens<6, Widen>(n_quads, x, y, out, out_stride);
-    case 7: return half_tokens<7, Widen>(n_quads, x, y, out, out_stride);
-    default: return half_tokens<8, Widen>(n_quads, x, y, out, out_stride);
-  }
+  static constexpr HalfTokensFn kByTokens[kPackedTokensMax] = {
+      half_tokens<1, Widen>, half_tokens<2, Widen>, half_tokens<3, Widen>, half_tokens<4, Widen>,
+      half_tokens<5, Widen>, half_tokens<6, Widen>, half_tokens<7, Widen>, half_tokens<8, Widen>};
+  call_half_tokens(kByTokens, n_cols, group, acts, act_stride, n_tokens, out, out_stride);
 }
 
 }  // namespace
