@@ -29,7 +29,9 @@ case "$kind" in
     sanitize=thread; build=build-tsan
     targets=(engine_test sched_test http_test platform_test api_test sdk_test)
     default=(-R "^($(IFS='|'; echo "${targets[*]}"))\$") ;;
-  ci) bash "$0" ci-asan && exec bash "$0" ci-tsan ;;
+  ci)
+    bash "$0" ci-asan
+    exec bash "$0" ci-tsan ;;
   ci-tsan)
     sanitize=thread; build=build-ci-tsan
     dirs=(engine http)
