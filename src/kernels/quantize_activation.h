@@ -1,7 +1,8 @@
 #pragma once
-// Q8_0 quantization of activation rows, the conversion in front of every Q8_0 and Q4_0 dot
-// product. Dispatched once on active_isa(); every level writes the same bytes as gguf's scalar
-// quantize_row_q8_0, which is its scalar twin. Pure functions, safe from any thread.
+// The conversions of activation rows in front of the packed dots: Q8_0 quantization (Q8_0 and
+// Q4_0 weights) and rounding through f16 or bf16 (F16 and BF16 weights). Dispatched once on
+// active_isa(); every level writes the same bytes as its scalar twin (gguf's quantize_row_q8_0,
+// util/fp16.h's conversions). Pure functions, safe from any thread.
 #include <cstdint>
 
 #include "gguf/ggml_type.h"

@@ -33,8 +33,8 @@ void attend_rows(const AttentionParams& p, KvCache& kv, int64_t layer, int32_t s
                  int32_t n, int64_t kv_head, const float* q, float* out, float* w) {
   const int64_t group = p.n_head / p.n_head_kv;
   const int64_t d = p.head_dim;
-  const size_t head_offset = size_t(kv_head * kv.shape().head_bytes());
   const size_t head_bytes = size_t(kv.shape().head_bytes());
+  const size_t head_offset = size_t(kv_head) * head_bytes;
   const auto head_row = [&](const uint8_t* row) { return reinterpret_cast<const Elem*>(row + head_offset); };
   // Rows of consecutive positions lie a whole KV row (every head) apart, a stride the hardware
   // prefetchers do not follow well: the next tile's row pointers are gathered, and their cache

@@ -10,8 +10,11 @@
 
 namespace tachyon {
 
+namespace {
+constexpr size_t kHugePage = size_t{2} << 20;
+}  // namespace
+
 std::shared_ptr<uint8_t> allocate_huge_pages(size_t bytes) {
-  constexpr size_t kHugePage = size_t{2} << 20;
   const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
   void* p = std::aligned_alloc(kHugePage, rounded);
   if (p == nullptr) return nullptr;
@@ -22,7 +25,6 @@ std::shared_ptr<uint8_t> allocate_huge_pages(size_t bytes) {
 }
 
 std::shared_ptr<uint8_t> allocate_zeroed(size_t bytes) {
-  constexpr size_t kHugePage = size_t{2} << 20;
   if (bytes < kHugePage) {
     uint8_t* p = new (std::nothrow) uint8_t[bytes == 0 ? 1 : bytes]();
     if (p == nullptr) return nullptr;

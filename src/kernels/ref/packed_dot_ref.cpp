@@ -76,8 +76,9 @@ int q6_k_quant(const PackedQ6_Kx8& p, int r, int e) {
   return (low | high << 4) - 32;
 }
 
-const PackedActSuperBlock* superblock_row(const void* acts, size_t act_stride, int t) {
-  return reinterpret_cast<const PackedActSuperBlock*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
+template <typename Act>
+const Act* activation_row(const void* acts, size_t act_stride, int t) {
+  return reinterpret_cast<const Act*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
 }
 
 template <typename Packed>
@@ -85,7 +86,7 @@ void packed_dot_k_with_mins(int64_t n_cols, const void* group, const void* acts,
                             float* out, size_t out_stride) {
   const Packed* x = static_cast<const Packed*>(group);
   for (int t = 0; t < n_tokens; ++t) {
-    const PackedActSuperBlock* y = superblock_row(acts, act_stride, t);
+    const PackedActSuperBlock* y = activation_row<PackedActSuperBlock>(acts, act_stride, t);
     for (int r = 0; r < kPackRows; ++r) {
       float acc = 0.0f;
       for (int64_t b = 0; b < n_cols / 256; ++b) {
@@ -109,7 +110,7 @@ void packed_dot_q6_k(int64_t n_cols, const void* group, const void* acts, size_t
                      float* out, size_t out_stride) {
   const PackedQ6_Kx8* x = static_cast<const PackedQ6_Kx8*>(group);
   for (int t = 0; t < n_tokens; ++t) {
-    const PackedActSuperBlock* y = superblock_row(acts, act_stride, t);
+    const PackedActSuperBlock* y = activation_row<PackedActSuperBlock>(acts, act_stride, t);
     for (int r = 0; r < kPackRows; ++r) {
       float acc = 0.0f;
       for (int64_t b = 0; b < n_cols / 256; ++b) {
@@ -132,7 +133,7 @@ void packed_dot_halves(int64_t n_cols, const void* group, const void* acts, size
                        float* out, size_t out_stride) {
   const PackedHalfx8* x = static_cast<const PackedHalfx8*>(group);
   for (int t = 0; t < n_tokens; ++t) {
-    const float* y = reinterpret_cast<const float*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
+    const float* y = activation_row<float>(acts, act_stride, t);
     for (int r = 0; r < kPackRows; ++r) {
       float c[4] = {0.0f, 0.0f, 0.0f, 0.0f};
       for (int64_t q = 0; q < n_cols / 4; ++q) {

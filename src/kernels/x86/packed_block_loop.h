@@ -220,17 +220,5 @@ PackedDotFn packed_kernel_table(GgmlType type) {
   }
 }
 
-// Packed F16/BF16 kernels come one per token count: by_tokens[n - 1] takes n tokens.
-using HalfTokensFn = void (*)(int64_t n_quads, const PackedHalfx8* x, const float* const* y, float* out,
-                              size_t out_stride);
-void call_half_tokens(const HalfTokensFn* by_tokens, int64_t n_cols, const void* group, const void* acts,
-                      size_t act_stride, int n_tokens, float* out, size_t out_stride) {
-  const float* y[kPackedTokensMax];
-  for (int t = 0; t < n_tokens; ++t) {
-    y[t] = reinterpret_cast<const float*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
-  }
-  by_tokens[n_tokens - 1](n_cols / PackedHalfx8::kElems, static_cast<const PackedHalfx8*>(group), y, out, out_stride);
-}
-
 }  // namespace
 }  // namespace tachyon

@@ -218,7 +218,12 @@ void half_rows(int64_t n_quads, const PackedHalfx8* x, const float* const* y, in
 // four take them in two passes of four rows, five to eight in four passes of two rows (at most
 // sixteen registers).
 template <int N, __m256 (*Widen)(const uint16_t*)>
-void half_tokens(int64_t n_quads, const PackedHalfx8* x, const float* const* y, float* out, size_t out_stride) {
+void half_tokens(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
+                 size_t out_stride) {
+  const int64_t n_quads = n_cols / PackedHalfx8::kElems;
+  const PackedHalfx8* x = static_cast<const PackedHalfx8*>(group);
+  const float* y[N];
+  activation_rows<N>(acts, act_stride, y);
   if constexpr (N <= 2) {
     half_rows<N, 4, Widen>(n_quads, x, y, 0, out, out_stride);
   } else if constexpr (N <= 4) {
@@ -233,10 +238,11 @@ void half_tokens(int64_t n_quads, const PackedHalfx8* x, const float* const* y, 
 template <__m256 (*Widen)(const uint16_t*)>
 void packed_halves(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens, float* out,
                    size_t out_stride) {
-  static constexpr HalfTokensFn kByTokens[kPackedTokensMax] = {
+  using Fn = void (*)(int64_t, const void*, const void*, size_t, float*, size_t);
+  static constexpr Fn kByTokens[kPackedTokensMax] = {
       half_tokens<1, Widen>, half_tokens<2, Widen>, half_tokens<3, Widen>, half_tokens<4, Widen>,
       half_tokens<5, Widen>, half_tokens<6, Widen>, half_tokens<7, Widen>, half_tokens<8, Widen>};
-  call_half_tokens(kByTokens, n_cols, group, acts, act_stride, n_tokens, out, out_stride);
+  kByTokens[n_tokens - 1](n_cols, group, acts, act_stride, out, out_stride);
 }
 
 }  // namespace
