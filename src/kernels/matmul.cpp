@@ -21,7 +21,7 @@ constexpr int64_t kGroupsPerTile = 4;
 
 // Packed groups [begin, end) of one matrix for every token, tile by tile.
 void packed_groups(const WeightMatrix& w, float* y, int64_t begin, int64_t end, const uint8_t* acts,
-                   size_t act_row_bytes, int64_t n_tokens, PackedDotFn dot) {
+                   size_t act_row_bytes, int64_t n_tokens, PackedDotFn dot, PackedDotFn pair) {
   const size_t group_bytes = packed_group_bytes(w.type, w.n_cols);
   const uint8_t* groups = static_cast<const uint8_t*>(w.packed);
   const size_t out_stride = static_cast<size_t>(w.n_rows);
@@ -30,10 +30,15 @@ void packed_groups(const WeightMatrix& w, float* y, int64_t begin, int64_t end, 
     const int64_t tile_end = std::min(end, tile + kGroupsPerTile);
     for (int64_t t = 0; t < n_tokens; t += chunk) {
       const int n = static_cast<int>(std::min<int64_t>(chunk, n_tokens - t));
-      for (int64_t g = tile; g < tile_end; ++g) {
-        dot(w.n_cols, groups + static_cast<size_t>(g) * group_bytes, acts + static_cast<size_t>(t) * act_row_bytes,
-            act_row_bytes, n, y + static_cast<size_t>(t) * out_stride + static_cast<size_t>(g * kPackRows), out_stride);
-      }
+      const auto call = [&](PackedDotFn fn, int64_t g) {
+        fn(w.n_cols, groups + static_cast<size_t>(g) * group_bytes, acts + static_cast<size_t>(t) * act_row_bytes,
+           act_row_bytes, n, y + static_cast<size_t>(t) * out_stride + static_cast<size_t>(g * kPackRows), out_stride);
+      };
+      int64_t g = tile;
+      // Two groups a call where the level has a pair kernel (same bits), for two or more
+      // tokens: a single token (decode) streams faster group by group.
+      for (; pair != nullptr && n > 1 && g + 1 < tile_end; g += 2) call(pair, g);
+      for (; g < tile_end; ++g) call(dot, g);
     }
   }
 }
@@ -74,7 +79,8 @@ void packed_matmul(std::span<const MatmulTarget> targets, const float* x, int64_
       if (lo < hi) {
         const size_t f = static_cast<size_t>(packed_activation_format(target.w->type));
         packed_groups(*target.w, target.y, lo - first, hi - first, acts_of[f], act_row_bytes[f], n_tokens,
-                      resolve_packed_dot(active_isa(), target.w->type));
+                      resolve_packed_dot(active_isa(), target.w->type),
+                      resolve_packed_dot_pair(active_isa(), target.w->type));
       }
       first += n_groups;
     }

@@ -82,5 +82,6 @@ static_assert(sizeof(PackedHalfx8) == kPackRows * 8);
 PackedDotFn packed_dot_kernel_scalar(GgmlType type);
 PackedDotFn packed_dot_kernel_avx2(GgmlType type);
 PackedDotFn packed_dot_kernel_avx512(GgmlType type);
+PackedDotFn packed_dot_pair_kernel_avx512(GgmlType type);
 
 }  // namespace tachyon

@@ -252,4 +252,12 @@ PackedDotFn resolve_packed_dot(Isa isa, GgmlType type) {
   return packed_dot_kernel_scalar(type);
 }
 
+PackedDotFn resolve_packed_dot_pair(Isa isa, GgmlType type) {
+  if (!isa_available(isa)) isa = detect_isa();
+#if defined(TACHYON_X86_KERNELS)
+  if (isa == Isa::Avx512) return packed_dot_pair_kernel_avx512(type);
+#endif
+  return nullptr;
+}
+
 }  // namespace tachyon

@@ -84,6 +84,11 @@ using PackedDotFn = void (*)(int64_t n_cols, const void* group, const void* acts
 // The packed kernel for `type` at `isa` (clamped to this CPU, falling back a level down).
 PackedDotFn resolve_packed_dot(Isa isa, GgmlType type);
 
+// A kernel for two adjacent groups at once (16 rows: out rows r < 2 kPackRows, the second group
+// starting packed_group_bytes after the first), with the single-group results bit for bit;
+// nullptr where `isa` has none for `type`.
+PackedDotFn resolve_packed_dot_pair(Isa isa, GgmlType type);
+
 // Bytes of one packed group: kPackRows rows of n_cols.
 size_t packed_group_bytes(GgmlType type, int64_t n_cols);
 

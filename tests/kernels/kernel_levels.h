@@ -16,12 +16,14 @@ namespace tachyon {
 #if defined(TACHYON_TEST_AVX512_EMULATED)
 VecDotFn vec_dot_kernel_avx512_emulated(GgmlType weight_type);
 PackedDotFn packed_dot_kernel_avx512_emulated(GgmlType type);
+PackedDotFn packed_dot_pair_kernel_avx512_emulated(GgmlType type);
 AttentionRowOps attention_row_ops_avx512_emulated(AttentionRowOps avx2);
 inline constexpr bool kAvx512Emulated = true;
 #else
 // A build without SIMDe has no emulated AVX-512 kernels: no extra level to test.
 inline VecDotFn vec_dot_kernel_avx512_emulated(GgmlType) { return nullptr; }
 inline PackedDotFn packed_dot_kernel_avx512_emulated(GgmlType) { return nullptr; }
+inline PackedDotFn packed_dot_pair_kernel_avx512_emulated(GgmlType) { return nullptr; }
 inline AttentionRowOps attention_row_ops_avx512_emulated(AttentionRowOps avx2) { return avx2; }
 inline constexpr bool kAvx512Emulated = false;
 #endif
@@ -64,6 +66,16 @@ inline std::vector<KernelLevel<VecDotFn>> vec_dot_levels(GgmlType type) {
 
 inline std::vector<KernelLevel<PackedDotFn>> packed_dot_levels(GgmlType type) {
   return kernel_levels(resolve_packed_dot, type, packed_dot_kernel_avx512_emulated(type));
+}
+
+// The two-group (pair) packed kernels of each level this CPU runs that has one for `type`, then
+// the emulated AVX-512 one.
+inline std::vector<KernelLevel<PackedDotFn>> packed_dot_pair_levels(GgmlType type) {
+  std::vector<KernelLevel<PackedDotFn>> levels;
+  for (KernelLevel<PackedDotFn>& level : kernel_levels(resolve_packed_dot_pair, type, packed_dot_pair_kernel_avx512_emulated(type))) {
+    if (level.fn != nullptr) levels.push_back(std::move(level));
+  }
+  return levels;
 }
 
 // The attention row kernels of each SIMD level this CPU runs, then the emulated AVX-512 ones.

@@ -99,6 +99,43 @@ TEST(Packed, KernelsMatchScalarTwinBitForBit) {
   }
 }
 
+// The two-group kernels (16 rows a call, where a level has them) against the scalar twin on
+// each group: bit-identical, for 1..packed_tokens(type) tokens. Q8_0 and Q4_0 have one at
+// AVX-512, so this runs natively there and emulated elsewhere.
+TEST(Packed, PairKernelsMatchScalarTwinOnBothGroups) {
+  int tested = 0;
+  for (GgmlType type : kPackedTypes) {
+    SCOPED_TRACE(ggml_type_name(type));
+    const PackedDotFn twin = resolve_packed_dot(Isa::Scalar, type);
+    for (const testing::KernelLevel<PackedDotFn>& level : testing::packed_dot_pair_levels(type)) {
+      SCOPED_TRACE(level.name);
+      for (int64_t n_cols : test_widths(type)) {
+        constexpr int64_t kRows = 3 * kPackRows;  // the pair starts at the second group
+        const std::vector<uint8_t> rows = random_rows(type, kRows, n_cols, 50);
+        const std::shared_ptr<const void> packed = pack_rows(type, rows.data(), kRows, n_cols);
+        ASSERT_NE(packed, nullptr);
+        const std::vector<uint8_t> acts = packed_activations(type, random_row(kPackedTokensMax * n_cols, 51), kPackedTokensMax, n_cols);
+        const size_t act_bytes = packed_activation_row_bytes(packed_activation_format(type), n_cols);
+        const size_t group_bytes = packed_group_bytes(type, n_cols);
+        const uint8_t* first = static_cast<const uint8_t*>(packed.get()) + group_bytes;
+        for (int n_tokens = 1; n_tokens <= packed_tokens(type); ++n_tokens) {
+          constexpr size_t kStride = 2 * kPackRows + 3;  // output rows need not be contiguous across tokens
+          float want[kPackedTokensMax * kStride] = {}, got[kPackedTokensMax * kStride] = {};
+          twin(n_cols, first, acts.data(), act_bytes, n_tokens, want, kStride);
+          twin(n_cols, first + group_bytes, acts.data(), act_bytes, n_tokens, want + kPackRows, kStride);
+          level.fn(n_cols, first, acts.data(), act_bytes, n_tokens, got, kStride);
+          for (int i = 0; i < n_tokens * static_cast<int>(kStride); ++i) {
+            ASSERT_TRUE(same_bits(got[i], want[i])) << "n_cols=" << n_cols << " tokens=" << n_tokens
+                                                    << " i=" << i << ": " << got[i] << " vs " << want[i];
+          }
+        }
+      }
+      ++tested;
+    }
+  }
+  if (tested == 0) GTEST_SKIP() << "no pair kernel on this CPU and no emulated AVX-512 build";
+}
+
 // The packed dot sums the same block integers as the row-major kernels with the same scales;
 // only float rounding differs.
 TEST(Packed, AgreesWithRowMajorDot) {

@@ -94,11 +94,12 @@ inline __m256i maskz_loadu_epi16(simde__mmask16 mask, const void* p) {
 #define _mm512_abs_epi8 simde_mm512_abs_epi8
 #define _mm512_add_epi32 simde_mm512_add_epi32
 #define _mm512_add_ps simde_mm512_add_ps
+#define _mm512_and_si512 simde_mm512_and_si512
 #define _mm512_broadcast_f32x4 simde_mm512_broadcast_f32x4
 #define _mm512_broadcast_f32x8 simde_mm512_broadcast_f32x8
 #define _mm512_castps256_ps512 simde_mm512_castps256_ps512
-#define _mm512_castsi512_ps simde_mm512_castsi512_ps
 #define _mm512_castsi256_si512 simde_mm512_castsi256_si512
+#define _mm512_castsi512_ps simde_mm512_castsi512_ps
 #define _mm512_cvtepi16_epi32 ::tachyon::avx512_emulation::cvtepi16_epi32
 #define _mm512_cvtepi32_ps ::tachyon::avx512_emulation::cvtepi32_ps
 #define _mm512_cvtepi8_epi32 ::tachyon::avx512_emulation::cvtepi8_epi32
@@ -122,16 +123,20 @@ inline __m256i maskz_loadu_epi16(simde__mmask16 mask, const void* p) {
 #define _mm512_reduce_add_epi32 ::tachyon::avx512_emulation::reduce_add_epi32
 #define _mm512_reduce_add_ps ::tachyon::avx512_emulation::reduce_add_ps
 #define _mm512_set1_epi32 simde_mm512_set1_epi32
+#define _mm512_set1_epi8 simde_mm512_set1_epi8
 #define _mm512_set1_ps simde_mm512_set1_ps
 #define _mm512_set_epi32 simde_mm512_set_epi32
 #define _mm512_setzero_ps simde_mm512_setzero_ps
-#define _mm512_shuffle_ps simde_mm512_shuffle_ps
-#define _mm512_store_ps simde_mm512_store_ps
 #define _mm512_setzero_si512 simde_mm512_setzero_si512
+#define _mm512_shuffle_ps simde_mm512_shuffle_ps
 #define _mm512_slli_epi32 simde_mm512_slli_epi32
+#define _mm512_srli_epi16 simde_mm512_srli_epi16
+#define _mm512_store_ps simde_mm512_store_ps
 #define _mm512_storeu_ps simde_mm512_storeu_ps
+#define _mm512_xor_si512 simde_mm512_xor_si512
 
 #define attention_row_ops_avx512 attention_row_ops_avx512_emulated
 #define packed_dot_kernel_avx512 packed_dot_kernel_avx512_emulated
+#define packed_dot_pair_kernel_avx512 packed_dot_pair_kernel_avx512_emulated
 #define vec_dot_kernel_avx512 vec_dot_kernel_avx512_emulated
 #endif

@@ -159,6 +159,116 @@ struct Q6_KSums {
   }
 };
 
+// Two adjacent groups at once (16 rows): lane r < 8 of a 512-bit vector is row r of the first
+// group, lane 8 + r row r of the second, built from the same 256-bit words as above. Every lane
+// does exactly the single-group arithmetic, so the results are the same bits; the pair halves
+// the activation broadcasts and the instructions per multiply-add.
+__m256i load_pair_halves(const uint16_t* lo, const uint16_t* hi) {
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(lo))),
+                                 _mm_loadu_si128(reinterpret_cast<const __m128i*>(hi)), 1);
+}
+
+__m512i load_pair(const void* lo, const void* hi) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(load(lo)), load(hi), 1);
+}
+
+__m512i broadcast_word512(const int8_t* p) {
+  int32_t word;
+  std::memcpy(&word, p, sizeof word);
+  return _mm512_set1_epi32(word);
+}
+
+// sum[t] = the pair's block sums for token t, as unsigned_weight_sums computes them for one
+// group; two chains of dependent vpdpbusd per token (even and odd words).
+template <int N>
+void pair_sums(const __m512i* words, int32_t offset, const PackedActBlock* const* y, int64_t b, __m512i* sum) {
+  __m512i odd[N];
+  #pragma GCC unroll 4
+  for (int t = 0; t < N; ++t) {
+    sum[t] = _mm512_set1_epi32(-offset * y[t][b].sum);
+    odd[t] = _mm512_setzero_si512();
+  }
+  #pragma GCC unroll 8
+  for (int k = 0; k < 8; k += 2) {
+    #pragma GCC unroll 4
+    for (int t = 0; t < N; ++t) {
+      sum[t] = _mm512_dpbusd_epi32(sum[t], words[k], broadcast_word512(y[t][b].qs + 4 * k));
+      odd[t] = _mm512_dpbusd_epi32(odd[t], words[k + 1], broadcast_word512(y[t][b].qs + 4 * k + 4));
+    }
+  }
+  #pragma GCC unroll 4
+  for (int t = 0; t < N; ++t) sum[t] = _mm512_add_epi32(sum[t], odd[t]);
+}
+
+template <int N>
+struct Q8_0PairSums {
+  static void block(const PackedQ8_0x8& x0, const PackedQ8_0x8& x1, const PackedActBlock* const* y, int64_t b,
+                    __m512i* sum) {
+    const __m512i sign_bit = _mm512_set1_epi8(static_cast<char>(0x80));
+    __m512i words[8];
+    #pragma GCC unroll 8
+    for (int k = 0; k < 8; ++k) words[k] = _mm512_xor_si512(load_pair(x0.qs + 32 * k, x1.qs + 32 * k), sign_bit);
+    pair_sums<N>(words, 128, y, b, sum);
+  }
+};
+
+template <int N>
+struct Q4_0PairSums {
+  static void block(const PackedQ4_0x8& x0, const PackedQ4_0x8& x1, const PackedActBlock* const* y, int64_t b,
+                    __m512i* sum) {
+    const __m512i low_nibbles = _mm512_set1_epi8(0x0F);
+    __m512i words[8];
+    #pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
+      const __m512i packed = load_pair(x0.qs + 32 * k, x1.qs + 32 * k);
+      words[k] = _mm512_and_si512(packed, low_nibbles);
+      words[4 + k] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low_nibbles);
+    }
+    pair_sums<N>(words, 8, y, b, sum);
+  }
+};
+
+template <int N, typename Packed, template <int> class Sums>
+[[gnu::flatten]] void pair_rows(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
+                                size_t out_stride) {
+  using Act = typename Packed::Act;
+  const int64_t n_blocks = n_cols / Packed::kElems;
+  const Packed* x0 = static_cast<const Packed*>(group);
+  const Packed* x1 = x0 + n_blocks;
+  const Act* y[N];
+  activation_rows<N>(acts, act_stride, y);
+  __m512 acc[N];
+  #pragma GCC unroll 4
+  for (__m512& a : acc) a = _mm512_setzero_ps();
+  for (int64_t b = 0; b < n_blocks; ++b) {
+    if constexpr (N == 1) {
+      prefetch_ahead(x0 + b);
+      prefetch_ahead(x1 + b);
+    }
+    __m512i sum[N];
+    Sums<N>::block(x0[b], x1[b], y, b, sum);
+    const __m512 dw = _mm512_cvtph_ps(load_pair_halves(x0[b].d, x1[b].d));
+    #pragma GCC unroll 4
+    for (int t = 0; t < N; ++t) {
+      const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(y[t][b].d));
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[t]), d, acc[t]);
+    }
+  }
+  #pragma GCC unroll 4
+  for (int t = 0; t < N; ++t) _mm512_storeu_ps(out + static_cast<size_t>(t) * out_stride, acc[t]);
+}
+
+template <typename Packed, template <int> class Sums>
+void pair_tokens(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens, float* out,
+                 size_t out_stride) {
+  switch (n_tokens) {
+    case 1: return pair_rows<1, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
+    case 2: return pair_rows<2, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
+    case 3: return pair_rows<3, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
+    default: return pair_rows<4, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
+  }
+}
+
 // F16 and BF16 (packed_weights.h): a 512-bit vector holds four rows by four columns, lane
 // 4j + i being chain c_i of its row j (the AVX2 kernel's lanes, twice as many), against the
 // quad's four activations broadcast to all four 128-bit lanes. Eight rows are two vectors, so
@@ -211,6 +321,14 @@ void packed_halves(int64_t n_cols, const void* group, const void* acts, size_t a
 }
 
 }  // namespace
+
+PackedDotFn packed_dot_pair_kernel_avx512(GgmlType type) {
+  switch (type) {
+    case GgmlType::Q8_0: return pair_tokens<PackedQ8_0x8, Q8_0PairSums>;
+    case GgmlType::Q4_0: return pair_tokens<PackedQ4_0x8, Q4_0PairSums>;
+    default: return nullptr;
+  }
+}
 
 PackedDotFn packed_dot_kernel_avx512(GgmlType type) {
   if (type == GgmlType::F16) return packed_halves<widen_f16>;
