@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -94,10 +95,38 @@ def make_arch_models(args, archs, weight_type):
     return files
 
 
+def tachyon_env(args):
+    return dict(os.environ, TACHYON_ISA=args.isa) if args.isa != "native" else None
+
+
+def avx2_peer(args):
+    """A copy of the peer's bin/ with no CPU variant above haswell (AVX2), so that llama.cpp runs
+    its AVX2 code on this machine as it would on an AVX2-only one."""
+    target = args.dir / "peer-avx2" / "bin"
+    target.mkdir(parents=True, exist_ok=True)
+    for f in (args.peer / "bin").iterdir():
+        if f.name.startswith("libggml-cpu-") and f.name != "libggml-cpu-haswell.so":
+            continue
+        shutil.copy2(f, target / f.name)
+    return target.parent
+
+
+def check_peer_variant(args, model, want):
+    """llama.cpp names the CPU variant it loaded on stderr; stop unless it is `want`."""
+    env = dict(os.environ, LD_LIBRARY_PATH=str(args.peer / "bin"))
+    result = subprocess.run([str(args.peer / "bin/llama-bench"), "-m", str(model), "-p", "0", "-n", "1", "-r", "1",
+                             "-t", "1"], capture_output=True, text=True, env=env)
+    loaded = [line for line in result.stderr.splitlines() if "loaded CPU backend" in line]
+    log("llama.cpp: " + (loaded[0] if loaded else "no CPU backend line"))
+    if not loaded or want not in loaded[0]:
+        raise SystemExit(f"llama.cpp did not load its {want} CPU variant")
+
+
 def tachyon_round(args, model):
     out = run([args.tachyon, "bench", "engine", "--model", model, "--pp", args.pp, "--tg", args.tg,
                "--batch", args.seqs, "--batch-prompt", args.batch_prompt, "--batch-gen", args.batch_gen,
-               "--threads", args.threads, "--reps", args.reps, "--bandwidth-mib", "1024", "--json"])
+               "--threads", args.threads, "--reps", args.reps, "--bandwidth-mib", "1024", "--json"],
+              env=tachyon_env(args))
     j = json.loads(out)
     return {
         "pp": j["pp"]["tps"], "tg": j["tg"]["tps"], "batched": j["batched"][0]["tps"],
@@ -126,7 +155,7 @@ def long_context_round(args, model):
     n, gen = args.long, args.long_gen
     out = run([args.tachyon, "bench", "engine", "--model", model, "--pp", n, "--tg", 0, "--batch", 1,
                "--batch-prompt", n, "--batch-gen", gen, "--threads", args.threads, "--reps", args.reps,
-               "--bandwidth-mib", 0, "--kv-type", args.kv_type, "--json"])
+               "--bandwidth-mib", 0, "--kv-type", args.kv_type, "--json"], env=tachyon_env(args))
     j = json.loads(out)
     ours = {"pp": j["pp"]["tps"], "tg_depth": j["batched"][0]["decode_tps"], "isa": j["isa"]}
     env = dict(os.environ, LD_LIBRARY_PATH=str(args.peer / "bin"))
@@ -205,6 +234,9 @@ def main():
                    help="KV cache type of the long test, both programs (llama.cpp: -ctk/-ctv, with -fa when quantized)")
     p.add_argument("--archs", default="", help="also these architectures at real sizes: qwen2,phi3,gemma2,mpt")
     p.add_argument("--arch-type", default="q8_0", help="weight type of the --archs files")
+    p.add_argument("--isa", default="native", choices=["native", "avx2"],
+                   help="avx2: both programs on their AVX2 code on an AVX-512 machine (tachyon: TACHYON_ISA=avx2; "
+                        "llama.cpp: a copy of the peer without its CPU variants above haswell)")
     p.add_argument("--dir", type=Path, default=Path("/tmp/tachyon-bench-models"), help="benchmark files")
     p.add_argument("--out", type=Path, help="also write the results as JSON")
     args = p.parse_args()
@@ -214,6 +246,8 @@ def main():
 
     types = [t.strip() for t in args.types.split(",") if t.strip()]
     files = make_models(args, types)
+    if args.isa == "avx2":
+        args.peer = avx2_peer(args)
     archs = [a.strip() for a in args.archs.split(",") if a.strip()]
     for a in archs:
         if a not in ARCH_SHAPES:
@@ -222,6 +256,8 @@ def main():
     types = list(files)
     long_types = [t.strip() for t in args.long_types.split(",") if t.strip()] if args.long > 0 else []
     long_files = {t: make_long_model(args, t) for t in long_types}
+    if args.isa == "avx2":
+        check_peer_variant(args, next(iter({**files, **long_files}.values())), "haswell")
     runs = {t: {"tachyon": [], "llama.cpp": []} for t in types}
     long_runs = {t: {"tachyon": [], "llama.cpp": []} for t in long_types}
     started = time.time()
