@@ -218,7 +218,7 @@ void convert_blocks32(const float* x, PackedActBlock* out, int64_t n_cols) {
 void convert_superblocks256(const float* x, PackedActSuperBlock* out, int64_t n_cols) {
   thread_local std::vector<BlockQ8_K> q8;
   q8.resize(static_cast<size_t>(n_cols / 256));
-  quantize_row_q8_K(x, q8.data(), n_cols);
+  quantize_activation_q8_K(x, q8.data(), n_cols);
   for (size_t b = 0; b < q8.size(); ++b) {
     out[b].d = q8[b].d;
     std::memcpy(out[b].qs, q8[b].qs, sizeof out[b].qs);

@@ -46,7 +46,7 @@ void convert_activation_row(GgmlType weight_type, const float* x, void* dst, int
     }
     case GgmlType::Q8_0: quantize_activation_q8_0(x, static_cast<BlockQ8_0*>(dst), n); return;
     case GgmlType::Q8_1: quantize_row_q8_1(x, static_cast<BlockQ8_1*>(dst), n); return;
-    case GgmlType::Q8_K: quantize_row_q8_K(x, static_cast<BlockQ8_K*>(dst), n); return;
+    case GgmlType::Q8_K: quantize_activation_q8_K(x, static_cast<BlockQ8_K*>(dst), n); return;
     default: return;
   }
 }

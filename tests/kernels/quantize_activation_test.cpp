@@ -1,6 +1,7 @@
-// The SIMD Q8_0 activation quantizer against gguf's scalar quantize_row_q8_0, byte for byte:
-// random rows at many magnitudes, exact halves (roundf rounds them away from zero), zeros,
-// and values near the float range's ends. The SIMD rounding through f16 and bf16 against
+// The SIMD Q8_0 and Q8_K activation quantizers against gguf's scalar quantize_row_q8_0 and
+// quantize_row_q8_K, byte for byte: random rows at many magnitudes, exact halves (roundf rounds
+// them away from zero, lrint to even), zeros, NaNs, infinities and values near the float
+// range's ends. The SIMD rounding through f16 and bf16 against
 // util/fp16.h's conversions, bit for bit: ties, subnormals, overflow, infinities and NaNs.
 #include "kernels/quantize_activation.h"
 
@@ -8,6 +9,7 @@
 
 #include <cfloat>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <cstring>
 #include <string>
@@ -53,6 +55,74 @@ TEST(QuantizeActivation, RandomRowsMatchScalarQuantizer) {
       expect_same_bytes(x);
     }
   }
+}
+
+std::vector<BlockQ8_K> quantize_q8_K_with(QuantizeQ8_KFn fn, const std::vector<float>& x) {
+  std::vector<BlockQ8_K> out(x.size() / QK_K);
+  fn(x.data(), out.data(), static_cast<int64_t>(x.size()));
+  return out;
+}
+
+void expect_same_q8_K_bytes(const std::vector<float>& x) {
+  const std::vector<BlockQ8_K> want = quantize_q8_K_with(quantize_row_q8_K, x);
+  for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
+    if (!isa_available(isa)) continue;
+    SCOPED_TRACE(std::string(isa_name(isa)));
+    const std::vector<BlockQ8_K> got = quantize_q8_K_with(quantize_q8_K_kernel(isa), x);
+    for (size_t b = 0; b < want.size(); ++b) {
+      EXPECT_EQ(std::memcmp(&got[b].d, &want[b].d, sizeof want[b].d), 0) << "block " << b << ": " << got[b].d
+                                                                           << " vs " << want[b].d;
+      for (int i = 0; i < QK_K; ++i) {
+        EXPECT_EQ(got[b].qs[i], want[b].qs[i]) << "block " << b << " i=" << i << " x=" << x[b * QK_K + i];
+      }
+      for (int g = 0; g < QK_K / 16; ++g) EXPECT_EQ(got[b].bsums[g], want[b].bsums[g]) << "block " << b << " g=" << g;
+    }
+  }
+  std::vector<BlockQ8_K> dispatched(want.size());
+  quantize_activation_q8_K(x.data(), dispatched.data(), static_cast<int64_t>(x.size()));
+  EXPECT_EQ(std::memcmp(dispatched.data(), want.data(), want.size() * sizeof(BlockQ8_K)), 0);
+}
+
+TEST(QuantizeActivation, Q8_KRandomRowsMatchScalarQuantizer) {
+  for (int64_t n : {256, 2048, 5632}) {
+    for (float magnitude : {1e-20f, 1e-3f, 1.0f, 37.0f, 1e4f, 1e20f}) {
+      SCOPED_TRACE("n=" + std::to_string(n) + " magnitude=" + std::to_string(magnitude));
+      std::vector<float> x = testing::random_row(n, static_cast<uint32_t>(n) + 7);
+      for (float& v : x) v *= magnitude;
+      expect_same_q8_K_bytes(x);
+    }
+  }
+}
+
+TEST(QuantizeActivation, Q8_KHalvesTiesAndSpecialValues) {
+  constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  std::vector<float> x(6 * QK_K, 0.0f);  // block 0: all zeros
+  // Block 1: extreme -127 makes the inverse scale exactly 1, so halves round to even.
+  const float halves[] = {0.5f, -0.5f, 1.5f, -1.5f, 2.5f, -2.5f, 126.5f, -126.5f, 0.49999997f, 3.5f};
+  for (int i = 0; i < QK_K; ++i) x[QK_K + i] = halves[i % 10] * (i % 3 == 0 ? 1.0f : 0.5f);
+  x[QK_K + 17] = -127.0f;
+  // Block 2: two values tie for max |x| with opposite signs (the first sets the sign), and NaNs.
+  for (int i = 0; i < QK_K; ++i) x[2 * QK_K + i] = (i % 5 == 0) ? kNaN : float(i % 11) - 5.0f;
+  x[2 * QK_K + 40] = 9.0f;
+  x[2 * QK_K + 41] = -9.0f;
+  // Block 3: an infinity (the scale becomes -0, the other values 0). Block 4: NaNs and zeros only.
+  for (int i = 0; i < QK_K; ++i) x[3 * QK_K + i] = float(i) - 100.0f;
+  x[3 * QK_K + 200] = -kInf;
+  for (int i = 0; i < QK_K; i += 3) x[4 * QK_K + i] = kNaN;
+  x[4 * QK_K + 1] = -0.0f;
+  // Block 5: near the top of the float range.
+  for (int i = 0; i < QK_K; ++i) x[5 * QK_K + i] = (i % 2 ? -1.0f : 1.0f) * FLT_MAX / float(i + 1);
+  expect_same_q8_K_bytes(x);
+  const std::vector<BlockQ8_K> got = quantize_q8_K_with(quantize_q8_K_kernel(active_isa()), x);
+  // Block 1 quantizes x as itself (d = 1), halves to even: 0.5, -1.5, 126.5, 3.5, 1.5 and -127.
+  EXPECT_EQ(got[1].d, 1.0f);
+  const int at[] = {0, 3, 6, 9, 12, 17};
+  const int8_t want[] = {0, -2, 126, 4, 2, -127};
+  for (size_t k = 0; k < std::size(at); ++k) EXPECT_EQ(got[1].qs[at[k]], want[k]) << "i=" << at[k];
+  // Block 2: +9 comes first, so the scale is negative: +9 -> -127, -9 -> 127.
+  EXPECT_EQ(got[2].qs[40], -127);
+  EXPECT_EQ(got[2].qs[41], 127);
 }
 
 TEST(QuantizeActivation, HalvesRoundAwayFromZero) {

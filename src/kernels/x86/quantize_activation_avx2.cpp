@@ -4,6 +4,8 @@
 // (v - trunc(v) is exact, and adding 0.5 first would round 0.49999997 up).
 #include <immintrin.h>
 
+#include <cstring>
+
 #include "kernels/quantize_activation.h"
 #include "util/fp16.h"
 
@@ -40,6 +42,56 @@ void quantize_row_q8_0_avx2(const float* x, BlockQ8_0* y, int64_t n) {
     const __m256i q8 = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[b].qs),
                         _mm256_permutevar8x32_epi32(q8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+  }
+}
+
+// Q8_K, byte-identical to the scalar quantize_row_q8_K: max |x| is exact in any order (NaNs
+// skipped, as the scalar `>` skips them), the extreme is the first x reaching it, the scale
+// and its inverse are the same scalar operations, and cvtps_epi32 rounds to nearest even as
+// lrint does. A NaN or infinite product converts to INT_MIN, which lrint's int cast and the
+// int8 truncation also make 0: the values are truncated to their low byte (shift up and back)
+// before the saturating packs, so that the packs change nothing.
+void quantize_row_q8_K_avx2(const float* x, BlockQ8_K* y, int64_t n) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256i max_q = _mm256_set1_epi32(127);
+  for (int64_t b = 0; b < n / QK_K; ++b, x += QK_K) {
+    __m256 amax = _mm256_setzero_ps();
+    for (int k = 0; k < QK_K / 8; ++k) amax = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(x + 8 * k)), amax);
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    const float max_abs = _mm_cvtss_f32(m);
+    if (max_abs == 0.0f) {
+      std::memset(&y[b], 0, sizeof(y[b]));
+      continue;
+    }
+    int first = 0;
+    for (int k = 0; k < QK_K / 8; ++k) {
+      const __m256 abs = _mm256_andnot_ps(sign, _mm256_loadu_ps(x + 8 * k));
+      const int hits = _mm256_movemask_ps(_mm256_cmp_ps(abs, _mm256_set1_ps(max_abs), _CMP_EQ_OQ));
+      if (hits != 0) {
+        first = 8 * k + __builtin_ctz(static_cast<unsigned>(hits));
+        break;
+      }
+    }
+    const float inv_scale = -127.f / x[first];
+    const __m256 vscale = _mm256_set1_ps(inv_scale);
+    for (int c = 0; c < QK_K / 32; ++c) {
+      __m256i q[4];
+      for (int k = 0; k < 4; ++k) {
+        const __m256i rounded = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 32 * c + 8 * k), vscale));
+        q[k] = _mm256_srai_epi32(_mm256_slli_epi32(_mm256_min_epi32(rounded, max_q), 24), 24);
+      }
+      const __m256i q8 = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[b].qs + 32 * c),
+                          _mm256_permutevar8x32_epi32(q8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    }
+    for (int g = 0; g < QK_K / 16; ++g) {
+      int sum = 0;
+      for (int l = 0; l < 16; ++l) sum += y[b].qs[16 * g + l];
+      y[b].bsums[g] = static_cast<int16_t>(sum);
+    }
+    y[b].d = 1 / inv_scale;
   }
 }
 
