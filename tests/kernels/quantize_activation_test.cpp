@@ -22,28 +22,46 @@
 namespace tachyon {
 namespace {
 
-std::vector<BlockQ8_0> quantize_with(QuantizeQ8_0Fn fn, const std::vector<float>& x) {
-  std::vector<BlockQ8_0> out(x.size() / QK8_0);
+// A quantizer of one block type (Q8_0 or Q8_K): its scalar twin, its kernel at a level, and
+// the dispatched entry point.
+template <typename Block>
+struct Quantizer {
+  using Fn = void (*)(const float*, Block*, int64_t);
+  static constexpr int kElems = sizeof(Block::qs);
+  Fn scalar;
+  Fn (*kernel)(Isa);
+  Fn dispatched;
+};
+constexpr Quantizer<BlockQ8_0> kQ8_0{quantize_row_q8_0, quantize_q8_0_kernel, quantize_activation_q8_0};
+constexpr Quantizer<BlockQ8_K> kQ8_K{quantize_row_q8_K, quantize_q8_K_kernel, quantize_activation_q8_K};
+
+template <typename Block>
+std::vector<Block> quantize_with(void (*fn)(const float*, Block*, int64_t), const std::vector<float>& x) {
+  std::vector<Block> out(x.size() / sizeof(Block::qs));
   fn(x.data(), out.data(), static_cast<int64_t>(x.size()));
   return out;
 }
 
-void expect_same_bytes(const std::vector<float>& x) {
-  const std::vector<BlockQ8_0> want = quantize_with(quantize_row_q8_0, x);
+// Every level and the dispatched quantizer write the scalar twin's bytes for x: the quants
+// (reported one by one), and the whole block (scale and, for Q8_K, the sums) compared bytewise.
+template <typename Block>
+void expect_same_bytes(const Quantizer<Block>& quantizer, const std::vector<float>& x) {
+  constexpr int kElems = Quantizer<Block>::kElems;
+  const std::vector<Block> want = quantize_with(quantizer.scalar, x);
   for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
     if (!isa_available(isa)) continue;
     SCOPED_TRACE(std::string(isa_name(isa)));
-    const std::vector<BlockQ8_0> got = quantize_with(quantize_q8_0_kernel(isa), x);
+    const std::vector<Block> got = quantize_with(quantizer.kernel(isa), x);
     for (size_t b = 0; b < want.size(); ++b) {
-      EXPECT_EQ(got[b].d, want[b].d) << "block " << b;
-      for (int i = 0; i < QK8_0; ++i) {
-        EXPECT_EQ(got[b].qs[i], want[b].qs[i]) << "block " << b << " i=" << i << " x=" << x[b * QK8_0 + i];
+      for (int i = 0; i < kElems; ++i) {
+        EXPECT_EQ(got[b].qs[i], want[b].qs[i]) << "block " << b << " i=" << i << " x=" << x[b * kElems + i];
       }
+      EXPECT_EQ(std::memcmp(&got[b], &want[b], sizeof(Block)), 0) << "block " << b << " (scale or sums)";
     }
   }
-  std::vector<BlockQ8_0> dispatched(want.size());
-  quantize_activation_q8_0(x.data(), dispatched.data(), static_cast<int64_t>(x.size()));
-  EXPECT_EQ(std::memcmp(dispatched.data(), want.data(), want.size() * sizeof(BlockQ8_0)), 0);
+  std::vector<Block> dispatched(want.size());
+  quantizer.dispatched(x.data(), dispatched.data(), static_cast<int64_t>(x.size()));
+  EXPECT_EQ(std::memcmp(dispatched.data(), want.data(), want.size() * sizeof(Block)), 0);
 }
 
 TEST(QuantizeActivation, RandomRowsMatchScalarQuantizer) {
@@ -52,35 +70,9 @@ TEST(QuantizeActivation, RandomRowsMatchScalarQuantizer) {
       SCOPED_TRACE("n=" + std::to_string(n) + " magnitude=" + std::to_string(magnitude));
       std::vector<float> x = testing::random_row(n, static_cast<uint32_t>(n));
       for (float& v : x) v *= magnitude;
-      expect_same_bytes(x);
+      expect_same_bytes(kQ8_0, x);
     }
   }
-}
-
-std::vector<BlockQ8_K> quantize_q8_K_with(QuantizeQ8_KFn fn, const std::vector<float>& x) {
-  std::vector<BlockQ8_K> out(x.size() / QK_K);
-  fn(x.data(), out.data(), static_cast<int64_t>(x.size()));
-  return out;
-}
-
-void expect_same_q8_K_bytes(const std::vector<float>& x) {
-  const std::vector<BlockQ8_K> want = quantize_q8_K_with(quantize_row_q8_K, x);
-  for (Isa isa : {Isa::Avx2, Isa::Avx512}) {
-    if (!isa_available(isa)) continue;
-    SCOPED_TRACE(std::string(isa_name(isa)));
-    const std::vector<BlockQ8_K> got = quantize_q8_K_with(quantize_q8_K_kernel(isa), x);
-    for (size_t b = 0; b < want.size(); ++b) {
-      EXPECT_EQ(std::memcmp(&got[b].d, &want[b].d, sizeof want[b].d), 0) << "block " << b << ": " << got[b].d
-                                                                           << " vs " << want[b].d;
-      for (int i = 0; i < QK_K; ++i) {
-        EXPECT_EQ(got[b].qs[i], want[b].qs[i]) << "block " << b << " i=" << i << " x=" << x[b * QK_K + i];
-      }
-      for (int g = 0; g < QK_K / 16; ++g) EXPECT_EQ(got[b].bsums[g], want[b].bsums[g]) << "block " << b << " g=" << g;
-    }
-  }
-  std::vector<BlockQ8_K> dispatched(want.size());
-  quantize_activation_q8_K(x.data(), dispatched.data(), static_cast<int64_t>(x.size()));
-  EXPECT_EQ(std::memcmp(dispatched.data(), want.data(), want.size() * sizeof(BlockQ8_K)), 0);
 }
 
 TEST(QuantizeActivation, Q8_KRandomRowsMatchScalarQuantizer) {
@@ -89,7 +81,7 @@ TEST(QuantizeActivation, Q8_KRandomRowsMatchScalarQuantizer) {
       SCOPED_TRACE("n=" + std::to_string(n) + " magnitude=" + std::to_string(magnitude));
       std::vector<float> x = testing::random_row(n, static_cast<uint32_t>(n) + 7);
       for (float& v : x) v *= magnitude;
-      expect_same_q8_K_bytes(x);
+      expect_same_bytes(kQ8_K, x);
     }
   }
 }
@@ -113,8 +105,8 @@ TEST(QuantizeActivation, Q8_KHalvesTiesAndSpecialValues) {
   x[4 * QK_K + 1] = -0.0f;
   // Block 5: near the top of the float range.
   for (int i = 0; i < QK_K; ++i) x[5 * QK_K + i] = (i % 2 ? -1.0f : 1.0f) * FLT_MAX / float(i + 1);
-  expect_same_q8_K_bytes(x);
-  const std::vector<BlockQ8_K> got = quantize_q8_K_with(quantize_q8_K_kernel(active_isa()), x);
+  expect_same_bytes(kQ8_K, x);
+  const std::vector<BlockQ8_K> got = quantize_with(quantize_q8_K_kernel(active_isa()), x);
   // Block 1 quantizes x as itself (d = 1), halves to even: 0.5, -1.5, 126.5, 3.5, 1.5 and -127.
   EXPECT_EQ(got[1].d, 1.0f);
   const int at[] = {0, 3, 6, 9, 12, 17};
@@ -132,7 +124,7 @@ TEST(QuantizeActivation, HalvesRoundAwayFromZero) {
                           -0.50000006f, 1.4999999f, -1.4999999f, 100.5f, -100.5f, 0.0f, -0.0f, 7.0f,
                           -7.0f, 0.25f, -0.75f, 125.5f, -125.5f, 1e-30f, -1e-30f, 99.99999f};
   ASSERT_EQ(x.size(), size_t(QK8_0));
-  expect_same_bytes(x);
+  expect_same_bytes(kQ8_0, x);
   const std::vector<BlockQ8_0> got = quantize_with(quantize_q8_0_kernel(active_isa()), x);
   const int8_t want[] = {127, -127, 127, 1, -1, 2, -2, 3, -3, 4, -4, 65, -65, 0, 0, 1,
                          -1,  1,    -1,  101, -101, 0, 0, 7, -7, 0, -1, 126, -126, 0, 0, 100};
@@ -146,7 +138,7 @@ TEST(QuantizeActivation, ZerosAndExtremeValues) {
     x[2 * QK8_0 + i] = (i % 2 ? -1.0f : 1.0f) * FLT_MAX / float(i + 1);  // block 2: near the top of the range
     x[3 * QK8_0 + i] = (i % 3 ? 1e30f : -3e38f) / float(i + 1);           // block 3: scale past f16's range
   }
-  expect_same_bytes(x);
+  expect_same_bytes(kQ8_0, x);
 }
 
 // Values that exercise every branch of f32_to_fp16 and f32_to_bf16, then random rows at many
