@@ -35,9 +35,10 @@ void packed_groups(const WeightMatrix& w, float* y, int64_t begin, int64_t end, 
            act_row_bytes, n, y + static_cast<size_t>(t) * out_stride + static_cast<size_t>(g * kPackRows), out_stride);
       };
       int64_t g = tile;
-      // Two groups a call where the level has a pair kernel (same bits), for two or more
-      // tokens: a single token (decode) streams faster group by group.
-      for (; pair != nullptr && n > 1 && g + 1 < tile_end; g += 2) call(pair, g);
+      // Two groups a call where the level has a pair kernel (same bits) and the tile's weights
+      // are read for more than one call's tokens (prompts, larger batches), so come from cache:
+      // streamed from memory (decode of up to packed_tokens sequences), one group a call is faster.
+      for (; pair != nullptr && n_tokens > chunk && g + 1 < tile_end; g += 2) call(pair, g);
       for (; g < tile_end; ++g) call(dot, g);
     }
   }

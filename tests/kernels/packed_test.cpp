@@ -100,7 +100,7 @@ TEST(Packed, KernelsMatchScalarTwinBitForBit) {
 }
 
 // The two-group kernels (16 rows a call, where a level has them) against the scalar twin on
-// each group: bit-identical, for 1..packed_tokens(type) tokens. Q8_0 and Q4_0 have one at
+// each group: bit-identical, for 1..packed_tokens(type) tokens. The quantized types have one at
 // AVX-512, so this runs natively there and emulated elsewhere.
 TEST(Packed, PairKernelsMatchScalarTwinOnBothGroups) {
   int tested = 0;

@@ -106,7 +106,9 @@ inline __m256i maskz_loadu_epi16(simde__mmask16 mask, const void* p) {
 #define _mm512_cvtepu16_epi32 ::tachyon::avx512_emulation::cvtepu16_epi32
 #define _mm512_cvtph_ps ::tachyon::avx512_emulation::cvtph_ps
 #define _mm512_dpbusd_epi32 simde_mm512_dpbusd_epi32
+#define _mm512_dpwssd_epi32 simde_mm512_dpwssd_epi32
 #define _mm512_fmadd_ps simde_mm512_fmadd_ps
+#define _mm512_fnmadd_ps simde_mm512_fnmadd_ps
 #define _mm512_insertf32x8 simde_mm512_insertf32x8
 #define _mm512_inserti64x4 simde_mm512_inserti64x4
 #define _mm512_loadu_ps simde_mm512_loadu_ps

@@ -168,9 +168,10 @@ __m256i load_pair_halves(const uint16_t* lo, const uint16_t* hi) {
                                  _mm_loadu_si128(reinterpret_cast<const __m128i*>(hi)), 1);
 }
 
-__m512i load_pair(const void* lo, const void* hi) {
-  return _mm512_inserti64x4(_mm512_castsi256_si512(load(lo)), load(hi), 1);
-}
+// The first group's vector in the low half, the second's in the high half.
+__m512i join(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
+
+__m512i load_pair(const void* lo, const void* hi) { return join(load(lo), load(hi)); }
 
 __m512i broadcast_word512(const int8_t* p) {
   int32_t word;
@@ -178,26 +179,35 @@ __m512i broadcast_word512(const int8_t* p) {
   return _mm512_set1_epi32(word);
 }
 
-// sum[t] = the pair's block sums for token t, as unsigned_weight_sums computes them for one
-// group; two chains of dependent vpdpbusd per token (even and odd words).
-template <int N>
-void pair_sums(const __m512i* words, int32_t offset, const PackedActBlock* const* y, int64_t b, __m512i* sum) {
+// sum[t] += (unsigned bytes of words[0..NWords)) x (activation bytes q[t][0 .. 4 NWords)), for
+// both groups; two chains of dependent vpdpbusd per token (even and odd words).
+template <int N, int NWords>
+void dot_words512(const __m512i* words, const int8_t* const* q, __m512i* sum) {
   __m512i odd[N];
   #pragma GCC unroll 4
-  for (int t = 0; t < N; ++t) {
-    sum[t] = _mm512_set1_epi32(-offset * y[t][b].sum);
-    odd[t] = _mm512_setzero_si512();
-  }
+  for (int t = 0; t < N; ++t) odd[t] = _mm512_setzero_si512();
   #pragma GCC unroll 8
-  for (int k = 0; k < 8; k += 2) {
+  for (int k = 0; k < NWords; k += 2) {
     #pragma GCC unroll 4
     for (int t = 0; t < N; ++t) {
-      sum[t] = _mm512_dpbusd_epi32(sum[t], words[k], broadcast_word512(y[t][b].qs + 4 * k));
-      odd[t] = _mm512_dpbusd_epi32(odd[t], words[k + 1], broadcast_word512(y[t][b].qs + 4 * k + 4));
+      sum[t] = _mm512_dpbusd_epi32(sum[t], words[k], broadcast_word512(q[t] + 4 * k));
+      odd[t] = _mm512_dpbusd_epi32(odd[t], words[k + 1], broadcast_word512(q[t] + 4 * k + 4));
     }
   }
   #pragma GCC unroll 4
   for (int t = 0; t < N; ++t) sum[t] = _mm512_add_epi32(sum[t], odd[t]);
+}
+
+// sum[t] = the pair's block sums for token t, as unsigned_weight_sums computes them for one group.
+template <int N>
+void pair_sums(const __m512i* words, int32_t offset, const PackedActBlock* const* y, int64_t b, __m512i* sum) {
+  const int8_t* q[N];
+  #pragma GCC unroll 4
+  for (int t = 0; t < N; ++t) {
+    sum[t] = _mm512_set1_epi32(-offset * y[t][b].sum);
+    q[t] = y[t][b].qs;
+  }
+  dot_words512<N, 8>(words, q, sum);
 }
 
 template <int N>
@@ -228,6 +238,113 @@ struct Q4_0PairSums {
   }
 };
 
+// acc[t] = fma(float(sum[t]), -(weight scales * activation scale), acc[t]) (Negate) or with
+// +(...), for the sixteen rows of a pair: accumulate_block's arithmetic, lane for lane.
+template <int N, bool Negate = false, typename Act>
+void accumulate_pair(const uint16_t* d0, const uint16_t* d1, const Act* const* y, int64_t b, const __m512i* sum,
+                     __m512* acc) {
+  const __m512 dw = _mm512_cvtph_ps(load_pair_halves(d0, d1));
+  #pragma GCC unroll 4
+  for (int t = 0; t < N; ++t) {
+    const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(y[t][b].d));
+    if constexpr (Negate) {
+      acc[t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(sum[t]), d, acc[t]);
+    } else {
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[t]), d, acc[t]);
+    }
+  }
+}
+
+// Q4_K and Q5_K for a pair: KWithMinsSums's integer sums, the two groups' words and scales
+// decoded as for one group and joined, so every lane computes what it computes there.
+template <int N, typename Packed>
+struct KWithMinsPairSums {
+  static void superblock(const Packed& x0, const Packed& x1, const PackedActSuperBlock* const* y, int64_t b,
+                         __m512* acc) {
+    const KScales s0 = decode_k_scales(x0), s1 = decode_k_scales(x1);
+    __m512i isum[N], msum[N];
+    #pragma GCC unroll 4
+    for (int t = 0; t < N; ++t) isum[t] = msum[t] = _mm512_setzero_si512();
+    #pragma GCC unroll 1
+    for (int j = 0; j < 4; ++j) {
+      #pragma GCC unroll 2
+      for (int half = 0; half < 2; ++half) {
+        const int sub = 2 * j + half;
+        const int byte = 2 * (j % 2) + half;
+        const __m512i scale = join(lane_byte(s0.scales[j / 2], byte), lane_byte(s1.scales[j / 2], byte));
+        __m256i w0[8], w1[8];
+        k_words(x0, j, half, w0);
+        k_words(x1, j, half, w1);
+        __m512i words[8];
+        #pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k) words[k] = join(w0[k], w1[k]);
+        const int8_t* q[N];
+        __m512i sum[N];
+        #pragma GCC unroll 4
+        for (int t = 0; t < N; ++t) {
+          q[t] = y[t][b].qs + 32 * sub;
+          sum[t] = _mm512_setzero_si512();
+        }
+        dot_words512<N, 8>(words, q, sum);
+        #pragma GCC unroll 4
+        for (int t = 0; t < N; ++t) isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(sum[t], scale));
+      }
+    }
+    #pragma GCC unroll 4
+    for (int p = 0; p < 4; ++p) {
+      const __m512i mins = join(lane_adjacent_bytes(s0.mins[p / 2], p % 2), lane_adjacent_bytes(s1.mins[p / 2], p % 2));
+      #pragma GCC unroll 4
+      for (int t = 0; t < N; ++t) {
+        msum[t] = _mm512_dpwssd_epi32(msum[t], mins, broadcast_word512(reinterpret_cast<const int8_t*>(y[t][b].bsum32 + 2 * p)));
+      }
+    }
+    accumulate_pair<N>(x0.d, x1.d, y, b, isum, acc);
+    accumulate_pair<N, true>(x0.dmin, x1.dmin, y, b, msum, acc);
+  }
+};
+
+template <int N>
+using Q4_KPairSums = KWithMinsPairSums<N, PackedQ4_Kx8>;
+template <int N>
+using Q5_KPairSums = KWithMinsPairSums<N, PackedQ5_Kx8>;
+
+// Q6_K for a pair: Q6_KSums's integer sums, words and scales joined as above.
+template <int N>
+struct Q6_KPairSums {
+  static void superblock(const PackedQ6_Kx8& x0, const PackedQ6_Kx8& x1, const PackedActSuperBlock* const* y,
+                         int64_t b, __m512* acc) {
+    __m512i isum[N];
+    #pragma GCC unroll 4
+    for (int t = 0; t < N; ++t) isum[t] = _mm512_setzero_si512();
+    #pragma GCC unroll 1
+    for (int w = 0; w < 4; ++w) {
+      const __m256i scale_word0 = load(x0.scales + 32 * w), scale_word1 = load(x1.scales + 32 * w);
+      #pragma GCC unroll 4
+      for (int i = 0; i < 4; ++i) {
+        const int sub = 4 * w + i, c = sub / 2, h = i % 2;
+        const __m512i scale = join(lane_byte_signed(scale_word0, i), lane_byte_signed(scale_word1, i));
+        __m256i w0[4], w1[4];
+        q6_k_words(x0, c, h, w0);
+        q6_k_words(x1, c, h, w1);
+        __m512i words[4];
+        #pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) words[k] = join(w0[k], w1[k]);
+        const int8_t* q[N];
+        __m512i sum[N];
+        #pragma GCC unroll 4
+        for (int t = 0; t < N; ++t) {
+          q[t] = y[t][b].qs + 16 * sub;
+          sum[t] = _mm512_set1_epi32(-32 * y[t][b].bsum16[sub]);
+        }
+        dot_words512<N, 4>(words, q, sum);
+        #pragma GCC unroll 4
+        for (int t = 0; t < N; ++t) isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(sum[t], scale));
+      }
+    }
+    accumulate_pair<N>(x0.d, x1.d, y, b, isum, acc);
+  }
+};
+
 template <int N, typename Packed, template <int> class Sums>
 [[gnu::flatten]] void pair_rows(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
                                 size_t out_stride) {
@@ -245,13 +362,12 @@ template <int N, typename Packed, template <int> class Sums>
       prefetch_ahead(x0 + b);
       prefetch_ahead(x1 + b);
     }
-    __m512i sum[N];
-    Sums<N>::block(x0[b], x1[b], y, b, sum);
-    const __m512 dw = _mm512_cvtph_ps(load_pair_halves(x0[b].d, x1[b].d));
-    #pragma GCC unroll 4
-    for (int t = 0; t < N; ++t) {
-      const __m512 d = _mm512_mul_ps(dw, _mm512_set1_ps(y[t][b].d));
-      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[t]), d, acc[t]);
+    if constexpr (Packed::kElems == 32) {
+      __m512i sum[N];
+      Sums<N>::block(x0[b], x1[b], y, b, sum);
+      accumulate_pair<N>(x0[b].d, x1[b].d, y, b, sum, acc);
+    } else {
+      Sums<N>::superblock(x0[b], x1[b], y, b, acc);
     }
   }
   #pragma GCC unroll 4
@@ -326,6 +442,9 @@ PackedDotFn packed_dot_pair_kernel_avx512(GgmlType type) {
   switch (type) {
     case GgmlType::Q8_0: return pair_tokens<PackedQ8_0x8, Q8_0PairSums>;
     case GgmlType::Q4_0: return pair_tokens<PackedQ4_0x8, Q4_0PairSums>;
+    case GgmlType::Q4_K: return pair_tokens<PackedQ4_Kx8, Q4_KPairSums>;
+    case GgmlType::Q5_K: return pair_tokens<PackedQ5_Kx8, Q5_KPairSums>;
+    case GgmlType::Q6_K: return pair_tokens<PackedQ6_Kx8, Q6_KPairSums>;
     default: return nullptr;
   }
 }
