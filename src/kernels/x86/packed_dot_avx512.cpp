@@ -5,9 +5,9 @@
 // (w ^ 0x80 read as unsigned); the offset comes back out exactly as offset * (sum of the
 // activation block's quants). The integer block sums are therefore the
 // scalar twin's, and so is every float operation after them.
-// 256-bit (AVX-512 VL) rather than 512-bit vectors: eight packed rows fill 256 bits, the
-// broadcast of an activation word stays a plain load, and 256-bit vpdpbusd issues on two
-// ports of every AVX-512 core.
+// One group (eight rows) fills a 256-bit vector (AVX-512 VL); the pair kernels further down
+// put two groups in a 512-bit vector, which halves the instructions per multiply-add where the
+// weights come from cache (prompts), while decode streams one group at a time.
 #include "kernels/x86/avx512_intrinsics.h"
 #include "kernels/x86/packed_block_loop.h"
 
