@@ -24,6 +24,8 @@ size_t quantize_row(GgmlType type, const float* src, void* dst, int64_t n);
 void quantize_row_q8_0(const float* x, BlockQ8_0* y, int64_t n);
 void quantize_row_q8_1(const float* x, BlockQ8_1* y, int64_t n);
 void quantize_row_q8_K(const float* x, BlockQ8_K* y, int64_t n);
+// A Q8_K block's bsums (sums of each 16 quants) from its qs, as quantize_row_q8_K sets them.
+void set_q8_K_block_sums(BlockQ8_K& block);
 
 // Weight quantizers (32-element blocks).
 void quantize_row_q4_0(const float* x, BlockQ4_0* y, int64_t n);

@@ -275,6 +275,14 @@ void quantize_row_q6_K(const float* x, BlockQ6_K* y, int64_t n) {
   }
 }
 
+void set_q8_K_block_sums(BlockQ8_K& block) {
+  for (int g = 0; g < QK_K / 16; ++g) {
+    int sum = 0;
+    for (int l = 0; l < 16; ++l) sum += block.qs[16 * g + l];
+    block.bsums[g] = static_cast<int16_t>(sum);
+  }
+}
+
 void quantize_row_q8_K(const float* x, BlockQ8_K* y, int64_t n) {
   for (int64_t b = 0; b < n / QK_K; ++b, x += QK_K) {
     float amax = 0.0f;
@@ -292,11 +300,7 @@ void quantize_row_q8_K(const float* x, BlockQ8_K* y, int64_t n) {
     // -127 (not -128) keeps the extreme inside the symmetric int8 range the SIMD kernels assume.
     const float inv_scale = -127.f / extreme;
     for (int j = 0; j < QK_K; ++j) y[b].qs[j] = static_cast<int8_t>(std::min(127, nearest_int(inv_scale * x[j])));
-    for (int g = 0; g < QK_K / 16; ++g) {
-      int sum = 0;
-      for (int l = 0; l < 16; ++l) sum += y[b].qs[16 * g + l];
-      y[b].bsums[g] = static_cast<int16_t>(sum);
-    }
+    set_q8_K_block_sums(y[b]);
     y[b].d = 1 / inv_scale;
   }
 }

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "kernels/packed_kernels.h"
 
@@ -197,28 +198,39 @@ void q6_k_words(const PackedQ6_Kx8& x, int c, int h, __m256i* words) {
   }
 }
 
-template <typename Packed, template <int> class Sums>
-void dispatch_tokens(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens,
-                     float* out, size_t out_stride) {
-  static_assert(kPackedTokens == 4, "dispatch_tokens instantiates 1..4 tokens");
-  switch (n_tokens) {
-    case 1: return packed_rows<1, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
-    case 2: return packed_rows<2, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
-    case 3: return packed_rows<3, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
-    default: return packed_rows<4, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
-  }
+// One kernel call's rows for a fixed token count: Rows(n_cols, group, acts, act_stride, out, out_stride).
+using RowsFn = void (*)(int64_t, const void*, const void*, size_t, float*, size_t);
+
+// A PackedDotFn over the instantiations Pick{}.operator()<N>() (a RowsFn for N tokens), N = 1 ..
+// MaxTokens: one table per kernel, indexed by the call's token count.
+template <int MaxTokens, typename Pick>
+void by_tokens(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens, float* out,
+               size_t out_stride) {
+  static constexpr auto kByTokens = []<int... I>(std::integer_sequence<int, I...>) {
+    return std::array<RowsFn, MaxTokens>{Pick{}.template operator()<I + 1>()...};
+  }(std::make_integer_sequence<int, MaxTokens>{});
+  kByTokens[static_cast<size_t>(n_tokens - 1)](n_cols, group, acts, act_stride, out, out_stride);
 }
 
-// The kernel table of one level, from its block-sum functors for each packed type.
-template <template <int> class Q8_0Sums, template <int> class Q4_0Sums, template <int> class Q4_KSums,
-          template <int> class Q5_KSums, template <int> class Q6_KSums>
+// The rows of one group (packed_rows), as by_tokens picks them.
+template <typename Packed, template <int> class Sums>
+struct GroupRows {
+  template <int N>
+  constexpr RowsFn operator()() const { return packed_rows<N, Packed, Sums>; }
+};
+
+// The kernel table of one level, from its block-sum functors for each packed type; Rows is
+// GroupRows, or a kernel's own picker of the same shape (the AVX-512 pairs of groups).
+template <template <typename, template <int> class> class Rows, template <int> class Q8_0Sums,
+          template <int> class Q4_0Sums, template <int> class Q4_KSums, template <int> class Q5_KSums,
+          template <int> class Q6_KSums>
 PackedDotFn packed_kernel_table(GgmlType type) {
   switch (type) {
-    case GgmlType::Q8_0: return dispatch_tokens<PackedQ8_0x8, Q8_0Sums>;
-    case GgmlType::Q4_0: return dispatch_tokens<PackedQ4_0x8, Q4_0Sums>;
-    case GgmlType::Q4_K: return dispatch_tokens<PackedQ4_Kx8, Q4_KSums>;
-    case GgmlType::Q5_K: return dispatch_tokens<PackedQ5_Kx8, Q5_KSums>;
-    case GgmlType::Q6_K: return dispatch_tokens<PackedQ6_Kx8, Q6_KSums>;
+    case GgmlType::Q8_0: return by_tokens<kPackedTokens, Rows<PackedQ8_0x8, Q8_0Sums>>;
+    case GgmlType::Q4_0: return by_tokens<kPackedTokens, Rows<PackedQ4_0x8, Q4_0Sums>>;
+    case GgmlType::Q4_K: return by_tokens<kPackedTokens, Rows<PackedQ4_Kx8, Q4_KSums>>;
+    case GgmlType::Q5_K: return by_tokens<kPackedTokens, Rows<PackedQ5_Kx8, Q5_KSums>>;
+    case GgmlType::Q6_K: return by_tokens<kPackedTokens, Rows<PackedQ6_Kx8, Q6_KSums>>;
     default: return nullptr;
   }
 }

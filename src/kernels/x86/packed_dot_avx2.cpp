@@ -236,21 +236,17 @@ void half_tokens(int64_t n_cols, const void* group, const void* acts, size_t act
 }
 
 template <__m256 (*Widen)(const uint16_t*)>
-void packed_halves(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens, float* out,
-                   size_t out_stride) {
-  using Fn = void (*)(int64_t, const void*, const void*, size_t, float*, size_t);
-  static constexpr Fn kByTokens[kPackedTokensMax] = {
-      half_tokens<1, Widen>, half_tokens<2, Widen>, half_tokens<3, Widen>, half_tokens<4, Widen>,
-      half_tokens<5, Widen>, half_tokens<6, Widen>, half_tokens<7, Widen>, half_tokens<8, Widen>};
-  kByTokens[n_tokens - 1](n_cols, group, acts, act_stride, out, out_stride);
-}
+struct HalfRows {
+  template <int N>
+  constexpr RowsFn operator()() const { return half_tokens<N, Widen>; }
+};
 
 }  // namespace
 
 PackedDotFn packed_dot_kernel_avx2(GgmlType type) {
-  if (type == GgmlType::F16) return packed_halves<widen_f16>;
-  if (type == GgmlType::BF16) return packed_halves<widen_bf16>;
-  return packed_kernel_table<Q8_0Sums, Q4_0Sums, Q4_KSums, Q5_KSums, Q6_KSums>(type);
+  if (type == GgmlType::F16) return by_tokens<kPackedTokensMax, HalfRows<widen_f16>>;
+  if (type == GgmlType::BF16) return by_tokens<kPackedTokensMax, HalfRows<widen_bf16>>;
+  return packed_kernel_table<GroupRows, Q8_0Sums, Q4_0Sums, Q4_KSums, Q5_KSums, Q6_KSums>(type);
 }
 
 }  // namespace tachyon

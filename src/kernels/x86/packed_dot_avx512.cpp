@@ -345,6 +345,8 @@ struct Q6_KPairSums {
   }
 };
 
+// Sixteen rows for N tokens. No prefetch: matmul takes pairs only where the tile's weights
+// are already in cache.
 template <int N, typename Packed, template <int> class Sums>
 [[gnu::flatten]] void pair_rows(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
                                 size_t out_stride) {
@@ -358,10 +360,6 @@ template <int N, typename Packed, template <int> class Sums>
   #pragma GCC unroll 4
   for (__m512& a : acc) a = _mm512_setzero_ps();
   for (int64_t b = 0; b < n_blocks; ++b) {
-    if constexpr (N == 1) {
-      prefetch_ahead(x0 + b);
-      prefetch_ahead(x1 + b);
-    }
     if constexpr (Packed::kElems == 32) {
       __m512i sum[N];
       Sums<N>::block(x0[b], x1[b], y, b, sum);
@@ -374,16 +372,12 @@ template <int N, typename Packed, template <int> class Sums>
   for (int t = 0; t < N; ++t) _mm512_storeu_ps(out + static_cast<size_t>(t) * out_stride, acc[t]);
 }
 
+// The rows of two groups (pair_rows), as by_tokens picks them.
 template <typename Packed, template <int> class Sums>
-void pair_tokens(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens, float* out,
-                 size_t out_stride) {
-  switch (n_tokens) {
-    case 1: return pair_rows<1, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
-    case 2: return pair_rows<2, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
-    case 3: return pair_rows<3, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
-    default: return pair_rows<4, Packed, Sums>(n_cols, group, acts, act_stride, out, out_stride);
-  }
-}
+struct PairRows {
+  template <int N>
+  constexpr RowsFn operator()() const { return pair_rows<N, Packed, Sums>; }
+};
 
 // F16 and BF16 (packed_weights.h): a 512-bit vector holds four rows by four columns, lane
 // 4j + i being chain c_i of its row j (the AVX2 kernel's lanes, twice as many), against the
@@ -427,32 +421,21 @@ void half_tokens(int64_t n_cols, const void* group, const void* acts, size_t act
 }
 
 template <__m512 (*Widen)(const uint16_t*)>
-void packed_halves(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens, float* out,
-                   size_t out_stride) {
-  using Fn = void (*)(int64_t, const void*, const void*, size_t, float*, size_t);
-  static constexpr Fn kByTokens[kPackedTokensMax] = {
-      half_tokens<1, Widen>, half_tokens<2, Widen>, half_tokens<3, Widen>, half_tokens<4, Widen>,
-      half_tokens<5, Widen>, half_tokens<6, Widen>, half_tokens<7, Widen>, half_tokens<8, Widen>};
-  kByTokens[n_tokens - 1](n_cols, group, acts, act_stride, out, out_stride);
-}
+struct HalfRows {
+  template <int N>
+  constexpr RowsFn operator()() const { return half_tokens<N, Widen>; }
+};
 
 }  // namespace
 
 PackedDotFn packed_dot_pair_kernel_avx512(GgmlType type) {
-  switch (type) {
-    case GgmlType::Q8_0: return pair_tokens<PackedQ8_0x8, Q8_0PairSums>;
-    case GgmlType::Q4_0: return pair_tokens<PackedQ4_0x8, Q4_0PairSums>;
-    case GgmlType::Q4_K: return pair_tokens<PackedQ4_Kx8, Q4_KPairSums>;
-    case GgmlType::Q5_K: return pair_tokens<PackedQ5_Kx8, Q5_KPairSums>;
-    case GgmlType::Q6_K: return pair_tokens<PackedQ6_Kx8, Q6_KPairSums>;
-    default: return nullptr;
-  }
+  return packed_kernel_table<PairRows, Q8_0PairSums, Q4_0PairSums, Q4_KPairSums, Q5_KPairSums, Q6_KPairSums>(type);
 }
 
 PackedDotFn packed_dot_kernel_avx512(GgmlType type) {
-  if (type == GgmlType::F16) return packed_halves<widen_f16>;
-  if (type == GgmlType::BF16) return packed_halves<widen_bf16>;
-  return packed_kernel_table<Q8_0Sums, Q4_0Sums, Q4_KSums, Q5_KSums, Q6_KSums>(type);
+  if (type == GgmlType::F16) return by_tokens<kPackedTokensMax, HalfRows<widen_f16>>;
+  if (type == GgmlType::BF16) return by_tokens<kPackedTokensMax, HalfRows<widen_bf16>>;
+  return packed_kernel_table<GroupRows, Q8_0Sums, Q4_0Sums, Q4_KSums, Q5_KSums, Q6_KSums>(type);
 }
 
 }  // namespace tachyon

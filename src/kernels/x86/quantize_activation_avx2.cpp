@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "gguf/quantize.h"
 #include "kernels/quantize_activation.h"
 #include "util/fp16.h"
 
@@ -86,11 +87,7 @@ void quantize_row_q8_K_avx2(const float* x, BlockQ8_K* y, int64_t n) {
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[b].qs + 32 * c),
                           _mm256_permutevar8x32_epi32(q8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
     }
-    for (int g = 0; g < QK_K / 16; ++g) {
-      int sum = 0;
-      for (int l = 0; l < 16; ++l) sum += y[b].qs[16 * g + l];
-      y[b].bsums[g] = static_cast<int16_t>(sum);
-    }
+    set_q8_K_block_sums(y[b]);
     y[b].d = 1 / inv_scale;
   }
 }
