@@ -2,6 +2,7 @@
 // `bench engine`: speed of the model's forward pass with no HTTP in the way, measured the way
 // llama.cpp's llama-bench (pp, tg) and llama-batched-bench (batched) measure it, plus the memory
 // bandwidth that bounds token generation. Call from one thread; it owns its own thread pool.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -62,8 +63,14 @@ struct EngineBenchReport {
   ThroughputResult pp;
   ThroughputResult tg;
   std::vector<BatchedResult> batched;
-  double bandwidth_gbps = 0;  // host memory read bandwidth, or the accelerator's device-to-device copy bandwidth
-  double roofline_pct = 0;  // weight_bytes_per_token * tg tok/s / bandwidth, in percent
+  double bandwidth_gbps = 0;  // host memory read bandwidth (best pass), or the accelerator's device-to-device copy bandwidth
+  double bandwidth_median_gbps = 0;  // CPU: the median pass of the paired roofline test
+  // Weight bytes streamed per second of generation over the bandwidth, in percent. CPU: the
+  // median over blocks of 16 tokens, each against the bandwidth sampled just before and after
+  // it (quartiles alongside); the accelerator: tg tok/s against its copy bandwidth.
+  double roofline_pct = 0;
+  std::array<double, 2> roofline_quartiles_pct = {0, 0};
+  double roofline_peak_pct = 0;  // weight_bytes_per_token * tg tok/s / bandwidth_gbps
 };
 
 // Loads the model and runs every enabled test; an Error when the model cannot be loaded or a
@@ -71,7 +78,8 @@ struct EngineBenchReport {
 Result<EngineBenchReport> run_engine_bench(const EngineBenchOptions& options);
 
 // {"pp":{"n","tps","stddev"},"tg":{...},"batched":[{"seqs","tps","decode_tps",...}],
-//  "bandwidth_gbps","roofline_pct","model","threads","isa",...}
+//  "bandwidth_gbps","bandwidth_median_gbps","roofline_pct","roofline_quartiles_pct","roofline_peak_pct",
+//  "model","threads","isa",...}
 nlohmann::json engine_report_json(const EngineBenchReport& report);
 
 // A human-readable Markdown table of the report.

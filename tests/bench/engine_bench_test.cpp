@@ -37,7 +37,7 @@ TEST(EngineBenchTest, TinyModelReportHasEveryKey) {
   o.progress = [&](const std::string&) { ++progress_lines; };
   auto report = run_engine_bench(o);
   ASSERT_TRUE(report) << report.error().message;
-  EXPECT_EQ(progress_lines, 5);  // pp, tg, two batch sizes, bandwidth
+  EXPECT_EQ(progress_lines, 6);  // pp, tg, two batch sizes, bandwidth, paired roofline
 
   const nlohmann::json j = nlohmann::json::parse(engine_report_json(*report).dump());
   EXPECT_EQ(j["pp"]["n"], 16);
@@ -51,7 +51,12 @@ TEST(EngineBenchTest, TinyModelReportHasEveryKey) {
   EXPECT_GT(j["batched"][1]["tps"].get<double>(), 0);
   EXPECT_GT(j["batched"][1]["decode_tps"].get<double>(), 0);
   EXPECT_GT(j["bandwidth_gbps"].get<double>(), 0);
+  EXPECT_GT(j["bandwidth_median_gbps"].get<double>(), 0);
   EXPECT_GT(j["roofline_pct"].get<double>(), 0);
+  EXPECT_GT(j["roofline_peak_pct"].get<double>(), 0);
+  ASSERT_EQ(j["roofline_quartiles_pct"].size(), 2u);
+  EXPECT_LE(j["roofline_quartiles_pct"][0].get<double>(), j["roofline_pct"].get<double>());
+  EXPECT_GE(j["roofline_quartiles_pct"][1].get<double>(), j["roofline_pct"].get<double>());
   EXPECT_EQ(j["model"], path);
   EXPECT_EQ(j["threads"], 2);
   EXPECT_EQ(j["weight_type"], "q8_0");
