@@ -14,18 +14,25 @@ inline void cpu_relax() {
 #endif
 }
 
-// Chunks per thread: enough that a thread delayed by the OS (two cores, other processes)
-// leaves its share to the others instead of holding everyone at the barrier.
-constexpr int64_t kChunksPerThread = 8;
+// Each chunk a thread takes is this share of what is left (divided by the thread count): the
+// threads start on long contiguous runs (one memory stream each, in a decode matmul) and end on
+// short ones, so the first to finish waits little for the others at the barrier, and a thread
+// delayed by the OS (two cores, other processes) leaves most of its share to the others.
+constexpr int64_t kShareDivisor = 2;
 
 }  // namespace
 
 void ThreadPool::run_chunks(const std::function<void(int64_t, int64_t, int)>& fn, int64_t n, int index) {
-  const int64_t chunk = std::max<int64_t>(1, n / (int64_t{n_threads_} * kChunksPerThread));
+  const int64_t divisor = kShareDivisor * n_threads_;
+  int64_t begin = next_.load(std::memory_order_relaxed);
   for (;;) {
-    const int64_t begin = next_.fetch_add(chunk, std::memory_order_relaxed);
-    if (begin >= n) return;
-    fn(begin, std::min(n, begin + chunk), index);
+    int64_t end;
+    do {
+      if (begin >= n) return;
+      end = begin + std::max<int64_t>(1, (n - begin) / divisor);
+    } while (!next_.compare_exchange_weak(begin, end, std::memory_order_relaxed));
+    fn(begin, end, index);
+    begin = next_.load(std::memory_order_relaxed);
   }
 }
 
