@@ -39,11 +39,4 @@ double ReadBandwidthProbe::sample() {
   return double(n_words_) * sizeof(uint64_t) / seconds / 1e9;
 }
 
-double measure_read_bandwidth(ThreadPool& pool, size_t bytes, int reps) {
-  ReadBandwidthProbe probe(pool, bytes);
-  double best = 0;
-  for (int r = 0; r < std::max(reps, 1); ++r) best = std::max(best, probe.sample());
-  return best;
-}
-
 }  // namespace tachyon::bench

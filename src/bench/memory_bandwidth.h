@@ -29,7 +29,4 @@ class ReadBandwidthProbe {
   int64_t n_words_ = 0;
 };
 
-// The best of `reps` samples of a ReadBandwidthProbe over `bytes`.
-double measure_read_bandwidth(ThreadPool& pool, size_t bytes, int reps = 3);
-
 }  // namespace tachyon::bench

@@ -1,9 +1,8 @@
 #pragma once
 // A persistent pool of worker threads for data-parallel loops. Threads are created once;
 // parallel_for hands out contiguous chunks of [0, n) to whichever thread is free, each a share
-// of what is left (long runs first, short ones last), so chunk boundaries vary from call to
-// call; a caller's arithmetic for an index never depends on them or on which thread runs it
-// (batch invariance relies on this).
+// of what is left (long runs first, short ones last); a caller's arithmetic for an index never
+// depends on the chunks or on which thread runs it (batch invariance relies on this).
 // Between jobs, workers spin briefly before sleeping: a forward pass issues a parallel loop per
 // matmul, back to back, and a condition-variable wake-up per loop would cost more than the
 // loop's own work for small models. One caller at a time: parallel_for is not reentrant.

@@ -4,7 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <iterator>
+#include <map>
+#include <mutex>
 #include <vector>
 
 namespace tachyon {
@@ -28,6 +32,32 @@ TEST(ThreadPool, EveryIndexExactlyOnce) {
       });
       for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1) << "n=" << n << " i=" << i;
       EXPECT_FALSE(overlapped.load());
+    }
+  }
+}
+
+// Each chunk is a share of what is left when it is taken: half of it over the thread count, at
+// least one index. So the first chunks are long (one memory stream per thread in a decode
+// matmul), the last ones single indices (little waiting at the end), and the boundaries are
+// the same on every call whichever thread takes which chunk.
+TEST(ThreadPool, ChunksShrinkWithWhatIsLeft) {
+  for (int n_threads : {2, 3}) {
+    ThreadPool pool(n_threads);
+    for (int64_t n : {5, 100, 1001}) {
+      std::mutex mutex;
+      std::map<int64_t, int64_t> chunks;  // begin -> end
+      pool.parallel_for(n, [&](int64_t begin, int64_t end, int) {
+        std::lock_guard lock(mutex);
+        chunks[begin] = end;
+      });
+      int64_t expected_begin = 0;
+      for (const auto& [begin, end] : chunks) {
+        ASSERT_EQ(begin, expected_begin);
+        EXPECT_EQ(end - begin, std::max<int64_t>(1, (n - begin) / (2 * n_threads))) << "n=" << n << " begin=" << begin;
+        expected_begin = end;
+      }
+      EXPECT_EQ(expected_begin, n);
+      EXPECT_EQ(std::prev(chunks.end())->second - std::prev(chunks.end())->first, 1);
     }
   }
 }
