@@ -179,6 +179,19 @@ int64_t GgufTensorInfo::n_elements() const {
   return n;
 }
 
+void GgufFile::prefault(const GgufTensorInfo& t) const {
+  constexpr uintptr_t kPage = 4096;
+  const uintptr_t first = reinterpret_cast<uintptr_t>(t.data) / kPage * kPage;
+  const uintptr_t last = reinterpret_cast<uintptr_t>(t.data) + t.n_bytes;
+#if defined(MADV_POPULATE_READ)
+  if (madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_READ) == 0) return;
+#endif
+  // Kernels before 5.14: read a byte of every page.
+  uint8_t sum = 0;
+  for (uintptr_t page = first; page < last; page += kPage) sum ^= *reinterpret_cast<const volatile uint8_t*>(page);
+  (void)sum;
+}
+
 GgufFile::~GgufFile() {
   if (base_) munmap(const_cast<uint8_t*>(base_), size_);
 }

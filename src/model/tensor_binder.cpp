@@ -44,6 +44,7 @@ Result<WeightMatrix> TensorBinder::embeddings(const std::string& name, int64_t n
     return make_error("{}: {} has {} rows but the vocabulary has {} tokens", file_.path(), name, t->ne[1], n_vocab);
   if (!can_dequantize(t->type))
     return make_error("{}: {} has unsupported type {}", file_.path(), name, ggml_type_name(t->type));
+  file_.prefault(*t);
   return WeightMatrix{t->type, t->data, n_vocab, n_embd, ggml_row_size(t->type, n_embd)};
 }
 

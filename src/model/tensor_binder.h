@@ -21,7 +21,8 @@ class TensorBinder {
   // A tensor of n elements (any shape) of a type that dequantizes, copied out as floats.
   Result<std::vector<float>> vector(const std::string& name, int64_t n) const;
   // The token embedding table (n_vocab, n_embd), any type that dequantizes (rows are looked up,
-  // not multiplied); sets n_vocab from the table when it is 0.
+  // not multiplied, straight from the mapping, whose pages it maps now); sets n_vocab from the
+  // table when it is 0.
   Result<WeightMatrix> embeddings(const std::string& name, int64_t n_embd, int64_t& n_vocab) const;
   // The output projection (n_vocab, n_embd): output.weight when the file has one, else
   // token_embd itself (tied embeddings; its type must then be one the matmul kernels take).

@@ -12,6 +12,9 @@ namespace tachyon {
 
 namespace {
 constexpr size_t kHugePage = size_t{2} << 20;
+// Below this, allocate_zeroed takes heap memory: rounding up to a whole huge page would waste
+// more than it saves.
+constexpr size_t kHugePageThreshold = kHugePage / 8;
 }  // namespace
 
 std::shared_ptr<uint8_t> allocate_huge_pages(size_t bytes) {
@@ -25,7 +28,7 @@ std::shared_ptr<uint8_t> allocate_huge_pages(size_t bytes) {
 }
 
 std::shared_ptr<uint8_t> allocate_zeroed(size_t bytes) {
-  if (bytes < kHugePage) {
+  if (bytes < kHugePageThreshold) {
     uint8_t* p = new (std::nothrow) uint8_t[bytes == 0 ? 1 : bytes]();
     if (p == nullptr) return nullptr;
     return std::shared_ptr<uint8_t>(p, [](uint8_t* q) { delete[] q; });
