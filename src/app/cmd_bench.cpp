@@ -1,5 +1,5 @@
-// `tachyon bench engine ...`: forward-pass speed, and `bench speculative`: speculative decoding;
-// no HTTP (`bench serve` is in cmd_bench_serve.cpp).
+// `tachyon bench engine ...`: forward-pass speed, `bench matmul`: decode matmuls against the
+// read bandwidth, and `bench speculative`: speculative decoding; no HTTP (`bench serve` is in cmd_bench_serve.cpp).
 // Wiring only; the measurements live in src/bench.
 #include <chrono>
 #include <fstream>
@@ -9,6 +9,7 @@
 
 #include "app/commands.h"
 #include "bench/engine_bench.h"
+#include "bench/matmul_bench.h"
 #include "bench/speculative_bench.h"
 
 namespace tachyon::app {
@@ -61,6 +62,51 @@ void add_engine_subcommand(CLI::App& bench) {
   });
 }
 
+void add_matmul_subcommand(CLI::App& bench) {
+  auto* cmd = bench.add_subcommand("matmul", "Decode matmuls (one token) by shape, against the read bandwidth around them");
+  struct Opts {
+    bench::MatmulBenchOptions bench;
+    std::string type = "q4_0";
+    std::vector<std::string> shapes;
+    size_t mib_per_shape = 256;
+    std::string out;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--type", o->type, "Weight type with a packed kernel: q8_0, q4_0, q4_k, q5_k, q6_k, f16, bf16")
+      ->capture_default_str();
+  cmd->add_option("--shape", o->shapes,
+                  "One call's matrices, name=ROWSxCOLS[+ROWSxCOLS...] (repeatable; default: a TinyLlama-1.1B layer)");
+  cmd->add_option("--mib", o->mib_per_shape, "Weight copies per shape, at least this many MiB")->capture_default_str();
+  cmd->add_option("--rounds", o->bench.rounds, "Rounds; each runs every shape once between two read passes")
+      ->capture_default_str();
+  cmd->add_option("-t,--threads", o->bench.threads, "Threads (default: all cores)");
+  cmd->add_flag("--json", o->json, "Print one JSON object instead of the table");
+  cmd->add_option("--out", o->out, "Also write the JSON object to this file");
+  cmd->callback([o] {
+    const auto type = ggml_type_from_name(o->type);
+    if (!type) fail(fmt::format("unknown type '{}'", o->type));
+    o->bench.type = *type;
+    if (!o->shapes.empty()) {
+      o->bench.shapes.clear();
+      for (const std::string& text : o->shapes) {
+        auto shape = bench::parse_matmul_shape(text);
+        if (!shape) fail(shape.error().message);
+        o->bench.shapes.push_back(*shape);
+      }
+    }
+    o->bench.bytes_per_shape = o->mib_per_shape << 20;
+    auto report = bench::run_matmul_bench(o->bench, [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
+    if (!report) fail(report.error().message);
+    const auto j = bench::matmul_report_json(*report);
+    write_json(j, o->out);
+    if (o->json)
+      fmt::print("{}\n", j.dump());
+    else
+      fmt::print("{}", bench::matmul_report_table(*report));
+  });
+}
+
 void add_speculative_subcommand(CLI::App& bench) {
   auto* cmd = bench.add_subcommand("speculative", "Speculative decoding (prompt lookup or a draft model) against plain decoding");
   struct Opts {
@@ -104,6 +150,7 @@ void add_bench_command(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "Benchmarks: the engine alone, or servers over HTTP");
   bench->require_subcommand(1);
   add_engine_subcommand(*bench);
+  add_matmul_subcommand(*bench);
   add_speculative_subcommand(*bench);
 #ifdef TACHYON_SERVER
   add_bench_serve_subcommand(*bench);
