@@ -15,12 +15,18 @@
 namespace tachyon::app {
 namespace {
 
-// The JSON report to `path`, if one was asked for.
-void write_json(const nlohmann::json& j, const std::string& path) {
-  if (path.empty()) return;
-  std::ofstream out(path);
-  out << j.dump(2) << "\n";
-  if (!out) fail(fmt::format("cannot write {}", path));
+// A report: to `path` as JSON if one was asked for, and to stdout as one JSON object (`json`)
+// or as the table.
+void emit_report(const nlohmann::json& j, const std::string& table, bool json, const std::string& path) {
+  if (!path.empty()) {
+    std::ofstream out(path);
+    out << j.dump(2) << "\n";
+    if (!out) fail(fmt::format("cannot write {}", path));
+  }
+  if (json)
+    fmt::print("{}\n", j.dump());
+  else
+    fmt::print("{}", table);
 }
 
 void add_engine_subcommand(CLI::App& bench) {
@@ -53,12 +59,7 @@ void add_engine_subcommand(CLI::App& bench) {
     o->bench.progress = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
     auto report = bench::run_engine_bench(o->bench);
     if (!report) fail(report.error().message);
-    const auto j = bench::engine_report_json(*report);
-    write_json(j, o->out);
-    if (o->json)
-      fmt::print("{}\n", j.dump());
-    else
-      fmt::print("{}", bench::engine_report_table(*report));
+    emit_report(bench::engine_report_json(*report), bench::engine_report_table(*report), o->json, o->out);
   });
 }
 
@@ -98,12 +99,7 @@ void add_matmul_subcommand(CLI::App& bench) {
     o->bench.bytes_per_shape = o->mib_per_shape << 20;
     auto report = bench::run_matmul_bench(o->bench, [](const std::string& line) { fmt::print(stderr, "{}\n", line); });
     if (!report) fail(report.error().message);
-    const auto j = bench::matmul_report_json(*report);
-    write_json(j, o->out);
-    if (o->json)
-      fmt::print("{}\n", j.dump());
-    else
-      fmt::print("{}", bench::matmul_report_table(*report));
+    emit_report(bench::matmul_report_json(*report), bench::matmul_report_table(*report), o->json, o->out);
   });
 }
 
@@ -135,12 +131,7 @@ void add_speculative_subcommand(CLI::App& bench) {
     o->bench.progress = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
     auto report = bench::run_speculative_bench(o->bench);
     if (!report) fail(report.error().message);
-    const auto j = bench::speculative_report_json(*report);
-    write_json(j, o->out);
-    if (o->json)
-      fmt::print("{}\n", j.dump());
-    else
-      fmt::print("{}", bench::speculative_report_table(*report));
+    emit_report(bench::speculative_report_json(*report), bench::speculative_report_table(*report), o->json, o->out);
   });
 }
 
