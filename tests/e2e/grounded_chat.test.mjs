@@ -73,7 +73,8 @@ test('a chat answer through the openai SDK cites the Jargon File entry it was gi
 
 test('asked "What is a hacker?", the bundled model restates the Jargon File\'s definition and cites it', async () => {
   for (const client of [openai, pplx]) {
-    const answer = await client.chat.completions.create({ model: bundledModel.name, messages: QUESTION, max_tokens: 64 });
+    // Greedy: sampled at temperature 1, this small model wandered off the definition in about one run in six.
+    const answer = await client.chat.completions.create({ model: bundledModel.name, messages: QUESTION, max_tokens: 64, temperature: 0 });
     assert.equal(answer.citations[0], HACKER);
     const text = answer.choices[0].message.content;
     assert.match(text, /exploring the details of programmable systems/, text);
