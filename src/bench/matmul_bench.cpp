@@ -116,10 +116,21 @@ Result<MatmulBenchReport> run_matmul_bench(const MatmulBenchOptions& o,
   if (!probe.ok()) return make_error("could not allocate the {} MiB read buffer", o.probe_bytes >> 20);
 
   int64_t max_rows = 0, max_cols = 0;
-  for (const MatmulShape& shape : o.shapes)
+  size_t max_matrices = 0;
+  for (const MatmulShape& shape : o.shapes) {
+    max_matrices = std::max(max_matrices, shape.matrices.size());
     for (const auto& [rows, cols] : shape.matrices) max_rows = std::max(max_rows, rows), max_cols = std::max(max_cols, cols);
+  }
   std::vector<float> x(static_cast<size_t>(max_cols), 0.5f);
-  std::vector<std::vector<float>> y(4, std::vector<float>(static_cast<size_t>(max_rows)));
+  // One output per matrix of a call; the calls' targets are built before anything is timed.
+  std::vector<std::vector<float>> y(max_matrices, std::vector<float>(static_cast<size_t>(max_rows)));
+  std::vector<std::vector<std::vector<MatmulTarget>>> calls(o.shapes.size());  // [shape][copy][matrix]
+  for (size_t s = 0; s < o.shapes.size(); ++s) {
+    for (const auto& set : all[s].copies) {
+      std::vector<MatmulTarget>& targets = calls[s].emplace_back();
+      for (size_t m = 0; m < set.size(); ++m) targets.push_back({&set[m], y[m].data()});
+    }
+  }
 
   std::vector<std::vector<double>> ratios(o.shapes.size()), rates(o.shapes.size());
   std::vector<double> passes;
@@ -128,11 +139,7 @@ Result<MatmulBenchReport> run_matmul_bench(const MatmulBenchOptions& o,
     for (size_t s = 0; s < o.shapes.size(); ++s) {
       const double before = probe.sample();
       const auto start = std::chrono::steady_clock::now();
-      for (const auto& set : all[s].copies) {
-        std::vector<MatmulTarget> targets;
-        for (size_t m = 0; m < set.size(); ++m) targets.push_back({&set[m], y[m % y.size()].data()});
-        matmul_many(targets, x.data(), 1, pool);
-      }
+      for (const auto& targets : calls[s]) matmul_many(targets, x.data(), 1, pool);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double after = probe.sample();
       const double gbps = all[s].bytes * double(all[s].copies.size()) / seconds / 1e9;
