@@ -15,32 +15,46 @@ namespace {
 // Output rows per tile: a tile of weight rows is reused for every token while it is hot in
 // cache. Tiling changes only the loop order, never the arithmetic of one dot product.
 constexpr int64_t kRowsPerTile = 16;
-// Packed row groups per tile: a tile (about 70 KiB of Q8_0 at 2048 columns) stays in L2 while
+// Packed row groups per tile: a tile (about 35 KiB of Q8_0 at 1024 columns) stays in L2 while
 // every token chunk passes over it, and one chunk's activations stay in L1 across the tile.
 constexpr int64_t kGroupsPerTile = 4;
 
-// Packed groups [begin, end) of one matrix for every token, tile by tile.
+// Packed groups [begin, end) of one matrix for every token, panel by panel (the layout of
+// packed_weights.h): within a panel, column tile after column tile, and within a column tile
+// kGroupsPerTile groups at a time for every token chunk. A column tile after the first adds to
+// the sums the ones before it left in y.
 void packed_groups(const WeightMatrix& w, float* y, int64_t begin, int64_t end, const uint8_t* acts,
                    size_t act_row_bytes, int64_t n_tokens, PackedDotFn dot, PackedDotFn pair) {
-  const size_t group_bytes = packed_group_bytes(w.type, w.n_cols);
-  const uint8_t* groups = static_cast<const uint8_t*>(w.packed);
+  const PackedLayout layout = packed_layout(w.type, w.n_rows, w.n_cols);
+  const PackedActFormat format = packed_activation_format(w.type);
+  const uint8_t* packed = static_cast<const uint8_t*>(w.packed);
   const size_t out_stride = static_cast<size_t>(w.n_rows);
   const int64_t chunk = packed_tokens(w.type);
-  for (int64_t tile = begin; tile < end; tile += kGroupsPerTile) {
-    const int64_t tile_end = std::min(end, tile + kGroupsPerTile);
-    for (int64_t t = 0; t < n_tokens; t += chunk) {
-      const int n = static_cast<int>(std::min<int64_t>(chunk, n_tokens - t));
-      const auto call = [&](PackedDotFn fn, int64_t g) {
-        fn(w.n_cols, groups + static_cast<size_t>(g) * group_bytes, acts + static_cast<size_t>(t) * act_row_bytes,
-           act_row_bytes, n, y + static_cast<size_t>(t) * out_stride + static_cast<size_t>(g * kPackRows), out_stride);
-      };
-      int64_t g = tile;
-      // Two groups a call where the level has a pair kernel (same bits) and the tile's weights
-      // are read for more than one call's tokens (prompts, larger batches), so come from cache:
-      // streamed from memory (decode of up to packed_tokens sequences), one group a call is faster.
-      for (; pair != nullptr && n_tokens > chunk && g + 1 < tile_end; g += 2) call(pair, g);
-      for (; g < tile_end; ++g) call(dot, g);
+  for (int64_t panel = begin; panel < end;) {
+    const int64_t panel_end = std::min(end, (panel / kPackedPanelGroups + 1) * kPackedPanelGroups);
+    for (int64_t first_col = 0; first_col < w.n_cols; first_col += layout.tile_cols) {
+      const int64_t cols = layout.tile_width(first_col);
+      const uint8_t* tile_acts = acts + packed_activation_row_bytes(format, first_col);
+      const bool add = first_col > 0;
+      for (int64_t tile = panel; tile < panel_end; tile += kGroupsPerTile) {
+        const int64_t tile_end = std::min(panel_end, tile + kGroupsPerTile);
+        for (int64_t t = 0; t < n_tokens; t += chunk) {
+          const int n = static_cast<int>(std::min<int64_t>(chunk, n_tokens - t));
+          const auto call = [&](PackedDotFn fn, int64_t g) {
+            fn(cols, packed + layout.group_offset(g, first_col), tile_acts + static_cast<size_t>(t) * act_row_bytes,
+               act_row_bytes, n, add, y + static_cast<size_t>(t) * out_stride + static_cast<size_t>(g * kPackRows),
+               out_stride);
+          };
+          int64_t g = tile;
+          // Two groups a call where the level has a pair kernel (same bits) and the tile's weights
+          // are read for more than one call's tokens (prompts, larger batches), so come from cache:
+          // streamed from memory (decode of up to packed_tokens sequences), one group a call is faster.
+          for (; pair != nullptr && n_tokens > chunk && g + 1 < tile_end; g += 2) call(pair, g);
+          for (; g < tile_end; ++g) call(dot, g);
+        }
+      }
     }
+    panel = panel_end;
   }
 }
 
@@ -70,20 +84,26 @@ void packed_matmul(std::span<const MatmulTarget> targets, const float* x, int64_
     });
   }
 
-  int64_t total_groups = 0;
-  for (const MatmulTarget& target : targets) total_groups += target.w->n_rows / kPackRows;
-  pool.parallel_for(total_groups, [&](int64_t begin, int64_t end, int) {
-    int64_t first = 0;  // global number of the current target's group 0
+  // The loop's unit is a panel: a run of a panel's column tiles is one unbroken stream, which a
+  // range starting or ending inside a panel would break at every tile.
+  const auto n_panels = [](const MatmulTarget& target) {
+    return (target.w->n_rows / kPackRows + kPackedPanelGroups - 1) / kPackedPanelGroups;
+  };
+  int64_t total_panels = 0;
+  for (const MatmulTarget& target : targets) total_panels += n_panels(target);
+  pool.parallel_for(total_panels, [&](int64_t begin, int64_t end, int) {
+    int64_t first = 0;  // global number of the current target's panel 0
     for (const MatmulTarget& target : targets) {
       const int64_t n_groups = target.w->n_rows / kPackRows;
-      const int64_t lo = std::max(begin, first), hi = std::min(end, first + n_groups);
+      const int64_t lo = std::max(begin, first), hi = std::min(end, first + n_panels(target));
       if (lo < hi) {
         const size_t f = static_cast<size_t>(packed_activation_format(target.w->type));
-        packed_groups(*target.w, target.y, lo - first, hi - first, acts_of[f], act_row_bytes[f], n_tokens,
+        packed_groups(*target.w, target.y, (lo - first) * kPackedPanelGroups,
+                      std::min(n_groups, (hi - first) * kPackedPanelGroups), acts_of[f], act_row_bytes[f], n_tokens,
                       resolve_packed_dot(active_isa(), target.w->type),
                       resolve_packed_dot_pair(active_isa(), target.w->type));
       }
-      first += n_groups;
+      first += n_panels(target);
     }
   });
 }

@@ -129,44 +129,63 @@ size_t packed_group_bytes(GgmlType type, int64_t n_cols) {
   return ggml_row_size(type, n_cols) * static_cast<size_t>(kPackRows);
 }
 
+PackedLayout packed_layout(GgmlType type, int64_t n_rows, int64_t n_cols) {
+  const GgmlTypeTraits& traits = ggml_traits(type);
+  const int64_t blocks = std::max<int64_t>(1, int64_t(kPackedTileBytes / (kPackRows * traits.type_size)));
+  return {type, n_rows, n_cols, half_type(type) ? n_cols : std::min(n_cols, blocks * traits.block_size)};
+}
+
+size_t PackedLayout::group_offset(int64_t g, int64_t first_col) const {
+  const int64_t panel_first = g / kPackedPanelGroups * kPackedPanelGroups;
+  const int64_t panel_groups = std::min(kPackedPanelGroups, n_groups() - panel_first);
+  const size_t panel = static_cast<size_t>(panel_first * kPackRows) * ggml_row_size(type, n_cols);
+  const size_t tile = static_cast<size_t>(panel_groups * kPackRows) * ggml_row_size(type, first_col);
+  return panel + tile + static_cast<size_t>(g - panel_first) * packed_group_bytes(type, tile_width(first_col));
+}
+
 std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n_rows, int64_t n_cols) {
   if (!packable(type, n_rows) || (half_type(type) && n_cols % PackedHalfx8::kElems != 0)) return nullptr;
   const size_t row_bytes = ggml_row_size(type, n_cols);
-  const size_t group_bytes = packed_group_bytes(type, n_cols);
-  std::shared_ptr<uint8_t> buffer = allocate_huge_pages(group_bytes * static_cast<size_t>(n_rows / kPackRows));
-  if (!buffer) return nullptr;
+  std::shared_ptr<uint8_t> owner = allocate_huge_pages(row_bytes * static_cast<size_t>(n_rows));
+  if (!owner) return nullptr;
+  uint8_t* const buffer = owner.get();
   const uint8_t* src = static_cast<const uint8_t*>(rows);
-  const int64_t n_blocks = n_cols / ggml_traits(type).block_size;
+  const PackedLayout layout = packed_layout(type, n_rows, n_cols);
   auto pack_groups = [&](int64_t first, int64_t last) {
-    for (int64_t g = first; g < last; ++g) {
-      const uint8_t* group_rows = src + static_cast<size_t>(g) * group_bytes;
-      uint8_t* dst = buffer.get() + static_cast<size_t>(g) * group_bytes;
-      switch (type) {
-        case GgmlType::Q8_0:
-          pack_group<BlockQ8_0>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ8_0x8*>(dst));
-          break;
-        case GgmlType::Q4_0:
-          pack_group<BlockQ4_0>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ4_0x8*>(dst));
-          break;
-        case GgmlType::Q4_K:
-          pack_k_with_mins<BlockQ4_K>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ4_Kx8*>(dst));
-          break;
-        case GgmlType::Q5_K:
-          pack_k_with_mins<BlockQ5_K>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ5_Kx8*>(dst));
-          break;
-        case GgmlType::Q6_K:
-          pack_q6_k(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ6_Kx8*>(dst));
-          break;
-        default:
-          pack_halves(group_rows, row_bytes, n_cols / PackedHalfx8::kElems, reinterpret_cast<PackedHalfx8*>(dst));
-          break;
+    for (int64_t first_col = 0; first_col < n_cols; first_col += layout.tile_cols) {
+      const int64_t cols = layout.tile_width(first_col);
+      const int64_t n_blocks = cols / ggml_traits(type).block_size;
+      const size_t col_offset = ggml_row_size(type, first_col);
+      for (int64_t g = first; g < last; ++g) {
+        const uint8_t* group_rows = src + static_cast<size_t>(g * kPackRows) * row_bytes + col_offset;
+        uint8_t* dst = buffer + layout.group_offset(g, first_col);
+        switch (type) {
+          case GgmlType::Q8_0:
+            pack_group<BlockQ8_0>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ8_0x8*>(dst));
+            break;
+          case GgmlType::Q4_0:
+            pack_group<BlockQ4_0>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ4_0x8*>(dst));
+            break;
+          case GgmlType::Q4_K:
+            pack_k_with_mins<BlockQ4_K>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ4_Kx8*>(dst));
+            break;
+          case GgmlType::Q5_K:
+            pack_k_with_mins<BlockQ5_K>(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ5_Kx8*>(dst));
+            break;
+          case GgmlType::Q6_K:
+            pack_q6_k(group_rows, row_bytes, n_blocks, reinterpret_cast<PackedQ6_Kx8*>(dst));
+            break;
+          default:
+            pack_halves(group_rows, row_bytes, cols / PackedHalfx8::kElems, reinterpret_cast<PackedHalfx8*>(dst));
+            break;
+        }
       }
     }
   };
   // Large matrices are packed by every core (model load time), each thread a range of groups.
   const int64_t n_groups = n_rows / kPackRows;
   constexpr size_t kBytesPerThread = size_t{1} << 20;
-  const size_t total_bytes = group_bytes * static_cast<size_t>(n_groups);
+  const size_t total_bytes = row_bytes * static_cast<size_t>(n_rows);
   const int64_t n_threads = std::clamp<int64_t>(static_cast<int64_t>(total_bytes / kBytesPerThread), 1,
                                                 std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> helpers;
@@ -175,7 +194,7 @@ std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n
   }
   pack_groups(0, n_groups / n_threads);
   for (std::thread& t : helpers) t.join();
-  return buffer;
+  return owner;
 }
 
 int packed_tokens(GgmlType type) { return half_type(type) ? kPackedTokensMax : kPackedTokens; }

@@ -47,7 +47,18 @@ std::vector<uint8_t> packed_activations(GgmlType type, const std::vector<float>&
   return acts;
 }
 
-// Column counts to test for `type`: one block, and longer rows.
+// fn over every column tile of the group starting at group g (or the pair starting there), as
+// matmul calls it: a later tile adds to what the earlier ones left in out.
+void over_tiles(PackedDotFn fn, const PackedLayout& layout, const void* packed, int64_t g, const std::vector<uint8_t>& acts,
+                size_t act_bytes, int n_tokens, float* out, size_t out_stride) {
+  const PackedActFormat format = packed_activation_format(layout.type);
+  for (int64_t c = 0; c < layout.n_cols; c += layout.tile_cols) {
+    fn(layout.tile_width(c), static_cast<const uint8_t*>(packed) + layout.group_offset(g, c),
+       acts.data() + packed_activation_row_bytes(format, c), act_bytes, n_tokens, c > 0, out, out_stride);
+  }
+}
+
+// Column counts to test for `type`: one block, and longer rows (4096: several column tiles).
 std::vector<int64_t> test_widths(GgmlType type) {
   if (packed_activation_format(type) == PackedActFormat::SuperBlocks256) return {256, 512, 4096};
   if (type == GgmlType::F16 || type == GgmlType::BF16) return {4, 12, 512, 4096};
@@ -70,7 +81,44 @@ TEST(Packed, OnlyWholeGroupsOfSupportedTypes) {
   EXPECT_EQ(pack_rows(GgmlType::F16, rows.data(), kPackRows, 30), nullptr);  // not whole quads
 }
 
-// Each level's kernel, for 1..packed_tokens(type) tokens, against the scalar twin: bit-identical.
+// The layout stores each group's share of each column tile once, where PackedLayout says: the
+// bytes there are the packed copy of those eight rows' columns alone. Eleven groups: a whole
+// panel and a short one; 4096 columns: several tiles, the last narrower for most types.
+TEST(Packed, LayoutHoldsEveryGroupTileWherePackedLayoutSays) {
+  constexpr int64_t kGroups = kPackedPanelGroups + 3, kRows = kGroups * kPackRows, kCols = 4096;
+  for (GgmlType type : kPackedTypes) {
+    SCOPED_TRACE(ggml_type_name(type));
+    const std::vector<uint8_t> rows = random_rows(type, kRows, kCols, 30);
+    const std::shared_ptr<const void> packed = pack_rows(type, rows.data(), kRows, kCols);
+    ASSERT_NE(packed, nullptr);
+    const PackedLayout layout = packed_layout(type, kRows, kCols);
+    const bool half = type == GgmlType::F16 || type == GgmlType::BF16;
+    EXPECT_EQ(layout.tile_cols, half ? kCols : std::min<int64_t>(kCols, kPackedTileBytes / (kPackRows * ggml_traits(type).type_size) * ggml_traits(type).block_size));
+    const size_t row_bytes = ggml_row_size(type, kCols);
+    size_t covered = 0;
+    for (int64_t c = 0; c < kCols; c += layout.tile_cols) {
+      const int64_t width = layout.tile_width(c);
+      const size_t tile_row_bytes = ggml_row_size(type, width);
+      for (int64_t g = 0; g < kGroups; ++g) {
+        std::vector<uint8_t> slice(tile_row_bytes * kPackRows);
+        for (int64_t r = 0; r < kPackRows; ++r) {
+          std::memcpy(slice.data() + r * tile_row_bytes, rows.data() + (g * kPackRows + r) * row_bytes + ggml_row_size(type, c),
+                      tile_row_bytes);
+        }
+        const std::shared_ptr<const void> alone = pack_rows(type, slice.data(), kPackRows, width);
+        const size_t offset = layout.group_offset(g, c), bytes = packed_group_bytes(type, width);
+        ASSERT_LE(offset + bytes, row_bytes * kRows) << "group " << g << " column " << c;
+        ASSERT_EQ(std::memcmp(static_cast<const uint8_t*>(packed.get()) + offset, alone.get(), bytes), 0)
+            << "group " << g << " column " << c;
+        covered += bytes;
+      }
+    }
+    EXPECT_EQ(covered, row_bytes * kRows);
+  }
+}
+
+// Each level's kernel, for 1..packed_tokens(type) tokens, against the scalar twin: bit-identical;
+// over several column tiles, so the accumulators a later tile starts from are checked too.
 TEST(Packed, KernelsMatchScalarTwinBitForBit) {
   for (GgmlType type : kPackedTypes) {
     SCOPED_TRACE(ggml_type_name(type));
@@ -81,14 +129,14 @@ TEST(Packed, KernelsMatchScalarTwinBitForBit) {
       ASSERT_NE(packed, nullptr);
       const std::vector<uint8_t> acts = packed_activations(type, random_row(kPackedTokensMax * n_cols, 41), kPackedTokensMax, n_cols);
       const size_t act_bytes = packed_activation_row_bytes(packed_activation_format(type), n_cols);
-      const uint8_t* second_group = static_cast<const uint8_t*>(packed.get()) + packed_group_bytes(type, n_cols);
+      const PackedLayout layout = packed_layout(type, 2 * kPackRows, n_cols);
       for (const testing::KernelLevel<PackedDotFn>& level : testing::packed_dot_levels(type)) {
         SCOPED_TRACE(level.name);
         const PackedDotFn kernel = level.fn;
         for (int n_tokens = 1; n_tokens <= packed_tokens(type); ++n_tokens) {
           float want[kPackedTokensMax * kPackRows], got[kPackedTokensMax * kPackRows];
-          twin(n_cols, second_group, acts.data(), act_bytes, n_tokens, want, kPackRows);
-          kernel(n_cols, second_group, acts.data(), act_bytes, n_tokens, got, kPackRows);
+          over_tiles(twin, layout, packed.get(), 1, acts, act_bytes, n_tokens, want, kPackRows);
+          over_tiles(kernel, layout, packed.get(), 1, acts, act_bytes, n_tokens, got, kPackRows);
           for (int i = 0; i < n_tokens * kPackRows; ++i) {
             ASSERT_TRUE(same_bits(got[i], want[i])) << "n_cols=" << n_cols << " tokens=" << n_tokens
                                                     << " i=" << i << ": " << got[i] << " vs " << want[i];
@@ -116,14 +164,13 @@ TEST(Packed, PairKernelsMatchScalarTwinOnBothGroups) {
         ASSERT_NE(packed, nullptr);
         const std::vector<uint8_t> acts = packed_activations(type, random_row(kPackedTokensMax * n_cols, 51), kPackedTokensMax, n_cols);
         const size_t act_bytes = packed_activation_row_bytes(packed_activation_format(type), n_cols);
-        const size_t group_bytes = packed_group_bytes(type, n_cols);
-        const uint8_t* first = static_cast<const uint8_t*>(packed.get()) + group_bytes;
+        const PackedLayout layout = packed_layout(type, kRows, n_cols);
         for (int n_tokens = 1; n_tokens <= packed_tokens(type); ++n_tokens) {
           constexpr size_t kStride = 2 * kPackRows + 3;  // output rows need not be contiguous across tokens
           float want[kPackedTokensMax * kStride] = {}, got[kPackedTokensMax * kStride] = {};
-          twin(n_cols, first, acts.data(), act_bytes, n_tokens, want, kStride);
-          twin(n_cols, first + group_bytes, acts.data(), act_bytes, n_tokens, want + kPackRows, kStride);
-          level.fn(n_cols, first, acts.data(), act_bytes, n_tokens, got, kStride);
+          over_tiles(twin, layout, packed.get(), 1, acts, act_bytes, n_tokens, want, kStride);
+          over_tiles(twin, layout, packed.get(), 2, acts, act_bytes, n_tokens, want + kPackRows, kStride);
+          over_tiles(level.fn, layout, packed.get(), 1, acts, act_bytes, n_tokens, got, kStride);
           for (int i = 0; i < n_tokens * static_cast<int>(kStride); ++i) {
             ASSERT_TRUE(same_bits(got[i], want[i])) << "n_cols=" << n_cols << " tokens=" << n_tokens
                                                     << " i=" << i << ": " << got[i] << " vs " << want[i];
@@ -147,7 +194,8 @@ TEST(Packed, AgreesWithRowMajorDot) {
     const std::vector<float> x = random_row(kCols, 71);
     const std::vector<uint8_t> acts = packed_activations(type, x, 1, kCols);
     float got[kPackRows];
-    resolve_packed_dot(active_isa(), type)(kCols, packed.get(), acts.data(), 0, 1, got, kPackRows);
+    over_tiles(resolve_packed_dot(active_isa(), type), packed_layout(type, kPackRows, kCols), packed.get(), 0, acts, 0, 1,
+               got, kPackRows);
 
     std::vector<uint8_t> act(activation_row_bytes(type, kCols));
     convert_activation_row(type, x.data(), act.data(), kCols);
@@ -160,8 +208,10 @@ TEST(Packed, AgreesWithRowMajorDot) {
 }
 
 TEST(Packed, MatmulIsBatchAndThreadInvariant) {
-  constexpr int64_t kRows = 5 * kPackRows;  // odd group count: ragged thread chunks and tiles
-  constexpr int64_t kCols = 256;
+  // An odd group count: a short last panel, ragged thread chunks and group tiles; 2560 columns:
+  // two or three column tiles of the quantized types, the last one narrower.
+  constexpr int64_t kRows = (kPackedPanelGroups + 3) * kPackRows;
+  constexpr int64_t kCols = 2560;
   constexpr int64_t kMaxTokens = 17;
   const std::vector<float> x = random_row(kMaxTokens * kCols, 80);
   for (GgmlType type : kPackedTypes) {

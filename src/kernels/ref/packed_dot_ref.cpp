@@ -21,14 +21,14 @@ int q4_0_quant(const PackedQ4_0x8& p, int r, int i) {
 
 template <typename Packed, int (*Quant)(const Packed&, int, int)>
 void packed_dot(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens,
-                float* out, size_t out_stride) {
+                bool add, float* out, size_t out_stride) {
   const Packed* x = static_cast<const Packed*>(group);
   const int64_t n_blocks = n_cols / 32;
   for (int t = 0; t < n_tokens; ++t) {
     const PackedActBlock* y =
         reinterpret_cast<const PackedActBlock*>(static_cast<const uint8_t*>(acts) + act_stride * static_cast<size_t>(t));
     for (int r = 0; r < kPackRows; ++r) {
-      float acc = 0.0f;
+      float acc = add ? out[static_cast<size_t>(t) * out_stride + static_cast<size_t>(r)] : 0.0f;
       for (int64_t b = 0; b < n_blocks; ++b) {
         int sum = 0;
         for (int i = 0; i < 32; ++i) sum += Quant(x[b], r, i) * y[b].qs[i];
@@ -83,12 +83,12 @@ const Act* activation_row(const void* acts, size_t act_stride, int t) {
 
 template <typename Packed>
 void packed_dot_k_with_mins(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens,
-                            float* out, size_t out_stride) {
+                            bool add, float* out, size_t out_stride) {
   const Packed* x = static_cast<const Packed*>(group);
   for (int t = 0; t < n_tokens; ++t) {
     const PackedActSuperBlock* y = activation_row<PackedActSuperBlock>(acts, act_stride, t);
     for (int r = 0; r < kPackRows; ++r) {
-      float acc = 0.0f;
+      float acc = add ? out[static_cast<size_t>(t) * out_stride + static_cast<size_t>(r)] : 0.0f;
       for (int64_t b = 0; b < n_cols / 256; ++b) {
         int isum = 0, msum = 0;
         for (int j = 0; j < 8; ++j) {
@@ -107,12 +107,12 @@ void packed_dot_k_with_mins(int64_t n_cols, const void* group, const void* acts,
 }
 
 void packed_dot_q6_k(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens,
-                     float* out, size_t out_stride) {
+                     bool add, float* out, size_t out_stride) {
   const PackedQ6_Kx8* x = static_cast<const PackedQ6_Kx8*>(group);
   for (int t = 0; t < n_tokens; ++t) {
     const PackedActSuperBlock* y = activation_row<PackedActSuperBlock>(acts, act_stride, t);
     for (int r = 0; r < kPackRows; ++r) {
-      float acc = 0.0f;
+      float acc = add ? out[static_cast<size_t>(t) * out_stride + static_cast<size_t>(r)] : 0.0f;
       for (int64_t b = 0; b < n_cols / 256; ++b) {
         int isum = 0;
         for (int s = 0; s < 16; ++s) {
@@ -130,7 +130,7 @@ void packed_dot_q6_k(int64_t n_cols, const void* group, const void* acts, size_t
 // F16 and BF16: four fused chains per row (column i mod 4), then (c0 + c1) + (c2 + c3).
 template <float (*Widen)(uint16_t)>
 void packed_dot_halves(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens,
-                       float* out, size_t out_stride) {
+                       bool /*add: one tile*/, float* out, size_t out_stride) {
   const PackedHalfx8* x = static_cast<const PackedHalfx8*>(group);
   for (int t = 0; t < n_tokens; ++t) {
     const float* y = activation_row<float>(acts, act_stride, t);

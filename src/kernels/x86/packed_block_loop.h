@@ -83,15 +83,15 @@ void store_rows(const __m256* acc, float* out, size_t out_stride) {
 // everything it calls is inlined, so the word, sum and accumulator arrays stay in registers
 // whatever the inliner's size limits make of the larger instantiations.
 template <int N, typename Packed, template <int> class Sums>
-[[gnu::flatten]] void packed_rows(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
-                 size_t out_stride) {
+[[gnu::flatten]] void packed_rows(int64_t n_cols, const void* group, const void* acts, size_t act_stride, bool add,
+                                  float* out, size_t out_stride) {
   using Act = typename Packed::Act;
   const Packed* x = static_cast<const Packed*>(group);
   const Act* y[N];
   activation_rows<N>(acts, act_stride, y);
   __m256 acc[N];
   #pragma GCC unroll 4
-  for (__m256& a : acc) a = _mm256_setzero_ps();
+  for (int t = 0; t < N; ++t) acc[t] = add ? _mm256_loadu_ps(out + static_cast<size_t>(t) * out_stride) : _mm256_setzero_ps();
   for (int64_t b = 0; b < n_cols / Packed::kElems; ++b) {
     if constexpr (N == 1) prefetch_ahead(x + b);
     if constexpr (Packed::kElems == 32) {
@@ -202,18 +202,18 @@ void q6_k_words(const PackedQ6_Kx8& x, int c, int h, __m256i* words) {
   }
 }
 
-// One kernel call's rows for a fixed token count: Rows(n_cols, group, acts, act_stride, out, out_stride).
-using RowsFn = void (*)(int64_t, const void*, const void*, size_t, float*, size_t);
+// One kernel call's rows for a fixed token count: Rows(n_cols, group, acts, act_stride, add, out, out_stride).
+using RowsFn = void (*)(int64_t, const void*, const void*, size_t, bool, float*, size_t);
 
 // A PackedDotFn over the instantiations Pick{}.operator()<N>() (a RowsFn for N tokens), N = 1 ..
 // MaxTokens: one table per kernel, indexed by the call's token count.
 template <int MaxTokens, typename Pick>
-void by_tokens(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens, float* out,
-               size_t out_stride) {
+void by_tokens(int64_t n_cols, const void* group, const void* acts, size_t act_stride, int n_tokens, bool add,
+               float* out, size_t out_stride) {
   static constexpr auto kByTokens = []<int... I>(std::integer_sequence<int, I...>) {
     return std::array<RowsFn, MaxTokens>{Pick{}.template operator()<I + 1>()...};
   }(std::make_integer_sequence<int, MaxTokens>{});
-  kByTokens[static_cast<size_t>(n_tokens - 1)](n_cols, group, acts, act_stride, out, out_stride);
+  kByTokens[static_cast<size_t>(n_tokens - 1)](n_cols, group, acts, act_stride, add, out, out_stride);
 }
 
 // The rows of one group (packed_rows), as by_tokens picks them.

@@ -218,8 +218,8 @@ void half_rows(int64_t n_quads, const PackedHalfx8* x, const float* const* y, in
 // four take them in two passes of four rows, five to eight in four passes of two rows (at most
 // sixteen registers).
 template <int N, __m256 (*Widen)(const uint16_t*)>
-void half_tokens(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
-                 size_t out_stride) {
+void half_tokens(int64_t n_cols, const void* group, const void* acts, size_t act_stride, bool /*add: one tile*/,
+                 float* out, size_t out_stride) {
   const int64_t n_quads = n_cols / PackedHalfx8::kElems;
   const PackedHalfx8* x = static_cast<const PackedHalfx8*>(group);
   const float* y[N];

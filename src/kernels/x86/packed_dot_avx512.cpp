@@ -348,8 +348,8 @@ struct Q6_KPairSums {
 // Sixteen rows for N tokens. No prefetch: matmul takes pairs only where the tile's weights
 // are already in cache.
 template <int N, typename Packed, template <int> class Sums>
-[[gnu::flatten]] void pair_rows(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
-                                size_t out_stride) {
+[[gnu::flatten]] void pair_rows(int64_t n_cols, const void* group, const void* acts, size_t act_stride, bool add,
+                                float* out, size_t out_stride) {
   using Act = typename Packed::Act;
   const int64_t n_blocks = n_cols / Packed::kElems;
   const Packed* x0 = static_cast<const Packed*>(group);
@@ -358,7 +358,7 @@ template <int N, typename Packed, template <int> class Sums>
   activation_rows<N>(acts, act_stride, y);
   __m512 acc[N];
   #pragma GCC unroll 4
-  for (__m512& a : acc) a = _mm512_setzero_ps();
+  for (int t = 0; t < N; ++t) acc[t] = add ? _mm512_loadu_ps(out + static_cast<size_t>(t) * out_stride) : _mm512_setzero_ps();
   for (int64_t b = 0; b < n_blocks; ++b) {
     if constexpr (Packed::kElems == 32) {
       __m512i sum[N];
@@ -390,8 +390,8 @@ __m512 widen_bf16(const uint16_t* p) {
 }
 
 template <int N, __m512 (*Widen)(const uint16_t*)>
-void half_tokens(int64_t n_cols, const void* group, const void* acts, size_t act_stride, float* out,
-                 size_t out_stride) {
+void half_tokens(int64_t n_cols, const void* group, const void* acts, size_t act_stride, bool /*add: one tile*/,
+                 float* out, size_t out_stride) {
   const int64_t n_quads = n_cols / PackedHalfx8::kElems;
   const PackedHalfx8* x = static_cast<const PackedHalfx8*>(group);
   const float* y[N];
