@@ -84,26 +84,31 @@ void packed_matmul(std::span<const MatmulTarget> targets, const float* x, int64_
     });
   }
 
-  // The loop's unit is a panel: a run of a panel's column tiles is one unbroken stream, which a
-  // range starting or ending inside a panel would break at every tile.
-  const auto n_panels = [](const MatmulTarget& target) {
-    return (target.w->n_rows / kPackRows + kPackedPanelGroups - 1) / kPackedPanelGroups;
+  // The loop's unit is a group, or a panel where a matrix has several column tiles: a run of a
+  // panel's tiles is one unbroken stream, which a range starting or ending inside the panel
+  // would break at every tile.
+  const auto unit_groups = [](const MatmulTarget& target) {
+    return packed_layout(target.w->type, target.w->n_rows, target.w->n_cols).tile_cols < target.w->n_cols
+               ? kPackedPanelGroups
+               : int64_t{1};
   };
-  int64_t total_panels = 0;
-  for (const MatmulTarget& target : targets) total_panels += n_panels(target);
-  pool.parallel_for(total_panels, [&](int64_t begin, int64_t end, int) {
-    int64_t first = 0;  // global number of the current target's panel 0
+  const auto n_units = [&](const MatmulTarget& target) {
+    return (target.w->n_rows / kPackRows + unit_groups(target) - 1) / unit_groups(target);
+  };
+  int64_t total_units = 0;
+  for (const MatmulTarget& target : targets) total_units += n_units(target);
+  pool.parallel_for(total_units, [&](int64_t begin, int64_t end, int) {
+    int64_t first = 0;  // global number of the current target's unit 0
     for (const MatmulTarget& target : targets) {
-      const int64_t n_groups = target.w->n_rows / kPackRows;
-      const int64_t lo = std::max(begin, first), hi = std::min(end, first + n_panels(target));
+      const int64_t n_groups = target.w->n_rows / kPackRows, unit = unit_groups(target);
+      const int64_t lo = std::max(begin, first), hi = std::min(end, first + n_units(target));
       if (lo < hi) {
         const size_t f = static_cast<size_t>(packed_activation_format(target.w->type));
-        packed_groups(*target.w, target.y, (lo - first) * kPackedPanelGroups,
-                      std::min(n_groups, (hi - first) * kPackedPanelGroups), acts_of[f], act_row_bytes[f], n_tokens,
-                      resolve_packed_dot(active_isa(), target.w->type),
+        packed_groups(*target.w, target.y, (lo - first) * unit, std::min(n_groups, (hi - first) * unit), acts_of[f],
+                      act_row_bytes[f], n_tokens, resolve_packed_dot(active_isa(), target.w->type),
                       resolve_packed_dot_pair(active_isa(), target.w->type));
       }
-      first += n_panels(target);
+      first += n_units(target);
     }
   });
 }

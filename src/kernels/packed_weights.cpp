@@ -132,7 +132,8 @@ size_t packed_group_bytes(GgmlType type, int64_t n_cols) {
 PackedLayout packed_layout(GgmlType type, int64_t n_rows, int64_t n_cols) {
   const GgmlTypeTraits& traits = ggml_traits(type);
   const int64_t blocks = std::max<int64_t>(1, int64_t(kPackedTileBytes / (kPackRows * traits.type_size)));
-  return {type, n_rows, n_cols, half_type(type) ? n_cols : std::min(n_cols, blocks * traits.block_size)};
+  const bool tiled = packed_activation_format(type) == PackedActFormat::Blocks32;
+  return {type, n_rows, n_cols, tiled ? std::min(n_cols, blocks * traits.block_size) : n_cols};
 }
 
 size_t PackedLayout::group_offset(int64_t g, int64_t first_col) const {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -92,8 +93,10 @@ TEST(Packed, LayoutHoldsEveryGroupTileWherePackedLayoutSays) {
     const std::shared_ptr<const void> packed = pack_rows(type, rows.data(), kRows, kCols);
     ASSERT_NE(packed, nullptr);
     const PackedLayout layout = packed_layout(type, kRows, kCols);
-    const bool half = type == GgmlType::F16 || type == GgmlType::BF16;
-    EXPECT_EQ(layout.tile_cols, half ? kCols : std::min<int64_t>(kCols, kPackedTileBytes / (kPackRows * ggml_traits(type).type_size) * ggml_traits(type).block_size));
+    // Q8_0 and Q4_0 in tiles of whole blocks, kPackedTileBytes or less of a group; the others whole rows.
+    const bool tiled = type == GgmlType::Q8_0 || type == GgmlType::Q4_0;
+    const int64_t tile_blocks = kPackedTileBytes / (kPackRows * static_cast<int64_t>(ggml_traits(type).type_size));
+    EXPECT_EQ(layout.tile_cols, tiled ? tile_blocks * 32 : kCols);
     const size_t row_bytes = ggml_row_size(type, kCols);
     size_t covered = 0;
     for (int64_t c = 0; c < kCols; c += layout.tile_cols) {
@@ -140,6 +143,19 @@ TEST(Packed, KernelsMatchScalarTwinBitForBit) {
           for (int i = 0; i < n_tokens * kPackRows; ++i) {
             ASSERT_TRUE(same_bits(got[i], want[i])) << "n_cols=" << n_cols << " tokens=" << n_tokens
                                                     << " i=" << i << ": " << got[i] << " vs " << want[i];
+          }
+          // Starting from given sums (add), as a later column tile does, whatever the layout tiles.
+          if (type == GgmlType::F16 || type == GgmlType::BF16) continue;  // one tile: never added to
+          const std::vector<float> start = random_row(kPackedTokensMax * kPackRows, 42);
+          std::copy(start.begin(), start.end(), want);
+          std::copy(start.begin(), start.end(), got);
+          twin(layout.tile_width(0), static_cast<const uint8_t*>(packed.get()) + layout.group_offset(1, 0), acts.data(),
+               act_bytes, n_tokens, true, want, kPackRows);
+          kernel(layout.tile_width(0), static_cast<const uint8_t*>(packed.get()) + layout.group_offset(1, 0), acts.data(),
+                 act_bytes, n_tokens, true, got, kPackRows);
+          for (int i = 0; i < n_tokens * kPackRows; ++i) {
+            ASSERT_TRUE(same_bits(got[i], want[i])) << "add: n_cols=" << n_cols << " tokens=" << n_tokens << " i=" << i;
+            ASSERT_FALSE(same_bits(got[i], start[size_t(i)])) << "add: n_cols=" << n_cols << " i=" << i;
           }
         }
       }
