@@ -15,14 +15,13 @@ namespace {
 // Output rows per tile: a tile of weight rows is reused for every token while it is hot in
 // cache. Tiling changes only the loop order, never the arithmetic of one dot product.
 constexpr int64_t kRowsPerTile = 16;
-// Packed row groups per tile: a tile (about 35 KiB of Q8_0 at 1024 columns) stays in L2 while
+// Packed row groups per tile: a tile (about 70 KiB of Q8_0 at 2048 columns) stays in L2 while
 // every token chunk passes over it, and one chunk's activations stay in L1 across the tile.
 constexpr int64_t kGroupsPerTile = 4;
 
 // Packed groups [begin, end) of one matrix for every token, panel by panel (the layout of
-// packed_weights.h): within a panel, column tile after column tile, and within a column tile
-// kGroupsPerTile groups at a time for every token chunk. A column tile after the first adds to
-// the sums the ones before it left in y.
+// packed_weights.h), kGroupsPerTile groups at a time; a column tile after the first adds to the
+// sums the ones before it left in y.
 void packed_groups(const WeightMatrix& w, float* y, int64_t begin, int64_t end, const uint8_t* acts,
                    size_t act_row_bytes, int64_t n_tokens, PackedDotFn dot, PackedDotFn pair) {
   const PackedLayout layout = packed_layout(w.type, w.n_rows, w.n_cols);
@@ -30,29 +29,37 @@ void packed_groups(const WeightMatrix& w, float* y, int64_t begin, int64_t end, 
   const uint8_t* packed = static_cast<const uint8_t*>(w.packed);
   const size_t out_stride = static_cast<size_t>(w.n_rows);
   const int64_t chunk = packed_tokens(w.type);
+  // The calls of one column tile (first_col) for groups [g0, g1) of one panel and tokens [t, t + chunk).
+  const auto tile_calls = [&](int64_t first_col, int64_t g0, int64_t g1, int64_t t) {
+    const int64_t cols = layout.tile_width(first_col);
+    const uint8_t* groups = packed + layout.group_offset(g0, first_col);  // then one after another
+    const size_t group_bytes = layout.group_bytes(cols);
+    const uint8_t* tile_acts = acts + packed_activation_row_bytes(format, first_col) + static_cast<size_t>(t) * act_row_bytes;
+    const int n = static_cast<int>(std::min<int64_t>(chunk, n_tokens - t));
+    const auto call = [&](PackedDotFn fn, int64_t g) {
+      fn(cols, groups + static_cast<size_t>(g - g0) * group_bytes, tile_acts, act_row_bytes, n, first_col > 0,
+         y + static_cast<size_t>(t) * out_stride + static_cast<size_t>(g * kPackRows), out_stride);
+    };
+    int64_t g = g0;
+    // Two groups a call where the level has a pair kernel (same bits) and the tile's weights
+    // are read for more than one call's tokens (prompts, larger batches), so come from cache:
+    // streamed from memory (decode of up to packed_tokens sequences), one group a call is faster.
+    for (; pair != nullptr && n_tokens > chunk && g + 1 < g1; g += 2) call(pair, g);
+    for (; g < g1; ++g) call(dot, g);
+  };
   for (int64_t panel = begin; panel < end;) {
     const int64_t panel_end = std::min(end, (panel / kPackedPanelGroups + 1) * kPackedPanelGroups);
-    for (int64_t first_col = 0; first_col < w.n_cols; first_col += layout.tile_cols) {
-      const int64_t cols = layout.tile_width(first_col);
-      const uint8_t* tile_acts = acts + packed_activation_row_bytes(format, first_col);
-      const bool add = first_col > 0;
-      for (int64_t tile = panel; tile < panel_end; tile += kGroupsPerTile) {
-        const int64_t tile_end = std::min(panel_end, tile + kGroupsPerTile);
-        for (int64_t t = 0; t < n_tokens; t += chunk) {
-          const int n = static_cast<int>(std::min<int64_t>(chunk, n_tokens - t));
-          const auto call = [&](PackedDotFn fn, int64_t g) {
-            fn(cols, packed + layout.group_offset(g, first_col), tile_acts + static_cast<size_t>(t) * act_row_bytes,
-               act_row_bytes, n, add, y + static_cast<size_t>(t) * out_stride + static_cast<size_t>(g * kPackRows),
-               out_stride);
-          };
-          int64_t g = tile;
-          // Two groups a call where the level has a pair kernel (same bits) and the tile's weights
-          // are read for more than one call's tokens (prompts, larger batches), so come from cache:
-          // streamed from memory (decode of up to packed_tokens sequences), one group a call is faster.
-          for (; pair != nullptr && n_tokens > chunk && g + 1 < tile_end; g += 2) call(pair, g);
-          for (; g < tile_end; ++g) call(dot, g);
-        }
-      }
+    if (n_tokens <= chunk) {
+      // Decode: each column tile over the whole panel, so the panel is one stream.
+      for (int64_t first_col = 0; first_col < w.n_cols; first_col += layout.tile_cols)
+        for (int64_t tile = panel; tile < panel_end; tile += kGroupsPerTile)
+          tile_calls(first_col, tile, std::min(panel_end, tile + kGroupsPerTile), 0);
+    } else {
+      // Prompts: a group tile's whole rows for each token chunk, its weights hot in cache.
+      for (int64_t tile = panel; tile < panel_end; tile += kGroupsPerTile)
+        for (int64_t t = 0; t < n_tokens; t += chunk)
+          for (int64_t first_col = 0; first_col < w.n_cols; first_col += layout.tile_cols)
+            tile_calls(first_col, tile, std::min(panel_end, tile + kGroupsPerTile), t);
     }
     panel = panel_end;
   }

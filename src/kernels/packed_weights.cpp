@@ -133,16 +133,10 @@ PackedLayout packed_layout(GgmlType type, int64_t n_rows, int64_t n_cols) {
   const GgmlTypeTraits& traits = ggml_traits(type);
   const int64_t blocks = std::max<int64_t>(1, int64_t(kPackedTileBytes / (kPackRows * traits.type_size)));
   const bool tiled = packed_activation_format(type) == PackedActFormat::Blocks32;
-  return {type, n_rows, n_cols, tiled ? std::min(n_cols, blocks * traits.block_size) : n_cols};
+  return {type, n_rows, n_cols, tiled ? std::min(n_cols, blocks * traits.block_size) : n_cols, traits.block_size,
+          traits.type_size};
 }
 
-size_t PackedLayout::group_offset(int64_t g, int64_t first_col) const {
-  const int64_t panel_first = g / kPackedPanelGroups * kPackedPanelGroups;
-  const int64_t panel_groups = std::min(kPackedPanelGroups, n_groups() - panel_first);
-  const size_t panel = static_cast<size_t>(panel_first * kPackRows) * ggml_row_size(type, n_cols);
-  const size_t tile = static_cast<size_t>(panel_groups * kPackRows) * ggml_row_size(type, first_col);
-  return panel + tile + static_cast<size_t>(g - panel_first) * packed_group_bytes(type, tile_width(first_col));
-}
 
 std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n_rows, int64_t n_cols) {
   if (!packable(type, n_rows) || (half_type(type) && n_cols % PackedHalfx8::kElems != 0)) return nullptr;

@@ -61,14 +61,23 @@ inline constexpr int64_t kPackedPanelGroups = 8;
 struct PackedLayout {
   GgmlType type;
   int64_t n_rows, n_cols;
-  int64_t tile_cols;  // columns of every tile but the last
+  int64_t tile_cols;   // columns of every tile but the last
+  int64_t block_size;  // the type's elements and bytes per block
+  size_t block_bytes;
 
   int64_t n_groups() const { return n_rows / kPackRows; }
   // Columns of the tile that starts at column first_col.
   int64_t tile_width(int64_t first_col) const { return std::min(tile_cols, n_cols - first_col); }
+  // Bytes of one group's share of `cols` columns (packed_group_bytes).
+  size_t group_bytes(int64_t cols) const { return static_cast<size_t>(cols / block_size * kPackRows) * block_bytes; }
   // Byte offset, in the packed copy, of group g's tile that starts at column first_col; the
-  // tile's next group (in the same panel) follows packed_group_bytes(type, tile_width) later.
-  size_t group_offset(int64_t g, int64_t first_col) const;
+  // tile's next group (in the same panel) follows group_bytes(tile_width(first_col)) later.
+  size_t group_offset(int64_t g, int64_t first_col) const {
+    const int64_t panel_first = g / kPackedPanelGroups * kPackedPanelGroups;
+    const int64_t panel_groups = std::min(kPackedPanelGroups, n_groups() - panel_first);
+    return static_cast<size_t>(panel_first) * group_bytes(n_cols) + static_cast<size_t>(panel_groups) * group_bytes(first_col) +
+           static_cast<size_t>(g - panel_first) * group_bytes(tile_width(first_col));
+  }
 };
 PackedLayout packed_layout(GgmlType type, int64_t n_rows, int64_t n_cols);
 
