@@ -137,7 +137,6 @@ PackedLayout packed_layout(GgmlType type, int64_t n_rows, int64_t n_cols) {
           traits.type_size};
 }
 
-
 std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n_rows, int64_t n_cols) {
   if (!packable(type, n_rows) || (half_type(type) && n_cols % PackedHalfx8::kElems != 0)) return nullptr;
   const size_t row_bytes = ggml_row_size(type, n_cols);

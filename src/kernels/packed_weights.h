@@ -47,14 +47,15 @@ bool packable(GgmlType type, int64_t n_rows);
 // kPackedPanelGroups groups at a time (the last panel may be shorter); a panel is stored in
 // column tiles of tile_cols columns (the last tile narrower), tile after tile, and within a
 // tile its groups one after another, each as the packed group of kPackRows rows of the tile's
-// columns. A tile is as many whole blocks as keep one group's share of it within
-// kPackedTileBytes (1056 columns of Q8_0, 2048 of Q4_0 and Q4_K). A decode pass over a panel
+// columns. A Q8_0 or Q4_0 tile is as many whole blocks as keep one group's share of it within
+// kPackedTileBytes (1056 columns of Q8_0, 2048 of Q4_0). A decode pass over a panel
 // reads one unbroken stream, tile by tile, and re-reads only the tile's share of the activation
 // row, which stays in L1 while the weights stream past it; with whole rows the activation row
 // of a long row was evicted by its own group's weights. On Zen 5 (2 threads, the same process,
 // whole rows against tiles): the 2048 x 5632 down projection streamed 71% against 79% of the
-// read passes in Q8_0, 64% against 76% in Q4_0. F16 and BF16 rows are one tile (their kernels'
-// four chains end with the row), which is the layout of whole rows.
+// read passes in Q8_0, 64% against 76% in Q4_0. The K-quants keep whole rows (one tile: their
+// activation super-blocks are leaner, and tiled they streamed no better), as do F16 and BF16
+// (their kernels' four chains end with the row); one tile is the layout of whole rows.
 inline constexpr int64_t kPackedTileBytes = 9216;
 inline constexpr int64_t kPackedPanelGroups = 8;
 
