@@ -19,12 +19,11 @@ constexpr int64_t kRowsPerTile = 16;
 // every token chunk passes over it, and one chunk's activations stay in L1 across the tile.
 constexpr int64_t kGroupsPerTile = 4;
 
-// Packed groups [begin, end) of one matrix for every token, panel by panel (the layout of
-// packed_weights.h), kGroupsPerTile groups at a time; a column tile after the first adds to the
-// sums the ones before it left in y.
-void packed_groups(const WeightMatrix& w, float* y, int64_t begin, int64_t end, const uint8_t* acts,
-                   size_t act_row_bytes, int64_t n_tokens, PackedDotFn dot, PackedDotFn pair) {
-  const PackedLayout layout = packed_layout(w.type, w.n_rows, w.n_cols);
+// Packed groups [begin, end) of one matrix (laid out as `layout` says) for every token, panel by
+// panel, kGroupsPerTile groups at a time; a column tile after the first adds to the sums the
+// ones before it left in y.
+void packed_groups(const WeightMatrix& w, const PackedLayout& layout, float* y, int64_t begin, int64_t end,
+                   const uint8_t* acts, size_t act_row_bytes, int64_t n_tokens, PackedDotFn dot, PackedDotFn pair) {
   const PackedActFormat format = packed_activation_format(w.type);
   const uint8_t* packed = static_cast<const uint8_t*>(w.packed);
   const size_t out_stride = static_cast<size_t>(w.n_rows);
@@ -91,31 +90,37 @@ void packed_matmul(std::span<const MatmulTarget> targets, const float* x, int64_
     });
   }
 
-  // The loop's unit is a group, or a panel where a matrix has several column tiles: a run of a
-  // panel's tiles is one unbroken stream, which a range starting or ending inside the panel
-  // would break at every tile.
-  const auto unit_groups = [](const MatmulTarget& target) {
-    return packed_layout(target.w->type, target.w->n_rows, target.w->n_cols).tile_cols < target.w->n_cols
-               ? kPackedPanelGroups
-               : int64_t{1};
+  // What each target's share of the loop needs, worked out once. The loop's unit is a group, or
+  // a panel where a matrix has several column tiles: a run of a panel's tiles is one unbroken
+  // stream, which a range starting or ending inside the panel would break at every tile.
+  struct Part {
+    PackedLayout layout;
+    int64_t unit_groups, n_units;
+    size_t format;
+    PackedDotFn dot, pair;
   };
-  const auto n_units = [&](const MatmulTarget& target) {
-    return (target.w->n_rows / kPackRows + unit_groups(target) - 1) / unit_groups(target);
-  };
+  std::vector<Part> parts;
   int64_t total_units = 0;
-  for (const MatmulTarget& target : targets) total_units += n_units(target);
+  for (const MatmulTarget& target : targets) {
+    const WeightMatrix& w = *target.w;
+    const PackedLayout layout = packed_layout(w.type, w.n_rows, w.n_cols);
+    const int64_t unit_groups = layout.tile_cols < w.n_cols ? kPackedPanelGroups : 1;
+    const int64_t n_units = (layout.n_groups() + unit_groups - 1) / unit_groups;
+    parts.push_back({layout, unit_groups, n_units, static_cast<size_t>(packed_activation_format(w.type)),
+                     resolve_packed_dot(active_isa(), w.type), resolve_packed_dot_pair(active_isa(), w.type)});
+    total_units += n_units;
+  }
   pool.parallel_for(total_units, [&](int64_t begin, int64_t end, int) {
     int64_t first = 0;  // global number of the current target's unit 0
-    for (const MatmulTarget& target : targets) {
-      const int64_t n_groups = target.w->n_rows / kPackRows, unit = unit_groups(target);
-      const int64_t lo = std::max(begin, first), hi = std::min(end, first + n_units(target));
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const Part& p = parts[i];
+      const int64_t lo = std::max(begin, first), hi = std::min(end, first + p.n_units);
       if (lo < hi) {
-        const size_t f = static_cast<size_t>(packed_activation_format(target.w->type));
-        packed_groups(*target.w, target.y, (lo - first) * unit, std::min(n_groups, (hi - first) * unit), acts_of[f],
-                      act_row_bytes[f], n_tokens, resolve_packed_dot(active_isa(), target.w->type),
-                      resolve_packed_dot_pair(active_isa(), target.w->type));
+        packed_groups(*targets[i].w, p.layout, targets[i].y, (lo - first) * p.unit_groups,
+                      std::min(p.layout.n_groups(), (hi - first) * p.unit_groups), acts_of[p.format],
+                      act_row_bytes[p.format], n_tokens, p.dot, p.pair);
       }
-      first += n_units(target);
+      first += p.n_units;
     }
   });
 }

@@ -125,10 +125,6 @@ bool packable(GgmlType type, int64_t n_rows) {
   return packing_enabled() && packed_type && n_rows > 0 && n_rows % kPackRows == 0;
 }
 
-size_t packed_group_bytes(GgmlType type, int64_t n_cols) {
-  return ggml_row_size(type, n_cols) * static_cast<size_t>(kPackRows);
-}
-
 PackedLayout packed_layout(GgmlType type, int64_t n_rows, int64_t n_cols) {
   const GgmlTypeTraits& traits = ggml_traits(type);
   const int64_t blocks = std::max<int64_t>(1, int64_t(kPackedTileBytes / (kPackRows * traits.type_size)));
@@ -148,8 +144,8 @@ std::shared_ptr<const void> pack_rows(GgmlType type, const void* rows, int64_t n
   auto pack_groups = [&](int64_t first, int64_t last) {
     for (int64_t first_col = 0; first_col < n_cols; first_col += layout.tile_cols) {
       const int64_t cols = layout.tile_width(first_col);
-      const int64_t n_blocks = cols / ggml_traits(type).block_size;
-      const size_t col_offset = ggml_row_size(type, first_col);
+      const int64_t n_blocks = cols / layout.block_size;
+      const size_t col_offset = layout.group_bytes(first_col) / kPackRows;
       for (int64_t g = first; g < last; ++g) {
         const uint8_t* group_rows = src + static_cast<size_t>(g * kPackRows) * row_bytes + col_offset;
         uint8_t* dst = buffer + layout.group_offset(g, first_col);

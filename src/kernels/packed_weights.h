@@ -69,7 +69,7 @@ struct PackedLayout {
   int64_t n_groups() const { return n_rows / kPackRows; }
   // Columns of the tile that starts at column first_col.
   int64_t tile_width(int64_t first_col) const { return std::min(tile_cols, n_cols - first_col); }
-  // Bytes of one group's share of `cols` columns (packed_group_bytes).
+  // Bytes of one group's share of `cols` columns: kPackRows rows of them.
   size_t group_bytes(int64_t cols) const { return static_cast<size_t>(cols / block_size * kPackRows) * block_bytes; }
   // Byte offset, in the packed copy, of group g's tile that starts at column first_col; the
   // tile's next group (in the same panel) follows group_bytes(tile_width(first_col)) later.
@@ -128,11 +128,8 @@ using PackedDotFn = void (*)(int64_t n_cols, const void* group, const void* acts
 PackedDotFn resolve_packed_dot(Isa isa, GgmlType type);
 
 // A kernel for two adjacent groups at once (16 rows: out rows r < 2 kPackRows, the second group
-// starting packed_group_bytes after the first), with the single-group results bit for bit;
+// starting PackedLayout::group_bytes(n_cols) after the first), with the single-group results bit for bit;
 // nullptr where `isa` has none for `type`.
 PackedDotFn resolve_packed_dot_pair(Isa isa, GgmlType type);
-
-// Bytes of one packed group: kPackRows rows of n_cols.
-size_t packed_group_bytes(GgmlType type, int64_t n_cols);
 
 }  // namespace tachyon

@@ -109,7 +109,7 @@ TEST(Packed, LayoutHoldsEveryGroupTileWherePackedLayoutSays) {
                       tile_row_bytes);
         }
         const std::shared_ptr<const void> alone = pack_rows(type, slice.data(), kPackRows, width);
-        const size_t offset = layout.group_offset(g, c), bytes = packed_group_bytes(type, width);
+        const size_t offset = layout.group_offset(g, c), bytes = layout.group_bytes(width);
         ASSERT_LE(offset + bytes, row_bytes * kRows) << "group " << g << " column " << c;
         ASSERT_EQ(std::memcmp(static_cast<const uint8_t*>(packed.get()) + offset, alone.get(), bytes), 0)
             << "group " << g << " column " << c;
